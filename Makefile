@@ -1,0 +1,38 @@
+# lessonreel — `make demo` runs the main job offline; `make test` runs the whole suite offline.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+
+.PHONY: demo test lint bench crash clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/lessonreel make examples/lessons/photosynthesis.md --out runs/demo
+
+test: $(DEV_STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy graph agents prompts store video
+
+bench: $(DEV_STAMP)
+	$(BIN)/python bench/render.py --short
+	$(BIN)/python bench/stitch.py --short
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Storage: the job ledger (SQLite), the safety blocklist (Chroma) and assets on disk."""

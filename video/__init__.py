@@ -1,0 +1,1 @@
+"""Video layer: provider-neutral job types, providers, emulator, animatic renderer, stitching."""

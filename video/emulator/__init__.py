@@ -1,0 +1,1 @@
+"""A local emulator of the text-to-video provider APIs, rendering animatic clips."""

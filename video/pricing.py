@@ -1,0 +1,136 @@
+"""Price table and legal settings per provider and model.
+
+Cost governance (estimates before any paid call, the budget at dispatch, tier downgrades) and
+request validation both read this one table, so a price or a legal duration is stated once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from lessonreel.video.types import ErrorKind, JobError, ProviderError, VideoRequest
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What one model accepts and what it costs."""
+
+    provider: str
+    model: str
+    seconds: tuple[int, ...]
+    """Legal clip lengths, ascending."""
+    price_per_second: Mapping[str, float]
+    """USD per generated second, by size (WIDTHxHEIGHT)."""
+    max_prompt_chars: int = 32_000
+    tier: int = 0
+    """Higher is better and dearer; the tier policy downgrades along this order."""
+    notes: str = ""
+    aliases: tuple[str, ...] = field(default=())
+
+    @property
+    def sizes(self) -> tuple[str, ...]:
+        """Legal sizes, in table order."""
+        return tuple(self.price_per_second)
+
+    def rate(self, size: str) -> float:
+        """USD per second at ``size``; raises for an illegal size."""
+        try:
+            return self.price_per_second[size]
+        except KeyError:
+            raise _invalid(
+                f"size {size!r} is not legal for {self.provider}/{self.model}; "
+                f"allowed: {', '.join(self.sizes)}"
+            ) from None
+
+    def cost(self, seconds: int, size: str) -> float:
+        """USD for one clip."""
+        return round(self.rate(size) * seconds, 4)
+
+
+_SORA_720 = {"1280x720": 0.10, "720x1280": 0.10}
+_SORA_PRO = {
+    "1280x720": 0.30,
+    "720x1280": 0.30,
+    "1792x1024": 0.50,
+    "1024x1792": 0.50,
+    "1920x1080": 0.70,
+    "1080x1920": 0.70,
+}
+
+_SPECS: tuple[ModelSpec, ...] = (
+    ModelSpec("openai", "sora-2", (4, 8, 12), _SORA_720, tier=1),
+    ModelSpec("openai", "sora-2-pro", (4, 8, 12), _SORA_PRO, tier=2),
+    ModelSpec(
+        "azure",
+        "sora-2",
+        (4, 8, 12),
+        _SORA_720,
+        tier=1,
+        notes="Azure OpenAI v1: 720p only, 2 job creates per minute; model is the deployment name.",
+    ),
+    # The local emulator speaks the Sora shape and accepts what Sora accepts, for $0.
+    ModelSpec("local", "sora-2", (4, 8, 12), dict.fromkeys(_SORA_720, 0.0), tier=1),
+    ModelSpec("local", "sora-2-pro", (4, 8, 12), dict.fromkeys(_SORA_PRO, 0.0), tier=2),
+)
+
+#: The real provider a free local run is priced against ("what it would cost").
+SHADOW_PROVIDER = {"local": "openai"}
+
+
+def _invalid(message: str) -> ProviderError:
+    return ProviderError(JobError(kind=ErrorKind.INVALID_REQUEST, message=message))
+
+
+def specs(provider: str | None = None) -> list[ModelSpec]:
+    """Every known model spec, optionally for one provider."""
+    return [s for s in _SPECS if provider is None or s.provider == provider]
+
+
+def register(spec: ModelSpec) -> None:
+    """Add or replace a spec at run time (e.g. from a provider's model listing)."""
+    global _SPECS
+    _SPECS = tuple(s for s in _SPECS if (s.provider, s.model) != (spec.provider, spec.model)) + (
+        spec,
+    )
+
+
+def model_spec(provider: str, model: str) -> ModelSpec:
+    """The spec for ``provider``/``model``; a clear error lists the known models otherwise."""
+    for spec in _SPECS:
+        if spec.provider == provider and (spec.model == model or model in spec.aliases):
+            return spec
+    known = ", ".join(s.model for s in specs(provider)) or "none"
+    raise _invalid(f"unknown model {model!r} for provider {provider!r}; known: {known}")
+
+
+def validate_request(provider: str, request: VideoRequest) -> ModelSpec:
+    """Check model, seconds, size and prompt length before anything is sent."""
+    spec = model_spec(provider, request.model)
+    if request.seconds not in spec.seconds:
+        allowed = ", ".join(str(s) for s in spec.seconds)
+        raise _invalid(
+            f"seconds={request.seconds} is not legal for {provider}/{spec.model}; allowed: {allowed}"
+        )
+    spec.rate(request.size)
+    if len(request.prompt) > spec.max_prompt_chars:
+        raise _invalid(
+            f"prompt is {len(request.prompt)} characters; {provider}/{spec.model} "
+            f"accepts at most {spec.max_prompt_chars}"
+        )
+    return spec
+
+
+def estimate_cost(provider: str, request: VideoRequest) -> float:
+    """USD the provider would charge for ``request``."""
+    return model_spec(provider, request.model).cost(request.seconds, request.size)
+
+
+def cheapest(provider: str, model: str | None = None) -> tuple[ModelSpec, str, int]:
+    """The cheapest legal (spec, size, seconds) setting, for ``--draft``."""
+    candidates = [model_spec(provider, model)] if model else specs(provider)
+    best = min(
+        ((s, size, s.seconds[0]) for s in candidates for size in s.sizes),
+        key=lambda c: (c[0].rate(c[1]) * c[2], c[0].tier),
+    )
+    return best

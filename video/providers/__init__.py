@@ -1,0 +1,1 @@
+"""Text-to-video providers behind one protocol (see :mod:`lessonreel.video.providers.base`)."""
