@@ -79,6 +79,7 @@ class Shot(BaseModel):
         default_factory=list, description="Narration or dialogue, in its own block."
     )
     background_sound: str = Field(default="", description="One small sound cue or ambience.")
+    mood: str = Field(default="calm, curious", description="Mood of the shot, a few words.")
     objective: str = Field(description="The learning objective this shot serves.")
     concepts: list[str] = Field(default_factory=list, description="Key concepts shown.")
 
