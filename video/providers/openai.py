@@ -1,0 +1,355 @@
+"""The ``openai`` provider: an async client for the Sora-shaped ``/v1/videos`` contract.
+
+One class serves OpenAI (bearer key), Azure OpenAI v1 (``api-key`` header, deployment name as
+model) and any gateway or emulator that keeps the shape; only base URL, auth header and pricing
+table differ, so those are configuration rather than subclasses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+import httpx
+
+from lessonreel.video import pricing
+from lessonreel.video.pricing import ModelSpec
+from lessonreel.video.providers.errors import error_from_exception, error_from_response
+from lessonreel.video.providers.retry import ProviderGate, RetryPolicy
+from lessonreel.video.providers.sora_wire import (
+    SoraVideo,
+    SoraVideoList,
+    VideoPage,
+    create_fields,
+    load_reference,
+    to_job,
+)
+from lessonreel.video.types import (
+    Clip,
+    ErrorKind,
+    JobError,
+    ProviderError,
+    Variant,
+    VideoJob,
+    VideoRequest,
+)
+
+_CHUNK = 1 << 16
+_PRICING_PROVIDERS = ("openai", "azure", "local")
+
+
+class OpenAIVideoProvider:
+    """VideoProvider for the Sora-shaped API (OpenAI, Azure OpenAI v1, gateways, the emulator).
+
+    Every call runs through the provider's gate (RPM limiters, concurrency cap, 429 pauses) and
+    retry policy (transient kinds only); failures surface as ``ProviderError`` with a neutral
+    kind. The API key is held privately and never appears in messages or ``repr``.
+    """
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        api_key: str | None,
+        name: str = "openai",
+        auth_header: Literal["bearer", "api-key"] = "bearer",
+        max_retries: int = 4,
+        rpm: float | None = None,
+        max_concurrency: int = 4,
+        timeout: float = 60.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+        create_rpm: float | None = None,
+        pricing_provider: str | None = None,
+        model_map: Mapping[str, str] | None = None,
+        key_env: str | None = None,
+        retry_policy: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ProviderError(
+                JobError(
+                    kind=ErrorKind.INVALID_REQUEST,
+                    code="bad_base_url",
+                    message=f"base URL {base_url!r} must start with http:// or https://",
+                )
+            )
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self.auth_header = auth_header
+        self.pricing_provider = pricing_provider or (
+            name if name in _PRICING_PROVIDERS else "openai"
+        )
+        self.model_map = dict(model_map or {})
+        self.key_env = key_env
+        self.retry = retry_policy or RetryPolicy(max_retries=max_retries)
+        self.gate = ProviderGate(
+            rpm=rpm,
+            create_rpm=create_rpm,
+            max_concurrency=max_concurrency,
+            sleep=self.retry.sleep,
+        )
+        self._clock = clock
+        self.__key = api_key
+        headers = {"user-agent": "lessonreel"}
+        if api_key:
+            if auth_header == "api-key":
+                headers["api-key"] = api_key
+            else:
+                headers["authorization"] = f"Bearer {api_key}"
+        self._client = httpx.AsyncClient(
+            base_url=self.base_url + "/",
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        key = "set" if self.__key else "none"
+        return (
+            f"OpenAIVideoProvider(name={self.name!r}, base_url={self.base_url!r}, "
+            f"auth={self.auth_header!r}, api_key=<{key}>)"
+        )
+
+    async def __aenter__(self) -> OpenAIVideoProvider:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Release the HTTP client."""
+        await self._client.aclose()
+
+    # -- pricing and validation -------------------------------------------------------------
+
+    def models(self) -> list[ModelSpec]:
+        """Models this provider serves, with legal settings and prices."""
+        specs: list[ModelSpec] = pricing.specs(self.pricing_provider)
+        return specs
+
+    def _pricing_request(self, request: VideoRequest) -> VideoRequest:
+        """Rename the model as the price table names it (Azure deployment names map back)."""
+        for neutral, wire in self.model_map.items():
+            if request.model == wire and neutral != wire:
+                return request.model_copy(update={"model": neutral})
+        return request
+
+    def _wire_model(self, model: str) -> str:
+        return self.model_map.get(model, model)
+
+    def validate(self, request: VideoRequest) -> ModelSpec:
+        """Check model, seconds and size against the price table; clear error otherwise."""
+        return pricing.validate_request(self.pricing_provider, self._pricing_request(request))
+
+    def estimate_cost(self, request: VideoRequest) -> float:
+        """USD the request would cost; raises ``ProviderError(invalid_request)`` if illegal."""
+        cost: float = self.validate(request).cost(request.seconds, request.size)
+        return cost
+
+    # -- HTTP core ---------------------------------------------------------------------------
+
+    def _raise_for(self, response: httpx.Response, body: bytes) -> None:
+        if response.is_success:
+            return
+        error = error_from_response(
+            response.status_code,
+            body,
+            response.headers,
+            base_url=self.base_url,
+            secret=self.__key,
+            key_env=self.key_env,
+        )
+        raise ProviderError(error)
+
+    def _transport_error(self, exc: httpx.HTTPError) -> ProviderError:
+        return ProviderError(error_from_exception(exc, base_url=self.base_url))
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        create: bool = False,
+        what: str = "request",
+        **kwargs: Any,
+    ) -> Any:
+        """Send one JSON-answering request with gating and transient retries; decoded body."""
+
+        async def attempt() -> Any:
+            async with self.gate.slot(create=create):
+                try:
+                    response = await self._client.request(method, path, **kwargs)
+                except httpx.HTTPError as exc:
+                    raise self._transport_error(exc) from None
+            try:
+                self._raise_for(response, response.content)
+            except ProviderError as exc:
+                self.gate.on_error(exc)
+                raise
+            try:
+                return response.json()
+            except ValueError:
+                raise ProviderError(
+                    JobError(
+                        kind=ErrorKind.SERVER_ERROR,
+                        code="bad_response",
+                        message=f"{what}: the API at {self.base_url} answered with non-JSON",
+                        http_status=response.status_code,
+                    )
+                ) from None
+
+        return await self.retry.call(attempt, what=f"{self.name} {what}")
+
+    def _job(self, payload: Any) -> VideoJob:
+        return to_job(SoraVideo.model_validate(payload), provider=self.name, now=self._clock())
+
+    # -- the protocol ------------------------------------------------------------------------
+
+    async def submit(self, request: VideoRequest) -> VideoJob:
+        """Validate and create a job (JSON, or multipart with an input_reference image)."""
+        self.validate(request)
+        if request.continuity is not None:
+            if request.continuity.kind == "remix":
+                return await self.remix(request.continuity.job_id, request.prompt)
+            return await self.extend(request.continuity.job_id, request.prompt, request.seconds)
+        priced = self._pricing_request(request)
+        fields = create_fields(priced, model=self._wire_model(priced.model))
+        if request.input_reference is None:
+            payload = await self._request("POST", "videos", json=fields, create=True, what="create")
+            return self._job(payload)
+        image = await asyncio.to_thread(load_reference, request.input_reference, request.size)
+        data = {k: v if isinstance(v, str) else json.dumps(v) for k, v in fields.items()}
+        files = {"input_reference": (image.filename, image.data, image.mime)}
+        payload = await self._request(
+            "POST", "videos", data=data, files=files, create=True, what="create"
+        )
+        return self._job(payload)
+
+    async def get(self, job_id: str) -> VideoJob:
+        """Fetch the current state of a job."""
+        return self._job(await self._request("GET", f"videos/{job_id}", what="retrieve"))
+
+    async def remix(self, job_id: str, prompt: str) -> VideoJob:
+        """Re-render a job with one change: ``POST /videos/{id}/remix`` with JSON ``{prompt}``."""
+        payload = await self._request(
+            "POST", f"videos/{job_id}/remix", json={"prompt": prompt}, create=True, what="remix"
+        )
+        return self._job(payload)
+
+    async def extend(self, job_id: str, prompt: str, seconds: int) -> VideoJob:
+        """Not supported by this client (the API's extensions endpoint is not wired)."""
+        raise NotImplementedError(f"{self.name}: extending a video is not supported")
+
+    async def delete(self, job_id: str) -> bool:
+        """Delete a job and its stored assets; True when the API says it was deleted."""
+        payload = await self._request("DELETE", f"videos/{job_id}", what="delete")
+        return bool(isinstance(payload, dict) and payload.get("deleted", True))
+
+    async def cancel(self, job_id: str) -> None:
+        """Cancel = delete (the API has no cancel call); a job already gone is fine."""
+        try:
+            await self.delete(job_id)
+        except ProviderError as exc:
+            if exc.error.http_status != 404:
+                raise
+
+    async def list_jobs(
+        self,
+        *,
+        after: str | None = None,
+        limit: int | None = None,
+        order: Literal["asc", "desc"] | None = None,
+    ) -> VideoPage:
+        """One page of ``GET /videos``; pass ``page.last_id`` as ``after`` for the next."""
+        params: dict[str, str | int] = {}
+        if after is not None:
+            params["after"] = after
+        if limit is not None:
+            params["limit"] = limit
+        if order is not None:
+            params["order"] = order
+        payload = await self._request("GET", "videos", params=params, what="list")
+        page = SoraVideoList.model_validate(payload)
+        now = self._clock()
+        return VideoPage(
+            jobs=[to_job(v, provider=self.name, now=now) for v in page.data],
+            first_id=page.first_id,
+            last_id=page.last_id or (page.data[-1].id if page.data else None),
+            has_more=page.has_more,
+        )
+
+    async def iter_jobs(
+        self, *, limit: int | None = None, order: Literal["asc", "desc"] | None = None
+    ) -> AsyncIterator[VideoJob]:
+        """Every job, following the ``after`` cursor until ``has_more`` is false."""
+        after: str | None = None
+        while True:
+            page = await self.list_jobs(after=after, limit=limit, order=order)
+            for job in page.jobs:
+                yield job
+            if not page.has_more or not page.last_id or page.last_id == after:
+                return
+            after = page.last_id
+
+    async def download(self, job_id: str, dest: Path, *, variant: Variant = "video") -> Clip:
+        """Stream content to ``dest`` via a temp name, checksummed and length-checked."""
+        dest = Path(dest)
+
+        async def attempt() -> Clip:
+            async with self.gate.slot():
+                return await self._stream_to(job_id, dest, variant)
+
+        return await self.retry.call(attempt, what=f"{self.name} download {variant}")
+
+    async def _stream_to(self, job_id: str, dest: Path, variant: Variant) -> Clip:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
+        digest = hashlib.sha256()
+        written = 0
+        try:
+            async with self._client.stream(
+                "GET",
+                f"videos/{job_id}/content",
+                params={"variant": variant},
+                headers={"accept": "application/binary"},
+            ) as response:
+                if not response.is_success:
+                    body = await response.aread()
+                    try:
+                        self._raise_for(response, body)
+                    except ProviderError as exc:
+                        self.gate.on_error(exc)
+                        raise
+                expected = response.headers.get("content-length")
+                with tmp.open("wb") as out:
+                    async for chunk in response.aiter_bytes(_CHUNK):
+                        digest.update(chunk)
+                        out.write(chunk)
+                        written += len(chunk)
+                raw = response.num_bytes_downloaded
+            if expected is not None and expected.isdigit() and int(expected) != raw:
+                raise ProviderError(
+                    JobError(
+                        kind=ErrorKind.SERVER_ERROR,
+                        code="truncated_download",
+                        message=(
+                            f"download of {job_id} ({variant}) was truncated: "
+                            f"got {raw} of {expected} bytes"
+                        ),
+                    )
+                )
+            os.replace(tmp, dest)
+        except httpx.HTTPError as exc:
+            raise self._transport_error(exc) from None
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+        return Clip(path=dest, sha256=digest.hexdigest(), bytes=written)
