@@ -1,13 +1,59 @@
-"""The ``lessonreel emulator`` command."""
+"""The ``lessonreel emulator`` command: serve the provider emulator on loopback."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 
 def emulator(
-    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
-    port: int = typer.Option(8765, help="Port to listen on."),
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
+    latency: Annotated[
+        float | None, typer.Option(min=0.0, help="Seconds each job takes to render [default: 3].")
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Seed for fault decisions and clips [default: 0].")
+    ] = None,
+    webhook_url: Annotated[
+        str | None, typer.Option(help="POST video.completed / video.failed events here.")
+    ] = None,
+    webhook_secret: Annotated[
+        str | None, typer.Option(help="whsec_<base64> secret that signs the events.")
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", exists=True, dir_okay=False, help="YAML or JSON fault settings."),
+    ] = None,
 ) -> None:
-    """Serve the provider emulator on loopback."""
-    raise typer.Exit(1)
+    """Serve the Sora-shaped /v1/videos emulator (real MP4 animatics, injectable faults)."""
+    from pydantic import ValidationError
+
+    from lessonreel.video.emulator.config import EmulatorConfig, load_config
+    from lessonreel.video.emulator.server import serve
+
+    overrides = {
+        "latency": latency,
+        "seed": seed,
+        "webhook_url": webhook_url,
+        "webhook_secret": webhook_secret,
+    }
+    try:
+        if config is not None:
+            settings = load_config(config, **overrides)
+        else:
+            plain = {k: v for k, v in overrides.items() if v is not None and "webhook" not in k}
+            hooks = {k[8:]: v for k, v in overrides.items() if v is not None and "webhook" in k}
+            settings = EmulatorConfig.model_validate({**plain, "webhooks": hooks})
+    except (ValidationError, ValueError, OSError) as exc:
+        typer.echo(f"error: invalid emulator config: {exc}", err=True)
+        raise typer.Exit(2) from None
+    base = f"http://{host}:{port}"
+    typer.echo(
+        f"lessonreel emulator: {base}/v1 (latency {settings.latency:g} s, seed {settings.seed})"
+    )
+    if settings.webhooks.url:
+        typer.echo(f"webhooks -> {settings.webhooks.url}")
+    serve(settings, host=host, port=port)

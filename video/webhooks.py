@@ -1,0 +1,191 @@
+"""Standard Webhooks signing and verification, and a Starlette receiver for provider events.
+
+The HMAC and the secret decoding come from the ``standardwebhooks`` package; this module adds
+what it lacks for us: an injectable clock and tolerance (the library hard-codes both), clear
+status codes, parsing into :class:`WebhookEvent`, and a receiver that rejects before it records.
+
+Replay protection is deliberately *not* an in-memory set here: it must survive restarts, so the
+receiver's ``on_event`` callback (backed by the ledger) returns False for an id it has seen.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+DEFAULT_TOLERANCE = 300
+
+
+class WebhookError(Exception):
+    """A webhook request was rejected; ``status_code`` is what the receiver answers."""
+
+    def __init__(self, message: str, status_code: int = 400) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+
+
+class WebhookEvent(BaseModel):
+    """A verified provider event (thin: fetch the job for its full state)."""
+
+    id: str = Field(description="Event id from the body (evt_...), else the webhook-id header.")
+    type: str = Field(description="Event type, e.g. video.completed or video.failed.")
+    created_at: float = Field(description="Unix seconds the provider created the event.")
+    data: dict[str, Any] = Field(default_factory=dict, description="The event's data object.")
+    video_id: str | None = Field(default=None, description="Provider job id the event is about.")
+    provider: str = Field(default="openai", description="Which provider sent it.")
+    webhook_id: str | None = Field(
+        default=None, description="The webhook-id header (stable across redeliveries)."
+    )
+
+
+def _signer(secret: str) -> Any:
+    from standardwebhooks.webhooks import Webhook
+
+    try:
+        return Webhook(secret)
+    except Exception as exc:  # the library raises binascii.Error, its own types, RuntimeError
+        raise WebhookError(f"invalid webhook secret: {type(exc).__name__}", 500) from None
+
+
+def _sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    stamp = datetime.fromtimestamp(timestamp, tz=UTC)
+    signature: str = _signer(secret).sign(msg_id, stamp, body.decode("utf-8"))
+    return signature
+
+
+def sign_standard(secret: str, msg_id: str, timestamp: float, body: bytes) -> dict[str, str]:
+    """Build the three Standard Webhooks headers for ``body`` (``whsec_`` secret)."""
+    ts = int(timestamp)
+    return {
+        "webhook-id": msg_id,
+        "webhook-timestamp": str(ts),
+        "webhook-signature": _sign(secret, msg_id, ts, body),
+    }
+
+
+def verify_standard(
+    body: bytes,
+    headers: Mapping[str, str],
+    secret: str,
+    *,
+    tolerance: int = DEFAULT_TOLERANCE,
+    now: float | None = None,
+    provider: str = "openai",
+) -> WebhookEvent:
+    """Verify a Standard-Webhooks request and parse it; raises WebhookError (400/401)."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    msg_id = lowered.get("webhook-id")
+    stamp = lowered.get("webhook-timestamp")
+    signatures = lowered.get("webhook-signature")
+    if not (msg_id and stamp and signatures):
+        raise WebhookError("missing webhook-id, webhook-timestamp or webhook-signature header")
+    try:
+        ts = int(stamp)
+    except ValueError:
+        raise WebhookError("webhook-timestamp is not an integer") from None
+    current = time.time() if now is None else now
+    if current - ts > tolerance:
+        raise WebhookError("webhook timestamp is too old", 401)
+    if ts - current > tolerance:
+        raise WebhookError("webhook timestamp is too new", 401)
+    try:
+        expected = base64.b64decode(_sign(secret, msg_id, ts, body).split(",", 1)[1])
+    except UnicodeDecodeError:
+        raise WebhookError("webhook body is not UTF-8") from None
+    matched = False
+    for item in signatures.split():
+        version, _, value = item.partition(",")
+        if version != "v1" or not value:
+            continue
+        try:
+            candidate = base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            continue
+        matched |= hmac.compare_digest(expected, candidate)
+    if not matched:
+        raise WebhookError("no matching webhook signature", 401)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise WebhookError("webhook body is not valid JSON") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+        raise WebhookError("webhook body is not an event object with a type")
+    data = payload.get("data")
+    data = data if isinstance(data, dict) else {}
+    event_id = payload.get("id")
+    created = payload.get("created_at")
+    video_id = data.get("id")
+    return WebhookEvent(
+        id=event_id if isinstance(event_id, str) and event_id else msg_id,
+        type=payload["type"],
+        created_at=float(created) if isinstance(created, int | float) else float(ts),
+        data=data,
+        video_id=video_id if isinstance(video_id, str) else None,
+        provider=provider,
+        webhook_id=msg_id,
+    )
+
+
+async def _read_limited(request: Request, max_body: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_body:
+        raise WebhookError(f"webhook body exceeds {max_body} bytes", 413)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_body:
+            raise WebhookError(f"webhook body exceeds {max_body} bytes", 413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _receive(request: Request) -> JSONResponse:
+    state = request.app.state
+    try:
+        body = await _read_limited(request, state.max_body)
+        event = verify_standard(
+            body, request.headers, state.secret, tolerance=state.tolerance, now=state.clock()
+        )
+    except WebhookError as exc:
+        return JSONResponse({"error": exc.message}, status_code=exc.status_code)
+    fresh = await state.on_event(event)
+    return JSONResponse({"status": "ok" if fresh else "duplicate", "id": event.id})
+
+
+def create_receiver_app(
+    secret: str,
+    on_event: Callable[[WebhookEvent], Awaitable[bool]],
+    *,
+    max_body: int = 65536,
+    tolerance: int = DEFAULT_TOLERANCE,
+    clock: Callable[[], float] = time.time,
+) -> Starlette:
+    """Build a Starlette app whose ``POST /`` verifies events and hands them to ``on_event``.
+
+    Answers 413 (too large), 400 (malformed headers/JSON), 401 (bad signature, stale or
+    future timestamp) without calling ``on_event``; 200 ``ok`` for a new event and 200
+    ``duplicate`` when ``on_event`` returns False (already seen), so the sender stops retrying.
+    An exception in ``on_event`` becomes a 500 and the sender retries later.
+    """
+    _signer(secret)  # fail at startup on a malformed secret, not at the first event
+    app = Starlette(routes=[Route("/", _receive, methods=["POST"])])
+    app.state.secret = secret
+    app.state.on_event = on_event
+    app.state.max_body = max_body
+    app.state.tolerance = tolerance
+    app.state.clock = clock
+    return app
