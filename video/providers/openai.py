@@ -95,6 +95,8 @@ class OpenAIVideoProvider:
             create_rpm=create_rpm,
             max_concurrency=max_concurrency,
             sleep=self.retry.sleep,
+            clock=self.retry.clock,
+            max_pause=self.retry.max_retry_after,
         )
         self._clock = clock
         self.__key = api_key
@@ -334,15 +336,16 @@ class OpenAIVideoProvider:
                         digest.update(chunk)
                         out.write(chunk)
                         written += len(chunk)
-                raw = response.num_bytes_downloaded
-            if expected is not None and expected.isdigit() and int(expected) != raw:
+                encoded = response.headers.get("content-encoding", "identity") != "identity"
+                received = response.num_bytes_downloaded if encoded else written
+            if expected is not None and expected.isdigit() and int(expected) != received:
                 raise ProviderError(
                     JobError(
                         kind=ErrorKind.SERVER_ERROR,
                         code="truncated_download",
                         message=(
                             f"download of {job_id} ({variant}) was truncated: "
-                            f"got {raw} of {expected} bytes"
+                            f"got {received} of {expected} bytes"
                         ),
                     )
                 )

@@ -49,6 +49,9 @@ class RetryPolicy:
     jitter: float = 0.25
     max_retry_after: float = 120.0
     sleep: Sleep = field(default=asyncio.sleep, repr=False)
+    """Awaited for every wait (retries and pauses); tests inject a recorder."""
+    clock: Clock = field(default=time.monotonic, repr=False)
+    """Monotonic seconds, read by the provider's pause gate; advanced by a fake ``sleep``."""
     rng: random.Random = field(default_factory=random.Random, repr=False)
 
     def backoff(self, retry_number: int, exc: BaseException | None = None) -> float:
@@ -106,6 +109,7 @@ class ProviderGate:
         max_concurrency: int = 4,
         sleep: Sleep = asyncio.sleep,
         clock: Clock = time.monotonic,
+        max_pause: float = 120.0,
     ) -> None:
         if max_concurrency < 1:
             raise ValueError("max_concurrency must be at least 1")
@@ -115,13 +119,15 @@ class ProviderGate:
         self._sleep = sleep
         self._clock = clock
         self._paused_until = 0.0
+        self.max_pause = max_pause
         # Built lazily: aiolimiter and Semaphore bind to the running loop on first use.
         self._limiter: AsyncLimiter | None = None
         self._create_limiter: AsyncLimiter | None = None
         self._semaphore: asyncio.Semaphore | None = None
 
     def pause(self, seconds: float) -> None:
-        """Hold every request of this provider for ``seconds`` from now."""
+        """Hold every request of this provider for ``seconds`` (capped) from now."""
+        seconds = min(seconds, self.max_pause)
         self._paused_until = max(self._paused_until, self._clock() + seconds)
 
     @property
