@@ -1,0 +1,135 @@
+"""assemble_lesson: stitch clips and slates in order, write captions, storyboard and report."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from lessonreel.agents.schemas import Shot, Storyboard
+from lessonreel.graph.context import Context
+from lessonreel.graph.report import RunReport, build_report
+from lessonreel.graph.services import Services, context_of, services
+from lessonreel.graph.state import LessonState, ShotResult
+from lessonreel.graph.storyboard_doc import caption_cues, storyboard_markdown
+
+SLATE_TITLE_CHARS = 80
+
+
+def output_dir(context: Context, run_id: str) -> Path:
+    """Where a run's lesson files go: ``--out`` when given, else the run dir in the home."""
+    from lessonreel.store.home import run_dir
+
+    if context.output_dir:
+        path = Path(context.output_dir).expanduser()
+        path.mkdir(parents=True, exist_ok=True)
+        return path.absolute()
+    path: Path = run_dir(run_id)
+    return path
+
+
+def _slate(shot: Shot, result: ShotResult | None, size: str, run_id: str) -> Path:
+    from lessonreel.store.home import shots_dir
+    from lessonreel.video.stitch import render_slate
+
+    dest: Path = shots_dir(run_id) / f"slate-{shot.index:03d}.mp4"
+    reason = (result.reason if result is not None else None) or "not rendered"
+    narration = " ".join(d.line for d in shot.dialogue) or shot.action
+    render_slate(
+        dest,
+        title=f"Shot {shot.index + 1}: {shot.subject}"[:SLATE_TITLE_CHARS],
+        caption=f"{narration}\n({reason})",
+        size=size,
+        seconds=float(shot.duration),
+    )
+    return dest
+
+
+def _write_files(
+    out: Path,
+    run_id: str,
+    storyboard: Storyboard,
+    results: dict[int, ShotResult],
+    size: str,
+) -> dict[str, Path]:
+    """Return the blocking part: slates, stitch, captions and the storyboard documents."""
+    from lessonreel.store.assets import atomic_write_text
+    from lessonreel.video.captions import write_captions
+    from lessonreel.video.stitch import stitch
+
+    clips: list[Path] = []
+    for shot in storyboard.shots:
+        result = results.get(shot.index)
+        if result is not None and result.outcome == "delivered" and result.clip_path:
+            clips.append(Path(result.clip_path))
+        else:
+            clips.append(_slate(shot, result, size, run_id))
+    paths = {
+        "video": out / "lesson.mp4",
+        "srt": out / "lesson.srt",
+        "vtt": out / "lesson.vtt",
+        "md": out / "storyboard.md",
+        "json": out / "storyboard.json",
+    }
+    stitch(clips, paths["video"])
+    write_captions(caption_cues(storyboard), paths["srt"], paths["vtt"])
+    atomic_write_text(paths["md"], storyboard_markdown(storyboard, results))
+    atomic_write_text(paths["json"], storyboard.model_dump_json(indent=2) + "\n")
+    return paths
+
+
+def _finish(svc: Services, run_id: str, report: RunReport, out: Path) -> None:
+    from lessonreel.store.assets import atomic_write_text
+
+    path = out / "report.json"
+    report.report_path = str(path)
+    atomic_write_text(path, report.model_dump_json(indent=2) + "\n")
+    svc.ledger.update_run(
+        run_id,
+        status=report.status,
+        out_dir=str(out),
+        finished_at=report.finished_at,
+        error=report.stop_reason,
+        spent_usd=report.totals.spent_usd,
+        shadow_usd=report.totals.shadow_usd,
+        video_path=report.video_path,
+    )
+
+
+async def assemble_lesson(state: LessonState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Build ``lesson.mp4`` (clips and slates in storyboard order), captions and the report."""
+    ctx = context_of(runtime)
+    svc = await services(runtime)
+    run_id = state["run_id"]
+    storyboard = state["storyboard"]
+    results = dict(state.get("shot_results") or {})
+    estimate = state.get("estimate")
+    size = estimate.size if estimate is not None else ctx.size
+    out = await asyncio.to_thread(output_dir, ctx, run_id)
+    runtime.stream_writer({"event": "assemble", "out": str(out)})
+    paths = await asyncio.to_thread(_write_files, out, run_id, storyboard, results, size)
+    spent = await asyncio.to_thread(svc.ledger.spent, run_id)
+    shadow = await asyncio.to_thread(svc.ledger.spent, run_id, shadow=True)
+    report = build_report(
+        run_id=run_id,
+        storyboard=storyboard,
+        results=results,
+        estimate=estimate,
+        spent_usd=spent,
+        shadow_usd=shadow if estimate is not None and estimate.shadow_provider else None,
+        provider=svc.provider.name,
+    )
+    report.video_path = str(paths["video"])
+    report.srt_path = str(paths["srt"])
+    report.vtt_path = str(paths["vtt"])
+    report.storyboard_md = str(paths["md"])
+    report.storyboard_json = str(paths["json"])
+    await asyncio.to_thread(_finish, svc, run_id, report, out)
+    return {
+        "run_id": run_id,
+        "video_path": str(paths["video"]),
+        "captions_path": str(paths["srt"]),
+        "report": report.model_dump(mode="json"),
+    }

@@ -1,0 +1,136 @@
+"""await_clip: wait for a submitted job, reading webhook events first and polling as a fallback.
+
+The wait lives inside this node, so a crash mid-wait resumes the *wait* (the job id is in the
+ledger and in the checkpoint), never the job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from lessonreel.graph.context import Context
+from lessonreel.graph.services import Services, context_of, services
+from lessonreel.graph.state import ShotState
+from lessonreel.video.types import ErrorKind, JobError, ProviderError, VideoJob
+
+EVENT_CHECK_SECONDS = 0.5
+"""How often the ledger is read for webhook events between polls."""
+
+TERMINAL_EVENT_TYPES = frozenset(
+    {"video.completed", "video.failed", "video.succeeded", "video.canceled", "video.expired"}
+)
+
+
+async def await_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Wait until the job is terminal; on success record the charge; map failures to errors."""
+    ctx = context_of(runtime)
+    svc = await services(runtime)
+    job_id = state.get("job_id")
+    key = state.get("job_key")
+    index = state["shot"].index
+    if not job_id or not key:
+        return {"error": JobError(kind=ErrorKind.SERVER_ERROR, code="no_job", message="no job id")}
+    deadline = time.monotonic() + ctx.job_timeout
+    delay = max(0.05, ctx.poll_interval)
+    next_poll = 0.0
+    job: VideoJob | None = state.get("job")
+    while job is None or not job.terminal:
+        if job is None or time.monotonic() >= next_poll or await _terminal_event(svc, job_id):
+            try:
+                job = await svc.provider.get(job_id)
+            except ProviderError as exc:
+                return {"job": None, "error": _lost(exc.error)}
+            next_poll = time.monotonic() + delay
+            delay = min(delay * 1.6, ctx.max_poll_interval)
+            await asyncio.to_thread(
+                svc.ledger.update_job,
+                key,
+                status=job.status,
+                progress=job.progress,
+                expires_at=job.expires_at,
+            )
+            runtime.stream_writer(
+                {"event": "shot", "index": index, "stage": job.status, "progress": job.progress}
+            )
+            if job.terminal:
+                break
+        if time.monotonic() > deadline:
+            return {
+                "job": job,
+                "error": JobError(
+                    kind=ErrorKind.TIMEOUT,
+                    code="job_timeout",
+                    message=f"job {job_id} not done after {ctx.job_timeout:g}s",
+                ),
+            }
+        await asyncio.sleep(min(EVENT_CHECK_SECONDS, max(0.0, next_poll - time.monotonic())))
+    return await _settle(svc, state, job, key)
+
+
+async def _terminal_event(svc: Services, job_id: str) -> bool:
+    """Return true when the webhook receiver has written a terminal event for the job."""
+    events = await asyncio.to_thread(svc.ledger.events_for_job, svc.provider.name, job_id)
+    return any(e.get("type") in TERMINAL_EVENT_TYPES for e in events)
+
+
+def _lost(error: JobError) -> JobError:
+    """Make a 404 (the provider lost the job) transient: it can only be rendered again."""
+    if error.http_status == 404:
+        return JobError(
+            kind=ErrorKind.SERVER_ERROR,
+            code="job_not_found",
+            message=f"the provider no longer knows this job: {error.message}",
+            http_status=404,
+        )
+    return error
+
+
+async def _settle(svc: Services, state: ShotState, job: VideoJob, key: str) -> dict[str, Any]:
+    """Record charges and turn a terminal job into the state the router reads."""
+    ledger = svc.ledger
+    run_id = state["run_id"]
+    if job.status == "succeeded":
+        row = await asyncio.to_thread(ledger.job_by_key, key)
+        charge = job.cost_usd if job.cost_usd is not None else (row or {}).get("estimate_usd") or 0
+        await asyncio.to_thread(ledger.update_job, key, cost_usd=float(charge))
+        await asyncio.to_thread(
+            ledger.record_spend, run_id, job_key=key, usd=float(charge), kind="charge"
+        )
+        shadow = _shadow(svc, state, job)
+        if shadow is not None:
+            await asyncio.to_thread(
+                ledger.record_spend, run_id, job_key=key, usd=shadow, kind="shadow"
+            )
+        return {"job": job, "error": None}
+    if job.cost_usd:
+        await asyncio.to_thread(
+            ledger.record_spend, run_id, job_key=key, usd=float(job.cost_usd), kind="charge"
+        )
+    error = job.error or JobError(
+        kind=ErrorKind.SERVER_ERROR, code=job.status, message=f"job ended {job.status}"
+    )
+    if job.status in {"expired", "canceled"} and error.kind is ErrorKind.INVALID_REQUEST:
+        error = JobError(kind=ErrorKind.SERVER_ERROR, code=job.status, message=error.message)
+    await asyncio.to_thread(
+        ledger.update_job,
+        key,
+        error_kind=error.kind.value,
+        error_code=error.code,
+        error_message=error.message,
+    )
+    return {"job": job, "error": error}
+
+
+def _shadow(svc: Services, state: ShotState, job: VideoJob) -> float | None:
+    """Return what the clip would cost on the real provider a free one is priced against."""
+    from lessonreel.graph.plan import shadow_provider, shot_cost
+
+    real = shadow_provider(svc.provider.name)
+    if real is None:
+        return None
+    usd: float = shot_cost(real, state["model"], state["size"], state["shot"].duration)
+    return usd

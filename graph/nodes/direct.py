@@ -1,0 +1,49 @@
+"""direct_storyboard: the director writes the storyboard; the run gets its prompts and estimate."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from lessonreel.graph.context import Context
+from lessonreel.graph.plan import estimate, render_prompts, render_settings
+from lessonreel.graph.services import context_of, services
+from lessonreel.graph.state import LessonState
+
+
+async def direct_storyboard(state: LessonState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Write the timed storyboard, render each shot's prompt and estimate the cost.
+
+    The estimate is stored on the run and streamed before any paid call is made.
+    """
+    if state.get("storyboard") is not None:
+        return {}
+    from lessonreel.agents.director import direct
+
+    ctx = context_of(runtime)
+    svc = await services(runtime)
+    spec, size = render_settings(ctx)
+    lesson = state["lesson"]
+    storyboard = await direct(
+        lesson,
+        legal_seconds=spec.seconds,
+        target_seconds=ctx.target_seconds,
+        chat_model=svc.director_llm,
+    )
+    cost = estimate(storyboard, ctx)
+    await asyncio.to_thread(
+        svc.ledger.update_run,
+        state["run_id"],
+        estimate_usd=cost.usd,
+        shadow_usd=cost.shadow_usd,
+        shots=len(storyboard.shots),
+        seconds=storyboard.total_seconds,
+    )
+    runtime.stream_writer({"event": "estimate", "estimate": cost.model_dump(mode="json")})
+    return {
+        "storyboard": storyboard,
+        "prompts": render_prompts(storyboard, size=size),
+        "estimate": cost,
+    }

@@ -1,0 +1,107 @@
+"""give_up_shot and stop_shot: a shot that will not be rendered gets a slate and a reason."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from langgraph.runtime import Runtime
+
+from lessonreel.graph.context import Context
+from lessonreel.graph.plan import shadow_provider, shot_cost
+from lessonreel.graph.services import services
+from lessonreel.graph.state import Outcome, ShotResult, ShotState
+
+
+def shot_result(
+    state: ShotState,
+    *,
+    outcome: Outcome,
+    provider: str,
+    reason: str | None = None,
+    clip: str | None = None,
+    sha256: str | None = None,
+    cost_usd: float = 0.0,
+) -> ShotResult:
+    """Return the report row for a shot, from everything its branch has learnt."""
+    shot = state["shot"]
+    provider_name = provider
+    shadow = 0.0
+    if outcome == "delivered":
+        real = shadow_provider(provider_name) or provider_name
+        shadow = shot_cost(real, state["model"], state["size"], shot.duration) if real else 0.0
+    started = state.get("started_at") or time.time()
+    return ShotResult(
+        index=shot.index,
+        outcome=outcome,
+        reason=reason,
+        provider=provider_name,
+        model=state["model"],
+        size=state["size"],
+        seconds=shot.duration,
+        job_id=state.get("job_id"),
+        job_key=state.get("job_key"),
+        attempts=state.get("attempts", 0),
+        rewrites=list(state.get("rewrites", [])),
+        prompt=state["prompt"].text,
+        clip_path=clip,
+        sha256=sha256,
+        cost_usd=cost_usd,
+        shadow_cost_usd=shadow if outcome == "delivered" else 0.0,
+        elapsed_seconds=max(0.0, time.time() - started),
+        generation=state["generation"],
+    )
+
+
+def give_up_reason(state: ShotState) -> str:
+    """Why a shot ends as a slate, in words a teacher can act on."""
+    if state.get("reason"):
+        return str(state["reason"])
+    error = state.get("error")
+    if error is not None:
+        code = f" ({error.code})" if error.code else ""
+        return f"provider failure {error.kind.value}{code}: {error.message}"
+    verdict = state.get("verdict")
+    if verdict is not None and not verdict.allowed:
+        rounds = state.get("sanitize_rounds", 0)
+        why = "; ".join(verdict.reasons) or verdict.category or "blocked"
+        return f"blocked by the safety screen after {rounds} sanitize round(s): {why}"
+    return "given up"
+
+
+async def _record(
+    state: ShotState, runtime: Runtime[Context], outcome: Outcome, reason: str
+) -> dict[str, Any]:
+    svc = await services(runtime)
+    index = state["shot"].index
+    result = shot_result(state, outcome=outcome, provider=svc.provider.name, reason=reason)
+    await asyncio.to_thread(
+        svc.ledger.upsert_shot,
+        state["run_id"],
+        index,
+        status=outcome,
+        error=reason,
+        attempts=result.attempts,
+        rewrites=len(result.rewrites),
+        prompt=result.prompt,
+        verdict=state.get("verdict"),
+    )
+    runtime.stream_writer({"event": "shot", "index": index, "stage": outcome, "detail": reason})
+    return {"shot_results": {index: result}}
+
+
+async def give_up_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Give the shot up: a slate stands in for it and the report says why."""
+    return await _record(state, runtime, "given_up", give_up_reason(state))
+
+
+async def stop_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str, Any]:
+    """Return the run stopped dispatching (budget or quota): keep the slot, say why."""
+    svc = await services(runtime)
+    error = state.get("error")
+    reason = state.get("reason") or svc.halt_reason
+    if error is not None and reason is None:
+        reason = f"provider quota exhausted: {error.message}"
+        svc.halt_reason = reason
+    return await _record(state, runtime, "stopped", reason or "run stopped")

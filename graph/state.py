@@ -1,0 +1,139 @@
+"""Graph state: the lesson run (main graph) and one shot's journey (the per-shot subgraph).
+
+Per-shot results fan in through the named reducer :func:`merge_shot_results`, keyed by shot
+index, so parallel shot branches never write a shared list and a later attempt (an upscale, a
+retry after resume) replaces the earlier result for its shot.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, Field
+from typing_extensions import TypedDict
+
+from lessonreel.agents.schemas import Lesson, Rewrite, Shot, ShotPrompt, Storyboard, Verdict
+from lessonreel.video.types import JobError, VideoJob
+
+Outcome = Literal["delivered", "given_up", "stopped"]
+"""delivered: a clip is stored; given_up: a slate stands in (reason says why); stopped: the run
+stopped dispatching (budget or quota) before this shot was rendered, a slate stands in."""
+
+
+class ShotResult(BaseModel):
+    """What happened to one shot; one row of the run report."""
+
+    index: int = Field(ge=0, description="Shot index in the storyboard.")
+    outcome: Outcome = Field(description="delivered, given_up or stopped.")
+    reason: str | None = Field(default=None, description="Why it was given up or stopped.")
+    provider: str = Field(default="", description="Provider that rendered (or would render) it.")
+    model: str = Field(default="", description="Video model requested.")
+    size: str = Field(default="", description="WIDTHxHEIGHT requested.")
+    seconds: int = Field(default=0, ge=0, description="Clip length requested.")
+    job_id: str | None = Field(default=None, description="Provider job id of the final attempt.")
+    job_key: str | None = Field(default=None, description="Ledger idempotency key.")
+    attempts: int = Field(default=0, ge=0, description="Provider jobs created for this shot.")
+    rewrites: list[Rewrite] = Field(default_factory=list, description="Sanitizer rounds.")
+    prompt: str = Field(default="", description="Final prompt sent (or last screened).")
+    clip_path: str | None = Field(default=None, description="Stored clip, when delivered.")
+    sha256: str | None = Field(default=None, description="Checksum of the stored clip.")
+    cost_usd: float = Field(default=0.0, ge=0, description="What the provider charged.")
+    shadow_cost_usd: float = Field(
+        default=0.0, ge=0, description="What the same clip would cost on the priced provider."
+    )
+    elapsed_seconds: float = Field(default=0.0, ge=0, description="Wall time spent on the shot.")
+    generation: int = Field(default=0, ge=0, description="0 for the first render, +1 per upscale.")
+
+
+class CostEstimate(BaseModel):
+    """The estimate shown before any paid call."""
+
+    provider: str = Field(description="Provider the run uses.")
+    model: str = Field(description="Video model the run asks for.")
+    size: str = Field(description="Clip size.")
+    seconds: int = Field(ge=0, description="Total seconds to render.")
+    usd: float = Field(ge=0, description="Estimated charge on the run's provider.")
+    shadow_provider: str | None = Field(
+        default=None, description="Real provider a free run is priced against."
+    )
+    shadow_usd: float = Field(default=0.0, ge=0, description="Estimate on the shadow provider.")
+    per_shot: dict[int, float] = Field(default_factory=dict, description="USD per shot index.")
+
+
+def merge_shot_results(
+    left: dict[int, ShotResult] | None, right: dict[int, ShotResult] | None
+) -> dict[int, ShotResult]:
+    """Fan-in reducer: merge per-shot results by index; the later write for a shot wins."""
+    merged = dict(left or {})
+    merged.update(right or {})
+    return merged
+
+
+def append_rewrites(left: list[Rewrite] | None, right: list[Rewrite] | None) -> list[Rewrite]:
+    """Accumulate sanitizer rounds for one shot, in order."""
+    return [*(left or []), *(right or [])]
+
+
+class InputState(TypedDict, total=False):
+    """What a run starts from: a lesson (text or path) and, for an upscale, the shots to redo."""
+
+    lesson_text: str
+    lesson_path: str
+    run_id: str
+    upscale: list[int]
+
+
+class OutputState(TypedDict, total=False):
+    """What a run hands back."""
+
+    run_id: str
+    video_path: str
+    captions_path: str
+    report: dict[str, object]
+
+
+class LessonState(InputState, OutputState, total=False):
+    """The main graph's state."""
+
+    lesson: Lesson
+    storyboard: Storyboard
+    prompts: dict[int, ShotPrompt]
+    estimate: CostEstimate
+    approved: bool
+    shot_results: Annotated[dict[int, ShotResult], merge_shot_results]
+
+
+class ShotTask(TypedDict):
+    """One branch of the fan-out (the ``Send`` payload): a shot and how to render it."""
+
+    run_id: str
+    shot: Shot
+    prompt: ShotPrompt
+    model: str
+    size: str
+    generation: int
+
+
+class ShotState(ShotTask, total=False):
+    """A shot's journey through screen → (sanitize) → dispatch → await → fetch."""
+
+    verdict: Verdict
+    rewrites: Annotated[list[Rewrite], append_rewrites]
+    sanitize_rounds: int
+    retry: int
+    attempts: int
+    fetch_attempts: int
+    job_key: str | None
+    job_id: str | None
+    job: VideoJob | None
+    error: JobError | None
+    reason: str
+    stopped: bool
+    started_at: float
+    shot_results: Annotated[dict[int, ShotResult], merge_shot_results]
+
+
+class ShotOutput(TypedDict):
+    """What a shot branch reports back to the main graph."""
+
+    shot_results: Annotated[dict[int, ShotResult], merge_shot_results]

@@ -1,0 +1,92 @@
+"""The storyboard as documents: ``storyboard.md`` for people, captions cues from its timing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lessonreel.agents.schemas import Shot, Storyboard
+from lessonreel.graph.state import ShotResult
+
+
+def _line(speaker: str, text: str) -> str:
+    return (
+        text if speaker.strip().lower() in {"narrator", "voiceover", "vo"} else f"{speaker}: {text}"
+    )
+
+
+def shot_cue_spans(shot: Shot) -> list[tuple[float, float, str]]:
+    """Return the shot's dialogue lines spread evenly over its time span (start, end, text)."""
+    lines = [dl for dl in shot.dialogue if dl.line.strip()]
+    if not lines:
+        return []
+    step = (shot.end - shot.start) / len(lines)
+    return [
+        (
+            round(shot.start + i * step, 3),
+            round(shot.start + (i + 1) * step, 3),
+            _line(dl.speaker, dl.line.strip()),
+        )
+        for i, dl in enumerate(lines)
+    ]
+
+
+def caption_cues(storyboard: Storyboard) -> list[Any]:
+    """Caption cues for the whole lesson, from storyboard timing and dialogue."""
+    from lessonreel.video.captions import Cue
+
+    return [
+        Cue(start=start, end=end, text=text)
+        for shot in storyboard.shots
+        for start, end, text in shot_cue_spans(shot)
+    ]
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.replace("|", "\\|").split())
+
+
+def storyboard_markdown(
+    storyboard: Storyboard, results: dict[int, ShotResult] | None = None
+) -> str:
+    """Return a readable storyboard: style bible, then one section per shot with its outcome."""
+    results = results or {}
+    style = storyboard.style
+    out = [
+        f"# {storyboard.title}",
+        "",
+        f"Lesson `{storyboard.lesson_id}` · {len(storyboard.shots)} shots · "
+        f"{storyboard.total_seconds} s (target {storyboard.target_seconds} s)",
+        "",
+        "## Style bible",
+        "",
+        f"- Look: {style.look}",
+        f"- Palette: {', '.join(style.palette)}",
+        f"- Lens: {style.lens}",
+        f"- Lighting: {style.lighting}",
+        f"- Presenter: {style.presenter or 'none'}",
+        f"- Sound: {style.sound}",
+        "",
+        "## Shots",
+        "",
+        "| # | time | framing | camera | action | outcome |",
+        "|---|------|---------|--------|--------|---------|",
+    ]
+    for shot in storyboard.shots:
+        result = results.get(shot.index)
+        outcome = result.outcome if result is not None else "planned"
+        out.append(
+            f"| {shot.index + 1} | {shot.start:g}–{shot.end:g} s | {_cell(shot.framing)} | "
+            f"{_cell(shot.camera_move)} | {_cell(shot.action)} | {outcome} |"
+        )
+    for shot in storyboard.shots:
+        out += ["", f"### Shot {shot.index + 1} ({shot.start:g}–{shot.end:g} s, {shot.duration} s)"]
+        out += ["", f"**Objective:** {shot.objective}", ""]
+        out += [f"- Subject: {shot.subject}", f"- Setting: {shot.setting}"]
+        out += [f"- Lighting: {shot.lighting}", f"- Palette: {', '.join(shot.palette)}"]
+        out += ["- Beats:"] + [f"  {i + 1}. {beat}" for i, beat in enumerate(shot.beats)]
+        if shot.dialogue:
+            out += ["- Dialogue:"] + [f'  - {d.speaker}: "{d.line}"' for d in shot.dialogue]
+        result = results.get(shot.index)
+        if result is not None and result.outcome != "delivered":
+            out += [f"- **{result.outcome.replace('_', ' ')}:** {result.reason}"]
+    return "\n".join(out) + "\n"
