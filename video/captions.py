@@ -1,0 +1,145 @@
+"""SRT and WebVTT captions from timed lines (the storyboard's shot timing and dialogue).
+
+Times are rounded to whole milliseconds once, so a cue that ends where the next one starts gets the
+same timestamp string on both sides and captions line up exactly with clip boundaries.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import textwrap
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+LINE_WIDTH = 42
+"""Characters per caption line (the common broadcast/web readability limit)."""
+
+
+class Cue(BaseModel):
+    """One caption: ``text`` shown from ``start`` to ``end`` seconds."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+    text: str
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Cue:
+        if self.end < self.start:
+            raise ValueError(f"cue ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
+def _ms(seconds: float) -> int:
+    return max(0, round(seconds * 1000))
+
+
+def _stamp(seconds: float, sep: str) -> str:
+    ms = _ms(seconds)
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}{sep}{millis:03d}"
+
+
+def srt_timestamp(seconds: float) -> str:
+    """``HH:MM:SS,mmm`` as SRT requires."""
+    return _stamp(seconds, ",")
+
+
+def vtt_timestamp(seconds: float) -> str:
+    """``HH:MM:SS.mmm`` as WebVTT requires."""
+    return _stamp(seconds, ".")
+
+
+def _lines(text: str) -> list[str]:
+    """Wrap to readable lines; blank lines would end a cue early, so there are none."""
+    out: list[str] = []
+    for paragraph in text.splitlines():
+        paragraph = " ".join(paragraph.split())
+        if paragraph:
+            out += textwrap.wrap(paragraph, LINE_WIDTH, break_long_words=False) or [paragraph]
+    return out
+
+
+def _usable(cues: Iterable[Cue]) -> list[tuple[Cue, list[str]]]:
+    kept = []
+    for cue in cues:
+        lines = _lines(cue.text)
+        if lines and _ms(cue.end) > _ms(cue.start):
+            kept.append((cue, lines))
+    return kept
+
+
+def to_srt(cues: Iterable[Cue]) -> str:
+    """SubRip text: numbered from 1, comma milliseconds; empty or zero-length cues are dropped."""
+    blocks = []
+    for number, (cue, lines) in enumerate(_usable(cues), start=1):
+        timing = f"{srt_timestamp(cue.start)} --> {srt_timestamp(cue.end)}"
+        blocks.append("\n".join([str(number), timing, *lines]))
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def _vtt_escape(line: str) -> str:
+    line = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return line.replace("-->", "→")
+
+
+def to_vtt(cues: Iterable[Cue]) -> str:
+    """WebVTT text: ``WEBVTT`` header, dot milliseconds, cue text escaped for the VTT parser."""
+    blocks = ["WEBVTT"]
+    for number, (cue, lines) in enumerate(_usable(cues), start=1):
+        timing = f"{vtt_timestamp(cue.start)} --> {vtt_timestamp(cue.end)}"
+        blocks.append("\n".join([str(number), timing, *(_vtt_escape(x) for x in lines)]))
+    return "\n\n".join(blocks) + "\n"
+
+
+def cues_for_segments(segments: Sequence[tuple[float, Sequence[str]]]) -> list[Cue]:
+    """Lay out cues on a timeline of consecutive clips.
+
+    Each segment is (clip seconds, lines spoken in it); a clip's lines share its time equally, so
+    cue boundaries fall exactly on clip boundaries. Clips without lines leave a gap.
+    """
+    cues: list[Cue] = []
+    start = 0.0
+    for seconds, lines in segments:
+        texts = [t for t in lines if t.strip()]
+        for k, text in enumerate(texts):
+            a = start + seconds * k / len(texts)
+            b = start + seconds * (k + 1) / len(texts)
+            cues.append(Cue(start=a, end=b, text=text))
+        start += seconds
+    return cues
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.part")
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_captions(cues: Iterable[Cue], srt_path: Path, vtt_path: Path) -> None:
+    """Write the same cues as SRT and WebVTT (UTF-8, each file replaced atomically)."""
+    cue_list = list(cues)
+    _atomic_write_text(Path(srt_path), to_srt(cue_list))
+    _atomic_write_text(Path(vtt_path), to_vtt(cue_list))
+
+
+def parse_timestamp(stamp: str) -> float:
+    """Seconds from an SRT or WebVTT timestamp (``[HH:]MM:SS,mmm`` / ``.mmm``)."""
+    match = re.fullmatch(r"(?:(\d+):)?(\d{2}):(\d{2})[.,](\d{3})", stamp.strip())
+    if match is None:
+        raise ValueError(f"not a caption timestamp: {stamp!r}")
+    hours = int(match.group(1) or 0)
+    return (
+        hours * 3600 + int(match.group(2)) * 60 + int(match.group(3)) + int(match.group(4)) / 1000
+    )
