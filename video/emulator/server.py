@@ -8,49 +8,42 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
+from typing import Any, Self
 
 from lessonreel.video.emulator.config import EmulatorConfig
 from lessonreel.video.emulator.jobs import JobStore
 
 STARTUP_TIMEOUT = 30.0
+ASGIApplication = Any
 
 
-class EmulatorServer:
-    """uvicorn on 127.0.0.1 with a free port, in a daemon thread; ``url`` is the base URL."""
+class ThreadedServer:
+    """Any ASGI app under uvicorn on loopback with a free port, in a daemon thread."""
 
-    def __init__(
-        self,
-        config: EmulatorConfig | None = None,
-        *,
-        clock: Callable[[], float] = time.time,
-        host: str = "127.0.0.1",
-    ) -> None:
+    def __init__(self, app: ASGIApplication, *, host: str = "127.0.0.1") -> None:
         import uvicorn
 
-        from lessonreel.video.emulator.app import create_app
-
-        self.store = JobStore(config, clock=clock)
-        self.app = create_app(store=self.store)
+        self.app = app
         self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._sock.bind((host, 0))
         self.port: int = self._sock.getsockname()[1]
         self.url = f"http://{host}:{self.port}"
         self._server = uvicorn.Server(
-            uvicorn.Config(self.app, log_level="warning", lifespan="on", http="h11", loop="asyncio")
+            uvicorn.Config(app, log_level="warning", lifespan="auto", http="h11", loop="asyncio")
         )
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True,
-            name=f"lessonreel-emulator-{self.port}",
+            name=f"lessonreel-server-{self.port}",
         )  # fmt: skip
 
-    def start(self) -> EmulatorServer:
+    def start(self) -> Self:
         """Start serving; returns once the server accepts connections."""
         self._thread.start()
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"emulator failed to start on {self.url}")
+                raise RuntimeError(f"server failed to start on {self.url}")
             time.sleep(0.01)
         return self
 
@@ -61,7 +54,7 @@ class EmulatorServer:
             self._thread.join(timeout=10.0)
         self._sock.close()
 
-    def __enter__(self) -> EmulatorServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
@@ -71,6 +64,29 @@ class EmulatorServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+class EmulatorServer(ThreadedServer):
+    """The emulator served on a free loopback port; ``store`` is its live JobStore."""
+
+    def __init__(
+        self,
+        config: EmulatorConfig | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        host: str = "127.0.0.1",
+    ) -> None:
+        from lessonreel.video.emulator.app import create_app
+
+        self.store = JobStore(config, clock=clock)
+        super().__init__(create_app(store=self.store), host=host)
+
+
+@contextmanager
+def running_app(app: ASGIApplication) -> Iterator[str]:
+    """Serve any ASGI app (e.g. a webhook receiver) on loopback; yields its base URL."""
+    with ThreadedServer(app) as server:
+        yield server.url
 
 
 @contextmanager
