@@ -1,0 +1,48 @@
+"""The director: lesson in, timed storyboard out.
+
+`direct` uses the LLM director when a chat model is given and the deterministic offline
+director otherwise; `direct_offline` is the synchronous offline twin. Both obey the checklist in
+`lessonreel.agents.checks`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from langchain_core.language_models import BaseChatModel
+
+from lessonreel.agents.checks import storyboard_violations
+from lessonreel.agents.director_llm import MAX_ATTEMPTS, DirectorError, direct_llm
+from lessonreel.agents.director_offline import direct_offline
+from lessonreel.agents.schemas import Lesson, Storyboard
+
+__all__ = [
+    "DirectorError",
+    "direct",
+    "direct_offline",
+    "storyboard_violations",
+]
+
+
+async def direct(
+    lesson: Lesson,
+    *,
+    legal_seconds: Sequence[int],
+    target_seconds: int = 60,
+    chat_model: BaseChatModel | None = None,
+    max_attempts: int = MAX_ATTEMPTS,
+) -> Storyboard:
+    """Write the lesson's storyboard (offline when ``chat_model`` is None).
+
+    Raises `DirectorError` when the LLM cannot produce a valid storyboard within
+    ``max_attempts``, and ValueError for an empty or non-positive ``legal_seconds``.
+    """
+    if chat_model is None:
+        return direct_offline(lesson, legal_seconds=legal_seconds, target_seconds=target_seconds)
+    return await direct_llm(
+        lesson,
+        legal_seconds=legal_seconds,
+        target_seconds=target_seconds,
+        chat_model=chat_model,
+        max_attempts=max_attempts,
+    )
