@@ -1,4 +1,4 @@
-"""The Sora-shaped emulator in-process (httpx.ASGITransport): object shapes, lifecycle, validation."""
+"""The Sora-shaped emulator in-process (ASGITransport): object shapes, lifecycle, validation."""
 
 from __future__ import annotations
 
@@ -83,8 +83,10 @@ async def test_job_goes_queued_then_in_progress_with_rising_progress_then_comple
     )  # fmt: skip
     assert (video["size"], video["seconds"], video["prompt"]) == ("1280x720", "8", "a cell divides")
     assert video["created_at"] == int(T0)
-    assert video["completed_at"] is None and video["expires_at"] is None
-    assert video["error"] is None and video["remixed_from_video_id"] is None
+    assert video["completed_at"] is None
+    assert video["expires_at"] is None
+    assert video["error"] is None
+    assert video["remixed_from_video_id"] is None
 
     seen = []
     for _ in range(4):
@@ -92,7 +94,8 @@ async def test_job_goes_queued_then_in_progress_with_rising_progress_then_comple
         seen.append((await api.get(f"/videos/{video['id']}")).json())
     assert [v["status"] for v in seen] == ["in_progress"] * 4
     progress = [v["progress"] for v in seen]
-    assert progress == sorted(progress) and len(set(progress)) == 4
+    assert progress == sorted(progress)
+    assert len(set(progress)) == 4
     assert all(0 < p < 100 for p in progress)
 
     clock.advance(2.0)
@@ -187,7 +190,8 @@ async def test_list_pages_with_cursor_in_both_orders(api: httpx.AsyncClient) -> 
     assert pages == [ids[4:2:-1], ids[2:0:-1], ids[:1]]  # default order is newest first
 
     asc = (await api.get("/videos", params={"order": "asc", "limit": 100})).json()
-    assert [v["id"] for v in asc["data"]] == ids and asc["has_more"] is False
+    assert [v["id"] for v in asc["data"]] == ids
+    assert asc["has_more"] is False
     rest = (await api.get("/videos", params={"order": "asc", "after": ids[3]})).json()
     assert [v["id"] for v in rest["data"]] == ids[4:]
 
@@ -213,7 +217,8 @@ async def test_delete_removes_the_job_but_the_create_is_still_counted(
     assert (await api.get(f"/videos/{video_id}")).status_code == 404
     assert (await api.get("/videos")).json()["data"] == []
     stats = (await api.get("http://emulator/_emulator/stats")).json()
-    assert stats["creates"] == 1 and stats["jobs"][0]["deleted"] is True
+    assert stats["creates"] == 1
+    assert stats["jobs"][0]["deleted"] is True
 
 
 async def test_remix_needs_a_completed_source_and_keeps_its_settings(
@@ -228,7 +233,8 @@ async def test_remix_needs_a_completed_source_and_keeps_its_settings(
     clock.advance(10.0)
     remix = (await api.post(f"/videos/{source['id']}/remix", json={"prompt": "85 mm"})).json()
     assert remix["remixed_from_video_id"] == source["id"]
-    assert remix["id"] != source["id"] and remix["status"] == "queued"
+    assert remix["id"] != source["id"]
+    assert remix["status"] == "queued"
     assert (remix["size"], remix["seconds"], remix["prompt"]) == ("1280x720", "8", "85 mm")
     stats = (await api.get("http://emulator/_emulator/stats")).json()
     assert (stats["creates"], stats["remixes"]) == (1, 1)
@@ -247,7 +253,8 @@ async def test_content_variants_are_real_media_of_the_requested_size(clock: Cloc
 
         clock.advance(1.0)
         mp4 = await api.get(f"/videos/{video['id']}/content")
-        assert mp4.status_code == 200 and mp4.headers["content-type"] == "video/mp4"
+        assert mp4.status_code == 200
+        assert mp4.headers["content-type"] == "video/mp4"
         with av.open(io.BytesIO(mp4.content)) as container:
             stream = container.streams.video[0]
             assert (stream.codec_context.name, stream.width, stream.height) == ("h264", 320, 180)
@@ -276,7 +283,8 @@ async def test_input_reference_must_be_an_image_of_exactly_the_requested_size(
         "/videos", files={**fields, "input_reference": ("ref.png", png(640, 360), "image/png")}
     )
     message = assert_error(wrong, 400, param="input_reference", code="invalid_value")
-    assert "must match the requested width and height" in message and "640x360" in message
+    assert "must match the requested width and height" in message
+    assert "640x360" in message
 
     junk = await api.post(
         "/videos", files={**fields, "input_reference": ("ref.png", b"not an image", "image/png")}
@@ -309,7 +317,8 @@ async def test_api_key_when_configured_bearer_or_azure_header(clock: Clock) -> N
         missing = await api.get("/videos")
         assert missing.status_code == 401
         wrong = await api.get("/videos", headers={"Authorization": "Bearer sk-wrong"})
-        assert wrong.status_code == 401 and wrong.json()["error"]["code"] == "invalid_api_key"
+        assert wrong.status_code == 401
+        assert wrong.json()["error"]["code"] == "invalid_api_key"
         assert "sk-wrong" not in wrong.text
         bearer = await api.get("/videos", headers={"Authorization": "Bearer sk-emulator"})
         assert bearer.status_code == 200
