@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from lessonreel.video.providers.sizes import dimensions
+from lessonreel.video.providers.sizes import dimensions, tokens_per_second
 from lessonreel.video.types import ErrorKind, JobError, ProviderError, VideoRequest
 
 
@@ -73,8 +73,7 @@ def _per_token_grid(
     """Derive $/s for a per-token model: w*h*24 fps/1024 tokens per second (UNVERIFIED)."""
     out: dict[str, float] = {}
     for size in _grid(dict.fromkeys(resolutions, 0.0), aspect_ratios):
-        width, height = (int(part) for part in size.split("x"))
-        out[size] = round(width * height * 24 / 1024 * usd_per_token, 4)
+        out[size] = round(tokens_per_second(size) * usd_per_token, 4)
     return out
 
 

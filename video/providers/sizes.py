@@ -62,3 +62,13 @@ def aspect_of(size: str) -> str:
     width, height = (int(part) for part in size.split("x"))
     divisor = gcd(width, height)
     return f"{width // divisor}:{height // divisor}"
+
+
+def tokens_per_second(size: str, fps: int = 24) -> float:
+    """Return billing tokens per generated second for per-token video models.
+
+    Seedance bills ``width * height * fps * seconds / 1024`` tokens (UNVERIFIED third-party
+    rule), so a per-token price converts to $/s by this factor.
+    """
+    width, height = (int(part) for part in size.split("x"))
+    return width * height * fps / 1024

@@ -1,0 +1,182 @@
+"""OpenRouter's webhook scheme: signing, verification and a receiver app.
+
+OpenRouter does not use Standard Webhooks. It sends ``X-OpenRouter-Signature: t=<unix>,v1=<hex>``
+where the hex is HMAC-SHA256 over ``"{t},{raw body}"`` keyed with the secret's raw UTF-8 bytes
+(no ``whsec_`` base64 decoding), and ``X-OpenRouter-Idempotency-Key: <job_id>-<status>`` for
+de-duplication. Events are thin (``type``, ISO ``created_at``, ``data`` = the job), so a
+verified event maps to the same :class:`~lessonreel.video.webhooks.WebhookEvent` as the Sora shape
+and the ledger de-duplicates both the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from lessonreel.video.webhooks import DEFAULT_TOLERANCE, WebhookError, WebhookEvent
+
+SIGNATURE_HEADER = "X-OpenRouter-Signature"
+IDEMPOTENCY_HEADER = "X-OpenRouter-Idempotency-Key"
+EVENT_TYPES = (
+    "video.generation.completed",
+    "video.generation.failed",
+    "video.generation.cancelled",
+    "video.generation.expired",
+)
+
+
+def _digest(secret: str, timestamp: int, body: bytes) -> str:
+    message = str(timestamp).encode("ascii") + b"," + body
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def sign_openrouter(
+    secret: str, body: bytes, *, timestamp: float, idempotency_key: str | None = None
+) -> dict[str, str]:
+    """Return the headers OpenRouter sends with ``body`` (signature, and the dedupe key)."""
+    ts = int(timestamp)
+    headers = {
+        SIGNATURE_HEADER: f"t={ts},v1={_digest(secret, ts, body)}",
+        "content-type": "application/json",
+    }
+    if idempotency_key:
+        headers[IDEMPOTENCY_HEADER] = idempotency_key
+    return headers
+
+
+def _parse_signature(value: str) -> tuple[int, list[str]]:
+    stamp: int | None = None
+    signatures: list[str] = []
+    for part in value.split(","):
+        key, _, item = part.strip().partition("=")
+        if key == "t":
+            try:
+                stamp = int(item)
+            except ValueError:
+                raise WebhookError("X-OpenRouter-Signature timestamp is not an integer") from None
+        elif key == "v1" and item:
+            signatures.append(item.lower())
+    if stamp is None or not signatures:
+        raise WebhookError("X-OpenRouter-Signature must carry t=<unix> and v1=<hex>")
+    return stamp, signatures
+
+
+def _iso_to_unix(value: object, fallback: float) -> float:
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return fallback
+    return fallback
+
+
+def verify_openrouter(
+    body: bytes,
+    headers: Mapping[str, str],
+    secret: str,
+    *,
+    tolerance: int = DEFAULT_TOLERANCE,
+    now: float | None = None,
+) -> WebhookEvent:
+    """Verify an OpenRouter webhook and parse it; raises WebhookError (400 malformed, 401 bad).
+
+    The event id is the idempotency key (``<job_id>-<status>``), so a redelivery of the same
+    terminal state is recognised as a repeat by whoever records events.
+    """
+    lowered = {k.lower(): v for k, v in headers.items()}
+    header = lowered.get(SIGNATURE_HEADER.lower())
+    if not header:
+        raise WebhookError(f"missing {SIGNATURE_HEADER} header", 401)
+    stamp, candidates = _parse_signature(header)
+    current = time.time() if now is None else now
+    if abs(current - stamp) > tolerance:
+        raise WebhookError("webhook timestamp is outside the 300 s tolerance", 401)
+    expected = _digest(secret, stamp, body)
+    if not any(hmac.compare_digest(expected, c) for c in candidates):
+        raise WebhookError("no matching webhook signature", 401)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        raise WebhookError("webhook body is not valid JSON") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+        raise WebhookError("webhook body is not an event object with a type")
+    data = payload.get("data")
+    data = data if isinstance(data, dict) else {}
+    job_id = data.get("id") if isinstance(data.get("id"), str) else None
+    key = lowered.get(IDEMPOTENCY_HEADER.lower())
+    if not key:
+        if job_id is None:
+            raise WebhookError("webhook has neither an idempotency key nor a job id")
+        key = f"{job_id}-{data.get('status') or payload['type'].rsplit('.', 1)[-1]}"
+    return WebhookEvent(
+        id=key,
+        type=payload["type"],
+        created_at=_iso_to_unix(payload.get("created_at"), float(stamp)),
+        data=data,
+        video_id=job_id,
+        provider="openrouter",
+        webhook_id=key,
+    )
+
+
+async def _read_limited(request: Request, max_body: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_body:
+        raise WebhookError(f"webhook body exceeds {max_body} bytes", 413)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_body:
+            raise WebhookError(f"webhook body exceeds {max_body} bytes", 413)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _receive(request: Request) -> JSONResponse:
+    state = request.app.state
+    try:
+        body = await _read_limited(request, state.max_body)
+        event = verify_openrouter(
+            body, request.headers, state.secret, tolerance=state.tolerance, now=state.clock()
+        )
+    except WebhookError as exc:
+        return JSONResponse({"error": exc.message}, status_code=exc.status_code)
+    fresh = await state.on_event(event)
+    return JSONResponse({"status": "ok" if fresh else "duplicate", "id": event.id})
+
+
+def create_openrouter_receiver_app(
+    secret: str,
+    on_event: Callable[[WebhookEvent], Awaitable[bool]],
+    *,
+    max_body: int = 65536,
+    tolerance: int = DEFAULT_TOLERANCE,
+    clock: Callable[[], float] = time.time,
+) -> Starlette:
+    """Return a Starlette app whose ``POST /`` verifies OpenRouter events for ``on_event``.
+
+    Same contract as :func:`lessonreel.video.webhooks.create_receiver_app`: 413/400/401 without
+    calling ``on_event``; 200 ``ok`` for a new event, 200 ``duplicate`` when ``on_event``
+    returns False (the idempotency key was seen), so OpenRouter stops redelivering.
+    """
+    if not secret:
+        raise WebhookError("an OpenRouter webhook secret is required", 500)
+    app = Starlette(routes=[Route("/", _receive, methods=["POST"])])
+    app.state.secret = secret
+    app.state.on_event = on_event
+    app.state.max_body = max_body
+    app.state.tolerance = tolerance
+    app.state.clock = clock
+    return app
