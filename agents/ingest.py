@@ -19,8 +19,11 @@ from lessonreel.agents.text import (
     fk_grade,
     is_instruction,
     lesson_sentences,
+    marked_terms,
+    mentions,
     rank_sentences,
     strip_markdown,
+    term_key,
     words,
 )
 
@@ -33,7 +36,11 @@ _OBJECTIVE_HEADER = re.compile(
     re.IGNORECASE,
 )
 _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)]|[a-z][.)])\s+")
-_INFERRED_VERBS = ("Explain", "Describe", "Identify", "Recognise", "Compare")
+_INFERRED = (
+    "Explain what “{}” means",
+    "Describe “{}” with an example",
+    "Recognise “{}” in a model or a picture",
+)
 
 
 class LessonInputError(ValueError):
@@ -233,23 +240,14 @@ def _clean_objective(text: str) -> str:
 
 
 def infer_objectives(body: str, concepts: list[str], limit: int = 3) -> list[str]:
-    """Objectives for a lesson that states none: one per concept leading a key sentence."""
+    """Objectives for a lesson that states none: one per leading concept, marked terms first."""
+    marked = {term_key(t) for t in marked_terms(body)}
     ranked = rank_sentences(lesson_sentences(body), concepts)
-    chosen: list[str] = []
-    for _, sentence in ranked:
-        for concept in concepts:
-            if concept in chosen or concept.lower() not in sentence.lower():
-                continue
-            chosen.append(concept)
-            break
-        if len(chosen) >= limit:
-            break
-    for concept in concepts:
-        if len(chosen) >= min(limit, len(concepts)):
-            break
-        if concept not in chosen:
-            chosen.append(concept)
-    return [f"{_INFERRED_VERBS[i % len(_INFERRED_VERBS)]} {c}" for i, c in enumerate(chosen)]
+    leading = [c for c in concepts if any(mentions(s, c) for _, s in ranked[:10])]
+    order = sorted(
+        concepts, key=lambda c: (term_key(c) not in marked, c not in leading, concepts.index(c))
+    )
+    return [_INFERRED[i % len(_INFERRED)].format(c) for i, c in enumerate(order[:limit])]
 
 
 def guess_subject(body: str, *, title: str = "") -> str:

@@ -118,6 +118,8 @@ SUBJECT_LEXICON: dict[str, frozenset[str]] = {
     ),
     "earth science": _w(
         """
+    evaporation condensation precipitation rain cloud clouds groundwater river rivers
+    vapour vapor water cycle runoff transpiration
     earth crust mantle plate plates tectonics volcano volcanoes earthquake earthquakes
     rock rocks mineral minerals erosion sediment continent continents ocean basins
     geology geologists weather climate atmosphere glacier fault faults magma lava

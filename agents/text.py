@@ -95,14 +95,17 @@ def is_generic_heading(line: str) -> bool:
 
 
 def prose_lines(text: str) -> list[str]:
-    """Lines of running prose (not headings, bullets or attribution lines), markup removed."""
-    out = []
-    for raw in text.splitlines():
-        if not raw.strip() or raw.lstrip().lower().startswith("# source:"):
+    """Paragraphs of running prose (wrapped lines joined; headings and bullets left out)."""
+    out: list[str] = []
+    para: list[str] = []
+    for raw in [*text.splitlines(), ""]:
+        skip = raw.lstrip().lower().startswith("# source:")
+        if not raw.strip() or skip or is_heading(raw) or _BULLET.match(raw):
+            if para:
+                out.append(strip_markdown(" ".join(para)))
+            para = []
             continue
-        if is_heading(raw) or _BULLET.match(raw):
-            continue
-        out.append(strip_markdown(raw))
+        para.append(raw.strip())
     return out
 
 
@@ -289,7 +292,7 @@ def extract_concepts(text: str, *, title: str = "", limit: int = 8) -> list[str]
         if size == 1 and _ADJECTIVAL.search(key):
             score *= 0.5
         if mentions(title, key):
-            score += 3
+            score += 3 if size == 1 else 6
         if mentions(headings, key):
             score += 2
         scored[key] = score
@@ -308,7 +311,7 @@ def _overlaps(key: str, chosen: str, scored: dict[str, float]) -> bool:
     if f" {key} " in f" {chosen} ":
         return True
     if f" {chosen} " in f" {key} ":
-        return scored[key] < 1.5 * scored[chosen]
+        return scored[key] < 0.3 * scored[chosen]
     return False
 
 
