@@ -26,8 +26,8 @@ def output_dir(context: Context, run_id: str) -> Path:
         path = Path(context.output_dir).expanduser()
         path.mkdir(parents=True, exist_ok=True)
         return path.absolute()
-    path: Path = run_dir(run_id)
-    return path
+    default: Path = run_dir(run_id)
+    return default
 
 
 def _slate(shot: Shot, result: ShotResult | None, size: str, run_id: str) -> Path:

@@ -21,7 +21,8 @@ def backoff_seconds(state: ShotState, *, base: float) -> float:
     if error is not None and error.retry_after is not None:
         return max(0.0, float(error.retry_after))
     retry: int = state.get("retry", 0)
-    return min(BACKOFF_CAP_SECONDS, base * (2**retry)) * random.uniform(0.5, 1.0)
+    wait: float = min(BACKOFF_CAP_SECONDS, base * (2**retry)) * random.uniform(0.5, 1.0)
+    return wait
 
 
 async def back_off(state: ShotState, runtime: Runtime[Context]) -> dict[str, Any]:

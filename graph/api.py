@@ -1,0 +1,344 @@
+"""The Python / notebook API: ``make_video`` and ``plan_storyboard`` (sync) and async twins.
+
+Results display themselves in Jupyter (``_repr_html_``: the video player, the storyboard as a
+table, the cost) and in a terminal through rich (``__rich__``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import os
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from lessonreel.agents.schemas import Lesson, Storyboard
+from lessonreel.graph.context import Context
+from lessonreel.graph.report import RunReport
+from lessonreel.graph.runner import EventHandler, ReviewHandler, run_graph, stored_context
+from lessonreel.graph.state import CostEstimate
+
+T = TypeVar("T")
+
+
+@dataclass
+class PlanResult:
+    """A storyboard and its cost estimate; nothing was spent."""
+
+    lesson: Lesson
+    storyboard: Storyboard
+    estimate: CostEstimate
+
+    def _repr_html_(self) -> str:
+        return _storyboard_html(self.storyboard, None) + _estimate_html(self.estimate)
+
+    def __rich__(self) -> Any:
+        from rich.console import Group
+        from rich.text import Text
+
+        return Group(_storyboard_table(self.storyboard, None), Text(_estimate_text(self.estimate)))
+
+
+@dataclass
+class VideoResult:
+    """A finished (or paused) run: where the lesson video went, and the report."""
+
+    run_id: str
+    video_path: Path | None
+    captions_path: Path | None
+    report: RunReport | None
+    storyboard: Storyboard | None
+    review: dict[str, Any] | None = None
+    """The pending review request when the run paused at the storyboard (review mode)."""
+
+    @property
+    def exit_code(self) -> int:
+        """The CLI's exit code for this result (0 done, 1 failed, 3 stopped)."""
+        if self.report is None:
+            return 0 if self.review is not None else 1
+        code: int = self.report.exit_code
+        return code
+
+    def _repr_html_(self) -> str:
+        parts = [f"<h3>{html.escape(self.report.title if self.report else self.run_id)}</h3>"]
+        if self.video_path is not None and self.video_path.exists():
+            track = ""
+            if self.captions_path is not None:
+                vtt = self.captions_path.with_suffix(".vtt")
+                track = f'<track kind="captions" src="{html.escape(str(vtt))}" default>'
+            parts.append(
+                f'<video src="{html.escape(str(self.video_path))}" controls width="640">'
+                f"{track}</video>"
+            )
+        if self.storyboard is not None:
+            parts.append(_storyboard_html(self.storyboard, self.report))
+        if self.report is not None:
+            t = self.report.totals
+            parts.append(
+                f"<p>Status <b>{self.report.status}</b> · delivered {t.delivered}/{t.shots} · "
+                f"spent ${t.spent_usd:.2f} (estimate ${t.estimate_usd:.2f}"
+                + (f", on {t.shadow_provider}: ${t.shadow_usd:.2f}" if t.shadow_provider else "")
+                + ")</p>"
+            )
+        return "\n".join(parts)
+
+    def __rich__(self) -> Any:
+        from rich.console import Group
+        from rich.text import Text
+
+        items: list[Any] = []
+        if self.storyboard is not None:
+            items.append(_storyboard_table(self.storyboard, self.report))
+        if self.report is not None:
+            items.append(Text(summary_line(self.report)))
+        return Group(*items)
+
+
+def summary_line(report: RunReport) -> str:
+    """One line: status, shots delivered, spend, and where the video is."""
+    t = report.totals
+    shadow = f", would cost ${t.shadow_usd:.2f} on {t.shadow_provider}" if t.shadow_provider else ""
+    return (
+        f"{report.status}: {t.delivered}/{t.shots} shots delivered, {t.given_up} slates, "
+        f"{t.stopped} stopped · spent ${t.spent_usd:.2f}{shadow} · {report.video_path}"
+    )
+
+
+def _estimate_text(estimate: CostEstimate) -> str:
+    text = (
+        f"Estimate: {estimate.seconds} s on {estimate.provider}/{estimate.model} "
+        f"{estimate.size} = ${estimate.usd:.2f}"
+    )
+    if estimate.shadow_provider:
+        text += f" (on {estimate.shadow_provider}: ${estimate.shadow_usd:.2f})"
+    return text
+
+
+def _estimate_html(estimate: CostEstimate) -> str:
+    return f"<p>{html.escape(_estimate_text(estimate))}</p>"
+
+
+def _rows(storyboard: Storyboard, report: RunReport | None) -> list[list[str]]:
+    outcomes = {r.index: r for r in report.shots} if report is not None else {}
+    rows = []
+    for shot in storyboard.shots:
+        result = outcomes.get(shot.index)
+        status = result.outcome if result is not None else "planned"
+        if result is not None and result.reason:
+            status += f" ({result.reason})"
+        rows.append(
+            [
+                str(shot.index + 1),
+                f"{shot.start:g}–{shot.end:g}s",
+                shot.framing,
+                shot.action,
+                " ".join(d.line for d in shot.dialogue),
+                status,
+            ]
+        )
+    return rows
+
+
+_HEADERS = ["#", "time", "framing", "action", "narration", "outcome"]
+
+
+def _storyboard_html(storyboard: Storyboard, report: RunReport | None) -> str:
+    head = "".join(f"<th>{h}</th>" for h in _HEADERS)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
+        for row in _rows(storyboard, report)
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _storyboard_table(storyboard: Storyboard, report: RunReport | None) -> Any:
+    from rich.table import Table
+
+    table = Table(title=storyboard.title)
+    for h in _HEADERS:
+        table.add_column(h, overflow="fold")
+    for row in _rows(storyboard, report):
+        table.add_row(*row)
+    return table
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine from sync code; in a running loop (Jupyter) use a worker thread."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
+def _context(context: Context | None, options: dict[str, Any]) -> Context:
+    if context is not None:
+        return context
+    return Context(**options)
+
+
+def _load(lesson: str | Path | None, text: str | None) -> Lesson:
+    from lessonreel.agents.ingest import load_lesson
+
+    return load_lesson(lesson, text=text)
+
+
+def lesson_input(lesson: str | Path | None, text: str | None) -> tuple[Lesson, dict[str, Any]]:
+    """Validate the lesson up front (bad input fails before a run exists) and build the input."""
+    loaded = _load(lesson, text)
+    if text is not None:
+        return loaded, {"lesson_text": text}
+    return loaded, {"lesson_path": os.path.abspath(os.path.expanduser(str(lesson)))}
+
+
+async def aplan_storyboard(
+    lesson: str | Path | None = None,
+    *,
+    text: str | None = None,
+    context: Context | None = None,
+    **options: Any,
+) -> PlanResult:
+    """Write the storyboard and estimate its cost without rendering anything."""
+    from lessonreel.agents.director import direct
+    from lessonreel.agents.models import chat_model
+    from lessonreel.graph.plan import estimate, render_settings
+
+    ctx = _context(context, options)
+    loaded = await asyncio.to_thread(_load, lesson, text)
+    spec, _size = render_settings(ctx)
+    storyboard = await direct(
+        loaded,
+        legal_seconds=spec.seconds,
+        target_seconds=ctx.target_seconds,
+        chat_model=chat_model("director", model=ctx.director_model, base_url=ctx.chat_base_url),
+    )
+    return PlanResult(lesson=loaded, storyboard=storyboard, estimate=estimate(storyboard, ctx))
+
+
+def plan_storyboard(
+    lesson: str | Path | None = None,
+    *,
+    text: str | None = None,
+    context: Context | None = None,
+    **options: Any,
+) -> PlanResult:
+    """Sync twin of :func:`aplan_storyboard`."""
+    return _run(aplan_storyboard(lesson, text=text, context=context, **options))
+
+
+def result_from_values(run_id: str, values: dict[str, Any], review: Any = None) -> VideoResult:
+    """Turn a run's final state into a :class:`VideoResult`."""
+    report = values.get("report")
+    video = values.get("video_path")
+    captions = values.get("captions_path")
+    return VideoResult(
+        run_id=run_id,
+        video_path=Path(video) if video else None,
+        captions_path=Path(captions) if captions else None,
+        report=RunReport.model_validate(report) if report else None,
+        storyboard=values.get("storyboard"),
+        review=review,
+    )
+
+
+async def amake_video(
+    lesson: str | Path | None = None,
+    *,
+    text: str | None = None,
+    context: Context | None = None,
+    run_id: str | None = None,
+    on_event: EventHandler | None = None,
+    on_review: ReviewHandler | None = None,
+    **options: Any,
+) -> VideoResult:
+    """Turn a lesson (a file path, or ``text=``) into a lesson video with captions and a report.
+
+    ``options`` are :class:`Context` fields (``provider="local"``, ``budget_usd=2.0``, ...).
+    With ``review=True`` the run pauses after the storyboard: ``on_review(request)`` answers
+    ``"approve"`` or ``{"storyboard": {...}}``; without a handler the paused run is returned
+    and :func:`aresume` continues it.
+    """
+    from lessonreel.store.home import new_run_id
+
+    ctx = _context(context, options)
+    loaded, payload = await asyncio.to_thread(lesson_input, lesson, text)
+    rid = run_id or new_run_id(loaded.id)
+    payload["run_id"] = rid
+    outcome = await run_graph(
+        payload, run_id=rid, context=ctx, on_event=on_event, on_review=on_review
+    )
+    return result_from_values(rid, outcome.values, outcome.interrupted)
+
+
+def make_video(
+    lesson: str | Path | None = None,
+    *,
+    text: str | None = None,
+    context: Context | None = None,
+    **options: Any,
+) -> VideoResult:
+    """Sync twin of :func:`amake_video`."""
+    return _run(amake_video(lesson, text=text, context=context, **options))
+
+
+async def aresume(
+    run_id: str,
+    *,
+    on_event: EventHandler | None = None,
+    on_review: ReviewHandler | None = None,
+    answer: Any = None,
+    **overrides: Any,
+) -> VideoResult:
+    """Continue a run from its last checkpoint (after a crash, or a paused review)."""
+    from langgraph.types import Command
+
+    from lessonreel.graph.runner import thread_state
+
+    ctx = stored_context(run_id, **overrides)
+    values, pending = await thread_state(run_id)
+    if not pending:
+        return result_from_values(run_id, values)
+    payload: Any = Command(resume=answer) if answer is not None else None
+    outcome = await run_graph(
+        payload, run_id=run_id, context=ctx, on_event=on_event, on_review=on_review
+    )
+    return result_from_values(run_id, outcome.values, outcome.interrupted)
+
+
+def resume(run_id: str, **overrides: Any) -> VideoResult:
+    """Sync twin of :func:`aresume`."""
+    return _run(aresume(run_id, **overrides))
+
+
+async def aupscale(
+    run_id: str,
+    shots: Sequence[int],
+    *,
+    model: str | None = None,
+    size: str | None = None,
+    on_event: EventHandler | None = None,
+    **overrides: Any,
+) -> VideoResult:
+    """Re-render ``shots`` (0-based indexes) at a higher tier, then re-assemble the lesson."""
+    from lessonreel.graph.plan import next_tier
+
+    ctx = stored_context(run_id, **overrides)
+    ctx.draft = False
+    ctx.review = False
+    ctx.video_model = model or next_tier(ctx.provider, ctx.video_model)
+    if size:
+        ctx.size = size
+    outcome = await run_graph(
+        {"upscale": list(shots)}, run_id=run_id, context=ctx, on_event=on_event
+    )
+    return result_from_values(run_id, outcome.values)
+
+
+def upscale(run_id: str, shots: Sequence[int], **kwargs: Any) -> VideoResult:
+    """Sync twin of :func:`aupscale`."""
+    return _run(aupscale(run_id, shots, **kwargs))

@@ -1,0 +1,145 @@
+"""Run the graph with its SQLite checkpointer: start, resume, upscale; stream progress events.
+
+The CLI and the notebook API both go through here, so a run started in one can be resumed from
+the other: the thread id is the run id, the checkpoints live in ``checkpoints.db`` under the
+home, and the run's context is rebuilt from the options stored in the ledger.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from lessonreel.graph.context import Context
+
+EventHandler = Callable[[dict[str, Any]], None]
+ReviewHandler = Callable[[dict[str, Any]], Any]
+
+
+class RunNotFoundError(LookupError):
+    """No run with that id in the ledger (or no checkpoint to resume from)."""
+
+
+@dataclass
+class RunOutcome:
+    """What a graph invocation ended with."""
+
+    run_id: str
+    values: dict[str, Any] = field(default_factory=dict)
+    interrupted: dict[str, Any] | None = None
+    """The pending review request, when the run stopped at the storyboard review."""
+
+
+def checkpoint_serde() -> Any:
+    """Build a serializer that knows (and only allows) the project types kept in graph state."""
+    from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
+
+    from lessonreel.agents import schemas
+    from lessonreel.graph import state
+    from lessonreel.video import types
+
+    allowed = [
+        schemas.Lesson,
+        schemas.Storyboard,
+        schemas.Shot,
+        schemas.ShotPrompt,
+        schemas.Verdict,
+        schemas.Rewrite,
+        schemas.Match,
+        state.CostEstimate,
+        state.ShotResult,
+        types.VideoJob,
+        types.JobError,
+        types.ErrorKind,
+        types.Clip,
+    ]
+    return JsonPlusSerializer(allowed_msgpack_modules=allowed)
+
+
+@asynccontextmanager
+async def open_checkpointer() -> AsyncIterator[Any]:
+    """Open the SQLite checkpointer in the home (``checkpoints.db``)."""
+    import aiosqlite
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
+    from lessonreel.store.home import checkpoints_path
+
+    async with aiosqlite.connect(str(checkpoints_path())) as conn:
+        yield AsyncSqliteSaver(conn, serde=checkpoint_serde())
+
+
+def thread_config(run_id: str, context: Context) -> dict[str, Any]:
+    """Config for a run's thread; ``max_concurrency`` bounds the shots in flight."""
+    return {
+        "configurable": {"thread_id": run_id},
+        "max_concurrency": max(1, context.max_concurrent_jobs),
+        "recursion_limit": 200,
+    }
+
+
+async def run_graph(
+    payload: Any,
+    *,
+    run_id: str,
+    context: Context,
+    on_event: EventHandler | None = None,
+    on_review: ReviewHandler | None = None,
+) -> RunOutcome:
+    """Invoke (or resume, with ``payload=None``) the run's thread until it ends or pauses.
+
+    When the storyboard review interrupts and ``on_review`` is given, its answer resumes the run;
+    without one the run stays paused and the request is returned in ``interrupted``.
+    """
+    from langgraph.types import Command
+
+    from lessonreel.graph.builder import build_graph
+    from lessonreel.graph.services import open_services
+
+    config = thread_config(run_id, context)
+    async with open_checkpointer() as saver, open_services(context):
+        graph = build_graph(checkpointer=saver)
+        while True:
+            async for _ns, mode, chunk in graph.astream(
+                payload,
+                config,
+                context=context,
+                stream_mode=["custom", "updates"],
+                subgraphs=True,
+                durability="sync",
+            ):
+                if mode == "custom" and on_event is not None and isinstance(chunk, dict):
+                    on_event(chunk)
+            snapshot = await graph.aget_state(config)
+            pending = [i.value for task in snapshot.tasks for i in task.interrupts]
+            if pending and on_review is not None:
+                payload = Command(resume=on_review(pending[0]))
+                continue
+            return RunOutcome(
+                run_id=run_id,
+                values=dict(snapshot.values),
+                interrupted=pending[0] if pending else None,
+            )
+
+
+async def thread_state(run_id: str) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Return the last checkpointed values and the nodes still to run (empty: finished)."""
+    from lessonreel.graph.builder import build_graph
+
+    async with open_checkpointer() as saver:
+        graph = build_graph(checkpointer=saver)
+        snapshot = await graph.aget_state({"configurable": {"thread_id": run_id}})
+        return dict(snapshot.values), tuple(snapshot.next)
+
+
+def stored_context(run_id: str, **overrides: Any) -> Context:
+    """Rebuild the context a run was started with (from the ledger), applying overrides."""
+    from lessonreel.store.ledger import Ledger
+
+    with Ledger.open() as ledger:
+        run = ledger.get_run(run_id)
+    if run is None:
+        raise RunNotFoundError(f"no run {run_id!r} — see `lessonreel runs` for run ids")
+    options = run.get("options") or {}
+    return Context.from_options(options if isinstance(options, dict) else {}, **overrides)
