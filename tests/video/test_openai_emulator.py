@@ -229,3 +229,29 @@ async def test_list_pages_remix_and_delete(render_cache: Path) -> None:
     assert every == ids
     assert set(after) == set(ids) - {created[1].id}
     assert stats(app)["remixes"] == 1
+
+
+async def test_over_a_real_server_a_dropped_connection_is_retried(
+    tmp_path: Path, render_cache: Path
+) -> None:
+    from lessonreel.video.emulator.server import running_emulator
+
+    config = EmulatorConfig(
+        latency=0.0,
+        cache_dir=render_cache,
+        api_key="emulator-key-0123456789",
+        downloads={"truncate_first": 1, "truncate_mode": "content_length"},
+    )
+    waits = Waits()
+    policy = RetryPolicy(sleep=waits.sleep, clock=waits.clock)
+    with running_emulator(config) as url:
+        provider = make_provider(
+            "openai", base_url=f"{url}/v1", api_key="emulator-key-0123456789", retry_policy=policy
+        )
+        async with provider:  # type: ignore[attr-defined]
+            job = await provider.submit(LEAF)
+            clip = await provider.download(job.id, tmp_path / "shot.mp4")
+    assert len(waits.waits) == 1  # the dropped first download, then a whole one
+    assert clip.sha256 == hashlib.sha256(clip.path.read_bytes()).hexdigest()
+    assert probe(clip.path)[:2] == ("h264", "aac")
+    assert names(tmp_path) == ["shot.mp4"]

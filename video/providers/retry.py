@@ -72,11 +72,10 @@ class RetryPolicy:
         def before_sleep(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
             wait = state.next_action.sleep if state.next_action else 0.0
-            kind = exc.error.kind.value if isinstance(exc, ProviderError) else "error"
             log.warning(
                 "%s failed (%s); retry %d/%d in %.2fs",
                 what,
-                kind,
+                exc,
                 state.attempt_number,
                 self.max_retries,
                 wait,
