@@ -63,6 +63,8 @@ def _lines(text: str) -> list[str]:
     for paragraph in text.splitlines():
         paragraph = " ".join(paragraph.split())
         if paragraph:
+            # A text line holding "-->" would be read as a timing line by SRT and VTT parsers.
+            paragraph = paragraph.replace("-->", "→")
             out += textwrap.wrap(paragraph, LINE_WIDTH, break_long_words=False) or [paragraph]
     return out
 
@@ -86,8 +88,7 @@ def to_srt(cues: Iterable[Cue]) -> str:
 
 
 def _vtt_escape(line: str) -> str:
-    line = line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return line.replace("-->", "→")
+    return line.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def to_vtt(cues: Iterable[Cue]) -> str:
