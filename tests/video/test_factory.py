@@ -214,3 +214,29 @@ async def test_local_provider_runs_against_the_in_process_emulator(tmp_path: Pat
         assert (await p.get(job.id)).id == job.id
     finally:
         await p.aclose()
+
+
+async def test_local_provider_cleans_up_its_in_process_emulator() -> None:
+    pytest.importorskip("lessonreel.video.emulator.app")
+    p = make_provider("local")
+    assert isinstance(p, OpenAIVideoProvider)
+    store = p._on_close.__self__  # type: ignore[union-attr]  # the emulator's JobStore
+    cache = store.cache_dir()
+    assert cache.is_dir()
+    await p.aclose()
+    assert not cache.exists()  # no render cache left behind in the temp dir
+
+
+async def test_local_with_a_base_url_talks_to_a_running_emulator() -> None:
+    server = pytest.importorskip("lessonreel.video.emulator.server")
+    with server.running_emulator() as url:
+        p = make_provider("local", base_url=f"{url}/v1")
+        assert isinstance(p, OpenAIVideoProvider)
+        try:
+            job = await p.submit(VideoRequest(prompt="A leaf.", model="sora-2"))
+        finally:
+            await p.aclose()
+        async with httpx.AsyncClient() as client:
+            stats = (await client.get(f"{url}/_emulator/stats")).json()
+    assert p.pricing_provider == "local"
+    assert [j["id"] for j in stats["jobs"]] == [job.id]

@@ -64,17 +64,24 @@ def require(value: str | None, env_var: str, provider: str, what: str = "API key
 
 
 def _local(args: ProviderArgs) -> VideoProvider:
-    from lessonreel.video.emulator.app import create_app
+    """In-process emulator (no port) by default; with ``base_url``, a running emulator server."""
     from lessonreel.video.providers.openai import OpenAIVideoProvider
 
-    transport = args.transport or httpx.ASGITransport(app=create_app(args.emulator_config))
+    transport = args.transport
+    options = dict(args.options)
+    if transport is None and args.base_url is None:
+        from lessonreel.video.emulator.app import create_app
+
+        app = create_app(args.emulator_config)
+        transport = httpx.ASGITransport(app=app)
+        options.setdefault("on_close", app.state.store.aclose)
     return OpenAIVideoProvider(
         name="local",
         base_url=args.base_url or EMULATOR_BASE_URL,
         api_key=args.api_key or "lessonreel-local",
         pricing_provider="local",
         transport=transport,
-        **args.options,
+        **options,
     )
 
 

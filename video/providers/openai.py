@@ -14,7 +14,7 @@ import json
 import os
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -72,6 +72,7 @@ class OpenAIVideoProvider:
         key_env: str | None = None,
         retry_policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
+        on_close: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ProviderError(
@@ -99,6 +100,7 @@ class OpenAIVideoProvider:
             max_pause=self.retry.max_retry_after,
         )
         self._clock = clock
+        self._on_close = on_close
         self.__key = api_key
         headers = {"user-agent": "lessonreel"}
         if api_key:
@@ -127,8 +129,11 @@ class OpenAIVideoProvider:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Release the HTTP client."""
+        """Release the HTTP client (and whatever ``on_close`` owns, e.g. an in-process emulator)."""
         await self._client.aclose()
+        if self._on_close is not None:
+            on_close, self._on_close = self._on_close, None
+            await on_close()
 
     # -- pricing and validation -------------------------------------------------------------
 
@@ -265,7 +270,6 @@ class OpenAIVideoProvider:
 
     async def list_jobs(
         self,
-        *,
         after: str | None = None,
         limit: int | None = None,
         order: Literal["asc", "desc"] | None = None,
