@@ -1,4 +1,4 @@
-"""The Sora-shaped client on the wire: what it sends, how it reads answers, when it retries.
+"""The Sora-shaped client on the wire: what it sends and how it reads the answers.
 
 A scripted httpx.MockTransport stands in for the API; request fixtures in
 tests/video/fixtures/requests pin the exact bodies (from shared/reference/sora_api.md).
@@ -6,88 +6,33 @@ tests/video/fixtures/requests pin the exact bodies (from shared/reference/sora_a
 
 from __future__ import annotations
 
-import asyncio
-import email.parser
-import email.policy
 import hashlib
 import io
 import json
 import socket
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from openai_fakes import (
+    KEY,
+    FakeSora,
+    FakeTime,
+    error,
+    fixture,
+    multipart_parts,
+    names,
+    png,
+    provider,
+    video,
+)
 from PIL import Image
 
 from lessonreel.video.providers.base import VideoProvider
 from lessonreel.video.providers.openai import OpenAIVideoProvider
 from lessonreel.video.providers.retry import RetryPolicy
 from lessonreel.video.types import Continuity, ErrorKind, ProviderError, VideoRequest
-
-FIXTURES = Path(__file__).parent / "fixtures"
-KEY = "sk-test-0123456789abcdefsecret"
-BASE = "https://api.test/v1"
-
-Reply = httpx.Response | Exception | Callable[[httpx.Request], httpx.Response]
-
-
-def fixture(*parts: str) -> Any:
-    return json.loads(FIXTURES.joinpath(*parts).read_text())
-
-
-def video(status: str = "queued", **over: Any) -> dict[str, Any]:
-    obj: dict[str, Any] = fixture("responses", "video_queued.json")
-    obj.update(status=status, **over)
-    return obj
-
-
-def error(status: int, name: str, headers: dict[str, str] | None = None) -> httpx.Response:
-    return httpx.Response(status, json=fixture("responses", name), headers=headers)
-
-
-class FakeSora:
-    """Scripted API: per (method, path) a queue of replies; the last one repeats."""
-
-    def __init__(self) -> None:
-        self.requests: list[httpx.Request] = []
-        self.routes: dict[tuple[str, str], list[Reply]] = {}
-
-    def on(self, method: str, path: str, *replies: Reply) -> FakeSora:
-        self.routes[(method, path)] = list(replies)
-        return self
-
-    def calls(self, method: str, path: str) -> list[httpx.Request]:
-        return [r for r in self.requests if (r.method, r.url.path) == (method, path)]
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        request.read()
-        self.requests.append(request)
-        queue = self.routes.get((request.method, request.url.path))
-        if not queue:
-            return httpx.Response(404, json={"error": {"message": "no route", "code": None}})
-        reply = queue.pop(0) if len(queue) > 1 else queue[0]
-        if isinstance(reply, Exception):
-            raise reply
-        if isinstance(reply, httpx.Response):
-            return reply
-        return reply(request)
-
-
-class FakeTime:
-    """Injected sleep + monotonic clock: records every wait, advances instantly."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -98,51 +43,6 @@ def fake() -> FakeSora:
 @pytest.fixture
 def clock() -> FakeTime:
     return FakeTime()
-
-
-def provider(fake: FakeSora, waits: FakeTime, **options: Any) -> OpenAIVideoProvider:
-    policy = RetryPolicy(
-        max_retries=options.pop("max_retries", 4), sleep=waits.sleep, clock=waits.clock
-    )
-    return OpenAIVideoProvider(
-        base_url=options.pop("base_url", BASE),
-        api_key=options.pop("api_key", KEY),
-        transport=httpx.MockTransport(fake),
-        retry_policy=policy,
-        **options,
-    )
-
-
-def multipart_parts(request: httpx.Request) -> list[dict[str, Any]]:
-    """Decode a multipart body into [{name, value | filename, content_type, data}]."""
-    head = f"Content-Type: {request.headers['content-type']}\r\n\r\n".encode()
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + request.content)
-    parts = []
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True)
-        if part.get_filename():
-            parts.append(
-                {
-                    "name": name,
-                    "filename": part.get_filename(),
-                    "content_type": part.get_content_type(),
-                    "data": data,
-                }
-            )
-        else:
-            parts.append({"name": name, "value": data.decode()})
-    return parts
-
-
-def names(folder: Path) -> list[str]:
-    """Every file name in ``folder`` (temp files included), sorted."""
-    return sorted(p.name for p in folder.iterdir())
-
-
-def png(path: Path, size: tuple[int, int], fmt: str = "PNG") -> Path:
-    Image.new("RGB", size, (40, 160, 60)).save(path, format=fmt)
-    return path
 
 
 # -- create ----------------------------------------------------------------------------------
@@ -490,95 +390,6 @@ async def test_download_error_status_maps_and_leaves_no_file(
     assert names(tmp_path) == []
 
 
-# -- retries ---------------------------------------------------------------------------------
-
-
-async def test_rate_limit_waits_retry_after_then_succeeds(fake: FakeSora, clock: FakeTime) -> None:
-    fake.on(
-        "POST",
-        "/v1/videos",
-        error(429, "error_rate_limit.json", {"retry-after": "3"}),
-        error(429, "error_rate_limit.json", {"retry-after-ms": "250"}),
-        httpx.Response(200, json=video()),
-    )
-    async with provider(fake, clock) as p:
-        job = await p.submit(VideoRequest(prompt="leaf", model="sora-2"))
-    assert job.id == "video_123"
-    assert clock.waits == [3.0, 0.25]
-    assert len(fake.requests) == 3
-
-
-async def test_retry_after_is_capped(fake: FakeSora, clock: FakeTime) -> None:
-    fake.on(
-        "GET",
-        "/v1/videos/v",
-        error(429, "error_rate_limit.json", {"retry-after": "86400"}),
-        httpx.Response(200, json=video()),
-    )
-    async with provider(fake, clock) as p:
-        await p.get("v")
-    assert clock.waits == [120.0]
-
-
-async def test_server_errors_back_off_exponentially_and_stop_at_the_cap(
-    fake: FakeSora, clock: FakeTime
-) -> None:
-    fake.on("GET", "/v1/videos/v", error(500, "error_server.json"))
-    async with provider(fake, clock) as p:
-        with pytest.raises(ProviderError) as info:
-            await p.get("v")
-    assert info.value.error.kind is ErrorKind.SERVER_ERROR
-    assert len(fake.requests) == 5  # 1 try + max_retries=4
-    assert len(clock.waits) == 4
-    for wait, base in zip(clock.waits, [0.5, 1.0, 2.0, 4.0], strict=True):
-        assert base * 0.75 <= wait <= base
-
-
-async def test_timeouts_are_retried_then_reported(fake: FakeSora, clock: FakeTime) -> None:
-    fake.on("GET", "/v1/videos/v", httpx.ReadTimeout("slow"), httpx.Response(200, json=video()))
-    async with provider(fake, clock) as p:
-        assert (await p.get("v")).id == "video_123"
-    fake.on("GET", "/v1/videos/v", httpx.ReadTimeout("slow"))
-    async with provider(fake, clock, max_retries=1) as p:
-        with pytest.raises(ProviderError) as info:
-            await p.get("v")
-    assert info.value.error.kind is ErrorKind.TIMEOUT
-
-
-@pytest.mark.parametrize(
-    ("reply", "kind"),
-    [
-        (lambda: error(400, "error_invalid_type.json"), ErrorKind.INVALID_REQUEST),
-        (lambda: error(400, "error_content_policy.json"), ErrorKind.CONTENT_POLICY),
-        (lambda: error(429, "error_insufficient_quota.json"), ErrorKind.QUOTA_EXHAUSTED),
-        (lambda: error(402, "error_insufficient_quota.json"), ErrorKind.QUOTA_EXHAUSTED),
-        (lambda: error(401, "error_invalid_api_key.json"), ErrorKind.INVALID_REQUEST),
-        (lambda: error(404, "error_azure_deployment_404.json"), ErrorKind.INVALID_REQUEST),
-    ],
-)
-async def test_terminal_kinds_are_never_retried(
-    fake: FakeSora, clock: FakeTime, reply: Callable[[], httpx.Response], kind: ErrorKind
-) -> None:
-    fake.on("POST", "/v1/videos", reply(), httpx.Response(200, json=video()))
-    async with provider(fake, clock) as p:
-        with pytest.raises(ProviderError) as info:
-            await p.submit(VideoRequest(prompt="leaf", model="sora-2"))
-    assert info.value.error.kind is kind
-    assert len(fake.requests) == 1
-    assert clock.waits == []
-
-
-async def test_a_429_pauses_the_whole_provider(fake: FakeSora, clock: FakeTime) -> None:
-    fake.on("GET", "/v1/videos/a", error(429, "error_rate_limit.json", {"retry-after": "10"}))
-    fake.on("GET", "/v1/videos/b", httpx.Response(200, json=video(id="b")))
-    async with provider(fake, clock, max_retries=0) as p:
-        with pytest.raises(ProviderError):
-            await p.get("a")
-        assert p.gate.paused_for == 10.0
-        await p.get("b")  # another job on the same provider waits out the pause first
-    assert clock.waits == [10.0]
-
-
 # -- auth, keys, reachability ----------------------------------------------------------------
 
 
@@ -630,93 +441,3 @@ async def test_gateway_without_key_sends_no_auth(fake: FakeSora, clock: FakeTime
 async def test_provider_satisfies_the_protocol(fake: FakeSora, clock: FakeTime) -> None:
     async with provider(fake, clock) as p:
         assert isinstance(p, VideoProvider)
-
-
-# -- throttles (virtual-time event loop: no real waiting, no timed assertions) --------------
-
-
-class VirtualClockLoop(asyncio.SelectorEventLoop):
-    """Event loop whose clock jumps to the next timer whenever nothing is ready."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.virtual = 0.0
-
-    def time(self) -> float:
-        return self.virtual
-
-    def _run_once(self) -> None:
-        if not self._ready:  # type: ignore[attr-defined]
-            pending = [h.when() for h in self._scheduled if not h.cancelled()]  # type: ignore[attr-defined]
-            if pending:
-                self.virtual = max(self.virtual, min(pending))
-        super()._run_once()  # type: ignore[misc]
-
-
-def run_virtual(make_coro: Callable[[asyncio.AbstractEventLoop], Any]) -> Any:
-    loop = VirtualClockLoop()
-    try:
-        return loop.run_until_complete(make_coro(loop))
-    finally:
-        loop.close()
-
-
-def test_create_rpm_spaces_job_creation_evenly() -> None:
-    async def scenario(loop: asyncio.AbstractEventLoop) -> tuple[list[float], list[float]]:
-        create_times: list[float] = []
-        get_times: list[float] = []
-
-        def handler(request: httpx.Request) -> httpx.Response:
-            (create_times if request.method == "POST" else get_times).append(loop.time())
-            return httpx.Response(200, json=video())
-
-        async with OpenAIVideoProvider(
-            base_url=BASE, api_key=KEY, transport=httpx.MockTransport(handler), create_rpm=2
-        ) as p:
-            req = VideoRequest(prompt="leaf", model="sora-2")
-            await asyncio.gather(
-                *(p.submit(req) for _ in range(4)), *(p.get("v") for _ in range(3))
-            )
-        return create_times, get_times
-
-    creates, gets = run_virtual(scenario)
-    assert creates == [0.0, 30.0, 60.0, 90.0]  # Azure's 2 creates/minute, evenly spaced
-    assert gets == [0.0, 0.0, 0.0]  # polls are not held back by the create limiter
-
-
-def test_rpm_limits_every_request() -> None:
-    async def scenario(loop: asyncio.AbstractEventLoop) -> list[float]:
-        times: list[float] = []
-
-        def handler(request: httpx.Request) -> httpx.Response:
-            times.append(loop.time())
-            return httpx.Response(200, json=video())
-
-        async with OpenAIVideoProvider(
-            base_url=BASE, api_key=KEY, transport=httpx.MockTransport(handler), rpm=120
-        ) as p:
-            await asyncio.gather(*(p.get("v") for _ in range(4)))
-        return times
-
-    assert run_virtual(scenario) == [0.0, 0.5, 1.0, 1.5]
-
-
-async def test_max_concurrency_caps_requests_in_flight() -> None:
-    in_flight = 0
-    peak = 0
-
-    async def handler(request: httpx.Request) -> httpx.Response:
-        nonlocal in_flight, peak
-        in_flight += 1
-        peak = max(peak, in_flight)
-        for _ in range(5):
-            await asyncio.sleep(0)
-        in_flight -= 1
-        return httpx.Response(200, json=video())
-
-    async with OpenAIVideoProvider(
-        base_url=BASE, api_key=KEY, transport=httpx.MockTransport(handler), max_concurrency=2
-    ) as p:
-        jobs = await asyncio.gather(*(p.get("v") for _ in range(8)))
-    assert len(jobs) == 8
-    assert peak == 2
