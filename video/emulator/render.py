@@ -37,14 +37,7 @@ def render_variant(
     fps: int,
 ) -> Path:
     """Path of ``variant`` for a job, rendering the clip (and the image) if not cached yet."""
-    try:
-        from lessonreel.video.animatic import render_animatic, render_spritesheet, render_thumbnail
-    except ImportError:  # TEMPORARY until MEDIA's animatic.py is committed
-        from lessonreel.video.emulator._fallback_render import (
-            render_animatic,
-            render_spritesheet,
-            render_thumbnail,
-        )
+    from lessonreel.video.animatic import render_animatic, render_spritesheet, render_thumbnail
 
     directory.mkdir(parents=True, exist_ok=True)
     video = directory / f"{job_id}.mp4"
