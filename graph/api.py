@@ -27,7 +27,7 @@ T = TypeVar("T")
 class PlanResult:
     """A storyboard and its cost estimate; nothing was spent."""
 
-    lesson: Lesson
+    lesson: Lesson | None
     storyboard: Storyboard
     estimate: CostEstimate
 

@@ -1,0 +1,158 @@
+"""What the run commands show: per-shot progress with an ETA, the estimate, review prompts.
+
+Everything is drawn on stderr, so ``--json`` output on stdout stays machine-readable.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn
+
+STAGE_PERCENT = {
+    "screened": 5,
+    "blocked": 5,
+    "sanitized": 5,
+    "submitting": 10,
+    "submitted": 12,
+    "collecting": 12,
+    "queued": 15,
+    "retrying": 10,
+    "downloading": 95,
+    "delivered": 100,
+    "given_up": 100,
+    "stopped": 100,
+}
+DONE_STAGES = frozenset({"delivered", "given_up", "stopped"})
+
+
+def estimate_line(estimate: dict[str, Any], budget: float | None = None) -> str:
+    """Format the estimate as one line, printed before anything is spent."""
+    line = (
+        f"Estimate: {len(estimate.get('per_shot', {}))} shots, {estimate['seconds']} s on "
+        f"{estimate['provider']}/{estimate['model']} {estimate['size']} = ${estimate['usd']:.2f}"
+    )
+    if estimate.get("shadow_provider"):
+        line += f" (the same run on {estimate['shadow_provider']}: ${estimate['shadow_usd']:.2f})"
+    if budget is not None:
+        line += f" · budget ${budget:.2f}"
+        if estimate["usd"] > budget:
+            line += " — over budget: shots will be downgraded, then the run stops at the cap"
+    return line
+
+
+class RunView:
+    """Rich progress: one bar per shot, its stage, and an ETA from the ledger's averages."""
+
+    def __init__(
+        self, console: Console, *, average_seconds: float | None, budget: float | None = None
+    ) -> None:
+        self.console = console
+        self.average = average_seconds
+        self.budget = budget
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}", justify="left"),
+            BarColumn(),
+            TextColumn("{task.fields[stage]}"),
+            TextColumn("{task.fields[eta]}"),
+            console=console,
+            transient=False,
+        )
+        self.tasks: dict[int, TaskID] = {}
+        self.submitted: dict[int, float] = {}
+        self.out: str | None = None
+
+    def __enter__(self) -> RunView:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def _eta(self, index: int, stage: str) -> str:
+        if stage in DONE_STAGES or self.average is None or index not in self.submitted:
+            return ""
+        left = self.average - (time.monotonic() - self.submitted[index])
+        return f"ETA ~{max(0, round(left))}s"
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        """Handle one custom stream event from the graph."""
+        kind = event.get("event")
+        if kind == "estimate":
+            self.progress.console.print(estimate_line(event["estimate"], self.budget))
+            if self.average is not None:
+                self.progress.console.print(
+                    f"Clips have taken {self.average:.0f} s on average here (ledger)."
+                )
+            return
+        if kind == "assemble":
+            self.out = str(event.get("out"))
+            self.progress.console.print("Assembling the lesson video…")
+            return
+        if kind != "shot":
+            return
+        index = int(event["index"])
+        stage = str(event.get("stage"))
+        if index not in self.tasks:
+            self.tasks[index] = self.progress.add_task(
+                f"shot {index + 1:>2}", total=100, stage="", eta=""
+            )
+        if stage == "submitted" or (stage == "collecting" and index not in self.submitted):
+            self.submitted[index] = time.monotonic()
+        percent = STAGE_PERCENT.get(stage)
+        if stage in {"running", "queued"} and event.get("progress") is not None:
+            percent = 15 + int(0.8 * int(event["progress"]))
+        update: dict[str, Any] = {"stage": stage, "eta": self._eta(index, stage)}
+        if percent is not None:
+            update["completed"] = percent
+        self.progress.update(self.tasks[index], **update)
+
+
+def review_prompt(console: Console, request: dict[str, Any]) -> Any:
+    """Ask the human to approve or edit the storyboard; returns the interrupt's answer."""
+    import typer
+
+    from lessonreel.agents.schemas import Storyboard
+    from lessonreel.graph.api import PlanResult
+    from lessonreel.graph.state import CostEstimate
+
+    storyboard = Storyboard.model_validate(request["storyboard"])
+    estimate = request.get("estimate")
+    if estimate:
+        console.print(
+            PlanResult(
+                lesson=None,
+                storyboard=storyboard,
+                estimate=CostEstimate.model_validate(estimate),
+            )
+        )
+    choice = typer.prompt("Approve this storyboard? [y]es / [e]dit / [n]o", default="y")
+    choice = choice.strip().lower()[:1]
+    if choice == "e":
+        import click
+
+        edited = click.edit(json.dumps(request["storyboard"], indent=2), extension=".json")
+        if edited is None:
+            return "approve"
+        return {"storyboard": json.loads(edited)}
+    if choice == "n":
+        console.print(
+            f"Run paused at the review. Continue later with: lessonreel resume {request['run_id']}"
+        )
+        raise typer.Exit(0)
+    return "approve"
+
+
+def files_table(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """Where the outputs went, as (what, path) pairs."""
+    names = [
+        ("Lesson video", "video_path"),
+        ("Captions (SRT)", "srt_path"),
+        ("Captions (VTT)", "vtt_path"),
+        ("Storyboard", "storyboard_md"),
+        ("Report", "report_path"),
+    ]
+    return [(label, str(report[key])) for label, key in names if report.get(key)]

@@ -1,0 +1,43 @@
+"""The webhook receiver behind ``lessonreel webhooks``: verified events go into the ledger.
+
+``await_clip`` reads these events before it polls, so a provider that calls back saves polls.
+The receiver (signature checks, stale timestamps, body limits) lives in ``video/webhooks.py``;
+this module only decides where a verified event is written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+
+def ledger_sink(ledger: Any, *, provider: str | None = None) -> Callable[[Any], Awaitable[bool]]:
+    """Build ``on_event`` for the receiver: record once, False for an id already seen."""
+
+    async def on_event(event: Any) -> bool:
+        recorded: bool = await asyncio.to_thread(
+            ledger.record_event,
+            provider=provider or event.provider,
+            event_id=event.id,
+            type=event.type,
+            provider_job_id=event.video_id,
+            payload=event.data,
+        )
+        return recorded
+
+    return on_event
+
+
+def serve_receiver(
+    secret: str, *, host: str = "127.0.0.1", port: int = 8787, provider: str | None = None
+) -> None:
+    """Serve the Standard-Webhooks receiver until interrupted (blocking)."""
+    import uvicorn
+
+    from lessonreel.store.ledger import Ledger
+    from lessonreel.video.webhooks import create_receiver_app
+
+    with Ledger.open() as ledger:
+        app = create_receiver_app(secret, ledger_sink(ledger, provider=provider))
+        uvicorn.run(app, host=host, port=port, log_level="warning")
