@@ -12,10 +12,10 @@ def emulator(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8765,
     latency: Annotated[
-        float | None, typer.Option(min=0.0, help="Seconds each job takes to render [default: 3].")
+        float | None, typer.Option(min=0.0, help="Seconds each job takes to render (default 3).")
     ] = None,
     seed: Annotated[
-        int | None, typer.Option(help="Seed for fault decisions and clips [default: 0].")
+        int | None, typer.Option(help="Seed for fault decisions and clips (default 0).")
     ] = None,
     webhook_url: Annotated[
         str | None, typer.Option(help="POST video.completed / video.failed events here.")
