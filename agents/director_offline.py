@@ -28,6 +28,9 @@ from lessonreel.prompts.styles import StylePreset, style_for
 GRAMMAR_CORE = 5
 """Shots in one full pass of the grammar: wide, medium, close, diagram, recap."""
 
+MAX_SHOTS = 30
+"""Upper bound on shots per storyboard (keeps the duration search small)."""
+
 _MIDDLE = ("medium", "close", "diagram")
 
 
@@ -40,16 +43,24 @@ def legal_durations(legal_seconds: Sequence[int]) -> list[int]:
 
 
 def plan_durations(legal_seconds: Sequence[int], target: int, min_shots: int) -> list[int]:
-    """Fewest shots (at least ``min_shots``) of legal durations summing closest to ``target``."""
+    """Legal durations summing closest to ``target``, in about ``min_shots`` shots (or more).
+
+    Closeness to the target wins; among equally close mixes, the count nearest to
+    ``min_shots`` from above, then the most even mix.
+    """
     legal = legal_durations(legal_seconds)
     tol = target_tolerance(legal)
-    max_shots = max(1, (target + tol) // legal[0])
-    lo = max(1, min(min_shots, max_shots))
-    best: tuple[tuple[float, float, float], tuple[int, ...]] | None = None
-    for n in range(lo, max_shots + 1):
+    max_shots = min(MAX_SHOTS, max(1, (target + tol) // legal[0], min_shots))
+    best: tuple[tuple[float, float, float, float], tuple[int, ...]] | None = None
+    for n in range(1, max_shots + 1):
         for combo in combinations_with_replacement(legal, n):
             err = abs(sum(combo) - target)
-            key = (float(err), float(n), float(max(combo) - min(combo)))
+            key = (
+                float(err),
+                float(n < min_shots),
+                float(abs(n - min_shots)),
+                float(max(combo) - min(combo)),
+            )
             if best is None or key < best[0]:
                 best = (key, combo)
     assert best is not None
