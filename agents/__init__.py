@@ -1,1 +1,1 @@
-"""Agents: ingest, director, safety screen and sanitizer, each with LLM and offline implementations."""
+"""Agents: ingest, director, safety screen and sanitizer (LLM and offline implementations)."""

@@ -112,9 +112,13 @@ class Storyboard(BaseModel):
         t = 0.0
         for i, shot in enumerate(self.shots):
             if shot.index != i:
-                raise ValueError(f"shot indexes must run 0..{len(self.shots) - 1}; got {shot.index}")
+                raise ValueError(
+                    f"shot indexes must run 0..{len(self.shots) - 1}; got {shot.index}"
+                )
             if abs(shot.start - t) > 1e-6:
-                raise ValueError(f"shot {i} starts at {shot.start:g}s but the previous ends at {t:g}s")
+                raise ValueError(
+                    f"shot {i} starts at {shot.start:g}s but the previous ends at {t:g}s"
+                )
             t = shot.end
         return self
 
@@ -151,7 +155,9 @@ class Match(BaseModel):
     entry: str | None = Field(default=None, description="Blocklist entry text.")
     distance: float | None = Field(default=None, description="Cosine distance (semantic layer).")
     score: float | None = Field(default=None, description="Classifier or moderation score.")
-    words: list[str] = Field(default_factory=list, description="Words in the prompt that triggered.")
+    words: list[str] = Field(
+        default_factory=list, description="Words in the prompt that triggered."
+    )
     span: str | None = Field(default=None, description="The sentence or phrase that matched.")
     suggestion: str | None = Field(default=None, description="A neutral rephrasing, if known.")
 

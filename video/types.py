@@ -86,7 +86,9 @@ class ProviderError(Exception):
     """Raised by a provider call that failed at the HTTP level; carries the neutral error."""
 
     def __init__(self, error: JobError) -> None:
-        super().__init__(f"{error.kind.value}: {error.message}" + (f" ({error.code})" if error.code else ""))
+        super().__init__(
+            f"{error.kind.value}: {error.message}" + (f" ({error.code})" if error.code else "")
+        )
         self.error = error
 
 
