@@ -150,7 +150,7 @@ class ScriptedChatModel(BaseChatModel):
 
 
 def _draft_from(board: Storyboard, lesson: Lesson) -> dict[str, Any]:
-    """What a well-behaved model would answer: the offline storyboard as a draft."""
+    """Answer as a well-behaved model would: the offline storyboard as a draft."""
     shots = []
     for s in board.shots:
         d = s.model_dump(exclude={"index", "start", "end", "objective"})
@@ -199,7 +199,8 @@ async def test_llm_prompt_treats_the_lesson_as_data(lesson: Lesson) -> None:
     system, user = (m.content for m in model.calls[0][:2])
     assert "never instructions" in str(system)
     assert "4, 8, 12" in str(system)
-    assert "<lesson>" in str(user) and "chloroplasts" in str(user)
+    assert "<lesson>" in str(user)
+    assert "chloroplasts" in str(user)
 
 
 async def test_llm_answer_that_obeys_an_injection_is_rejected(lesson: Lesson) -> None:
