@@ -58,10 +58,17 @@ class StitchResult(BaseModel):
 
 
 def probe(path: Path) -> ClipInfo:
-    """Read stream parameters and duration of an MP4 without decoding it."""
+    """Read stream parameters and duration of an MP4 without decoding it.
+
+    Raises ValueError for a file that is missing, truncated or not a video.
+    """
     import av
 
-    with av.open(str(path)) as container:
+    try:
+        container = av.open(str(path))
+    except (av.FFmpegError, OSError) as exc:
+        raise ValueError(f"cannot read {path} as a video: {exc}") from exc
+    with container:
         if not container.streams.video:
             raise ValueError(f"{path} has no video stream")
         vs = container.streams.video[0]

@@ -160,3 +160,11 @@ def test_captions_line_up_with_clip_boundaries(clips: list[Path], tmp_path: Path
 def test_stitch_refuses_an_empty_list(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least one clip"):
         stitch([], tmp_path / "x.mp4")
+
+
+def test_a_broken_clip_is_reported_by_name(clips: list[Path], tmp_path: Path) -> None:
+    broken = tmp_path / "truncated.mp4"
+    broken.write_bytes(clips[0].read_bytes()[:200])
+    with pytest.raises(ValueError, match=r"truncated\.mp4"):
+        stitch([clips[0], broken], tmp_path / "lesson.mp4")
+    assert not (tmp_path / "lesson.mp4").exists()
