@@ -38,8 +38,9 @@ def estimate_line(estimate: dict[str, Any], budget: float | None = None) -> str:
     if estimate.get("shadow_provider"):
         line += f" (the same run on {estimate['shadow_provider']}: ${estimate['shadow_usd']:.2f})"
     if budget is not None:
+        priced = estimate["shadow_usd"] if estimate.get("shadow_provider") else estimate["usd"]
         line += f" · budget ${budget:.2f}"
-        if estimate["usd"] > budget:
+        if priced > budget:
             line += " — over budget: shots will be downgraded, then the run stops at the cap"
     return line
 

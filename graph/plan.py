@@ -21,8 +21,10 @@ def render_settings(context: Context) -> tuple[ModelSpec, str]:
     model or size is not one the provider accepts.
     """
     if context.draft:
-        spec, size, _ = pricing.cheapest(context.provider)
-        return spec, size
+        from lessonreel.graph.budget import draft
+
+        model, size = draft(context.provider, size=context.size)
+        return pricing.model_spec(context.provider, model), size
     spec = pricing.model_spec(context.provider, context.video_model)
     spec.rate(context.size)
     return spec, context.size

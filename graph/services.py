@@ -40,6 +40,8 @@ class Services:
     sanitizer_llm: Any = None
     halt_reason: str | None = None
     """Set when the run must stop dispatching (quota exhausted, budget refused)."""
+    dispatch_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Makes "check the budget, then reserve the job" atomic across the run's shots."""
     _screen: Any = None
     _screen_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -40,55 +40,50 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
     if svc.halt_reason:
         return {"stopped": True, "reason": svc.halt_reason}
 
-    model, size = state["model"], state["size"]
-    decision = await asyncio.to_thread(_budget, svc, ctx, run_id, model, size, shot.duration)
-    if decision.get("refuse"):
-        svc.halt_reason = str(decision["reason"])
-        await asyncio.to_thread(
-            svc.ledger.update_run, run_id, status="stopping", stop=svc.halt_reason
-        )
-        return {"stopped": True, "reason": svc.halt_reason}
-    model, size = decision["model"], decision["size"]
-
     prompt = state["prompt"].text
     retry = state.get("retry", 0)
-    key = svc.ledger.idempotency_key(
-        provider=svc.provider.name,
-        model=model,
-        size=size,
-        seconds=shot.duration,
-        prompt=prompt,
-        reference_sha256=None,
-        run_id=run_id,
-        shot_index=shot.index,
-        retry=retry,
-    )
-    base = {"job_key": key, "model": model, "size": size, "error": None}
-    request = VideoRequest(prompt=prompt, model=model, size=size, seconds=shot.duration)
-    row = await asyncio.to_thread(svc.ledger.job_by_key, key)
-    if row is not None and row.get("provider_job_id"):
-        _emit(runtime, shot.index, "collecting", row["provider_job_id"])
-        return {**base, "job_id": row["provider_job_id"], "job": None}
-    if row is not None:
-        adopted = await _find_orphan(svc, row, request)
-        if adopted is not None:
-            await asyncio.to_thread(svc.ledger.set_provider_job_id, key, adopted.id)
-            _emit(runtime, shot.index, "collecting", adopted.id)
-            return {**base, "job_id": adopted.id, "job": adopted}
-
-    estimate = shot_cost(svc.provider.name, model, size, shot.duration)
-    await asyncio.to_thread(
-        svc.ledger.reserve_job,
-        key,
-        run_id=run_id,
-        shot_index=shot.index,
-        provider=svc.provider.name,
-        model=model,
-        size=size,
-        seconds=shot.duration,
-        prompt=prompt,
-        estimate_usd=estimate,
-    )
+    async with svc.dispatch_lock:
+        row = await asyncio.to_thread(_previous_job, svc, run_id, shot.index, prompt, retry)
+        if row is not None:
+            model, size, key = row["model"], row["size"], row["idempotency_key"]
+            decision: dict[str, Any] = {"action": "allow"}
+        else:
+            decision = await asyncio.to_thread(
+                _budget, svc, ctx, run_id, state["model"], state["size"], shot.duration
+            )
+            if decision.get("refuse"):
+                svc.halt_reason = str(decision["reason"])
+                await asyncio.to_thread(
+                    svc.ledger.update_run, run_id, status="stopping", stop=svc.halt_reason
+                )
+                return {"stopped": True, "reason": svc.halt_reason}
+            model, size = decision["model"], decision["size"]
+            key = _key(svc, run_id, shot.index, model, size, shot.duration, prompt, retry)
+        base = {"job_key": key, "model": model, "size": size, "error": None}
+        request = VideoRequest(prompt=prompt, model=model, size=size, seconds=shot.duration)
+        if row is not None and row.get("provider_job_id"):
+            _emit(runtime, shot.index, "collecting", row["provider_job_id"])
+            return {**base, "job_id": row["provider_job_id"], "job": None}
+        if row is not None:
+            adopted = await _find_orphan(svc, row, request)
+            if adopted is not None:
+                await asyncio.to_thread(svc.ledger.set_provider_job_id, key, adopted.id)
+                _emit(runtime, shot.index, "collecting", adopted.id)
+                return {**base, "job_id": adopted.id, "job": adopted}
+        if decision.get("action") == "downgrade":
+            _emit(runtime, shot.index, "downgraded", None, detail=str(decision.get("reason")))
+        await asyncio.to_thread(
+            svc.ledger.reserve_job,
+            key,
+            run_id=run_id,
+            shot_index=shot.index,
+            provider=svc.provider.name,
+            model=model,
+            size=size,
+            seconds=shot.duration,
+            prompt=prompt,
+            estimate_usd=shot_cost(svc.provider.name, model, size, shot.duration),
+        )
     attempts = state.get("attempts", 0) + 1
     _emit(runtime, shot.index, "submitting", None)
     try:
@@ -124,8 +119,52 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
     return {**base, "job_id": job.id, "job": job, "attempts": attempts}
 
 
-def _emit(runtime: Runtime[Context], index: int, stage: str, job_id: str | None) -> None:
-    runtime.stream_writer({"event": "shot", "index": index, "stage": stage, "job_id": job_id})
+def _key(
+    svc: Services,
+    run_id: str,
+    index: int,
+    model: str,
+    size: str,
+    seconds: int,
+    prompt: str,
+    retry: int,
+) -> str:
+    key: str = svc.ledger.idempotency_key(
+        provider=svc.provider.name,
+        model=model,
+        size=size,
+        seconds=seconds,
+        prompt=prompt,
+        reference_sha256=None,
+        run_id=run_id,
+        shot_index=index,
+        retry=retry,
+    )
+    return key
+
+
+def _previous_job(
+    svc: Services, run_id: str, index: int, prompt: str, retry: int
+) -> dict[str, Any] | None:
+    """The job this very attempt reserved before a crash, whatever model the budget chose."""
+    for row in svc.ledger.jobs(run_id):
+        if row["shot_index"] != index or row["prompt"] != prompt:
+            continue
+        expected = _key(
+            svc, run_id, index, row["model"], row["size"], int(row["seconds"]), prompt, retry
+        )
+        if expected == row["idempotency_key"]:
+            found: dict[str, Any] = row
+            return found
+    return None
+
+
+def _emit(
+    runtime: Runtime[Context], index: int, stage: str, job_id: str | None, detail: str = ""
+) -> None:
+    runtime.stream_writer(
+        {"event": "shot", "index": index, "stage": stage, "job_id": job_id, "detail": detail}
+    )
 
 
 def _budget(
@@ -133,7 +172,7 @@ def _budget(
 ) -> dict[str, Any]:
     """Ask the budget policy whether this clip may be bought, and at which model/size."""
     if ctx.budget_usd is None:
-        return {"model": model, "size": size}
+        return {"model": model, "size": size, "action": "allow"}
     from lessonreel.graph import budget
 
     decision: dict[str, Any] = budget.decide_for_dispatch(
