@@ -261,6 +261,14 @@ def _clip_audio(clip: Path, samples: int, settings: EncoderSettings) -> npt.NDAr
     return out
 
 
+def _paragraphs(text: str, fnt: Any, max_width: float, max_lines: int) -> list[str]:
+    """Wrap each paragraph of ``text`` on its own lines, at most ``max_lines`` in all."""
+    lines = [line for para in text.splitlines() for line in wrap(para, fnt, max_width, max_lines)]
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], lines[max_lines - 1].rstrip(".,;:") + "…"]
+    return lines
+
+
 def render_slate(
     dest: Path,
     *,
@@ -282,7 +290,7 @@ def render_slate(
     title_font, caption_font = font(round(height * 0.075)), font(round(height * 0.045))
     blocks = [
         (wrap(title, title_font, width * 0.85, 2), title_font, (255, 255, 255)),
-        (wrap(caption, caption_font, width * 0.8, 4), caption_font, (205, 210, 225)),
+        (_paragraphs(caption, caption_font, width * 0.8, 5), caption_font, (205, 210, 225)),
     ]
     heights = [len(lines) * round(f.size * 1.3) for lines, f, _ in blocks]
     y = (height - sum(heights) - round(height * 0.05)) / 2
