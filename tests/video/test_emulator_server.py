@@ -171,7 +171,7 @@ def test_cli_serves_and_prints_its_base_url(tmp_path: Path) -> None:
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline()
-        assert f"http://127.0.0.1:{port}/v1" in line
+        assert f"http://127.0.0.1:{port}" in line
 
         def up() -> bool:
             try:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import shutil
 import tempfile
 import threading
@@ -46,6 +47,12 @@ from typing import Any, Literal
 from lessonreel.video.emulator.config import EmulatorConfig
 from lessonreel.video.emulator.faults import Fault, FaultPlan
 from lessonreel.video.emulator.render import Variant, render_variant
+
+log = logging.getLogger(__name__)
+_STATS_FIELDS = (
+    "id", "profile", "model", "size", "seconds", "remixed_from", "deleted", "error_code",
+    "reference_sha256", "created_at",
+)  # fmt: skip
 
 Status = Literal["queued", "in_progress", "completed", "failed"]
 FinishedHook = Callable[["EmuJob"], Coroutine[Any, Any, None]]
@@ -117,6 +124,14 @@ class JobState:
     def terminal(self) -> bool:
         """True once the job will not change any more."""
         return self.status in ("completed", "failed")
+
+
+async def _guarded(hook: FinishedHook, job: EmuJob) -> None:
+    """Run a hook; a failing hook is logged, never left as an unretrieved task exception."""
+    try:
+        await hook(job)
+    except Exception:
+        log.exception("finished-job hook failed for %s", job.id)
 
 
 class JobStore:
@@ -328,7 +343,7 @@ class JobStore:
                     due.append(job)
         for job in due:
             for hook in self._hooks.get(job.profile, []):
-                task = asyncio.create_task(hook(job))
+                task = asyncio.create_task(_guarded(hook, job))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
         return len(due)
@@ -372,17 +387,9 @@ class JobStore:
             },
             "jobs": [
                 {
-                    "id": j.id,
-                    "profile": j.profile,
+                    **{k: getattr(j, k) for k in _STATS_FIELDS},
                     "status": self.state(j).status,
-                    "model": j.model,
-                    "size": j.size,
-                    "seconds": j.seconds,
                     "prompt_sha256": j.prompt_sha256,
-                    "remixed_from": j.remixed_from,
-                    "deleted": j.deleted,
-                    "error_code": j.error_code,
-                    "created_at": j.created_at,
                 }
                 for j in jobs
             ],
