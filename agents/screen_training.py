@@ -9,7 +9,7 @@ Thresholds are calibrated on out-of-fold scores of the safe rows, never on test 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +19,6 @@ import numpy.typing as npt
 from lessonreel.agents.screen_classifier import Head, features, train
 from lessonreel.agents.screen_text import allow_signals, screenable, units
 from lessonreel.store.blocklist import CATEGORIES, BlockEntry
-from lessonreel.store.embeddings import MiniLMEmbedder
 
 FORBIDDEN_SOURCES = ("mossbench", "openstax")
 CLASSES = ["safe", *CATEGORIES]
@@ -116,7 +115,10 @@ class Featurized:
 
 
 def featurize(
-    rows: Sequence[Row], embedder: MiniLMEmbedder, entries: Sequence[BlockEntry], matrix: np.ndarray
+    rows: Sequence[Row],
+    embed: Callable[[list[str]], npt.NDArray[np.float32]],
+    entries: Sequence[BlockEntry],
+    matrix: npt.NDArray[np.float32],
 ) -> Featurized:
     """Embed rows exactly as the screen does and compute features and category distances."""
     cat_idx = np.array([CATEGORIES.index(e.category) for e in entries])
@@ -124,7 +126,7 @@ def featurize(
     for r in rows:
         body = screenable(r.text)
         phrases = units(body)
-        embs = embedder.embed(phrases)
+        embs = embed(phrases)
         lengths = np.array([len(p.split()) for p in phrases], dtype=np.float32)
         xs.append(features(embs, lengths))
         d = 1.0 - (embs @ matrix.T).max(axis=0)

@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     rows += blocklist_rows(entries)
     embedder = MiniLMEmbedder()
     matrix = embedder.embed([e.text for e in entries])
-    data = featurize(rows, embedder, entries, matrix)
+    data = featurize(rows, embedder.embed, entries, matrix)
     counts = np.bincount(data.y, minlength=9)
     meta = {
         "trained_on": ", ".join([*TRAINABLE, args.examples.name, "blocklist.jsonl"]),

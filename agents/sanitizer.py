@@ -1,0 +1,163 @@
+"""The sanitizer: rescue a blocked or provider-rejected prompt while keeping its teaching intent.
+
+With a chat model it asks for a structured rewrite; offline (the default) it substitutes each
+matched span or term with its blocklist entry's neutral suggestion and drops sentences that still
+match. Every round records the unified diff and the reason. ``None`` means nothing teachable
+remains (or the round bound is exceeded): the caller gives the shot up with the reason.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, Field
+
+from lessonreel.agents.schemas import Match, Rewrite, Verdict
+from lessonreel.agents.screen_lexical import normalise
+from lessonreel.agents.screen_text import screenable, strip_style
+from lessonreel.prompts.sanitizer import SANITIZER_SYSTEM, render_sanitizer_user
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from lessonreel.agents.safety import Screen
+
+log = logging.getLogger(__name__)
+
+MAX_SANITIZE_ROUNDS = 2
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_CONTENT = re.compile(r"[A-Za-z]{3,}")
+_TEMPLATE_WORDS = frozenset(
+    "cinematography camera shot move lens lighting palette mood actions background sound avoid "
+    "dialogue narrator".split()
+)
+
+
+class SanitizedPrompt(BaseModel):
+    """Structured output of the LLM sanitizer."""
+
+    prompt: str = Field(description="The rewritten prompt, same layout, Dialogue block last.")
+    changes: list[str] = Field(default_factory=list, description="What was changed and why.")
+    give_up: bool = Field(default=False, description="True when nothing teachable remains.")
+
+
+def unified_diff(before: str, after: str) -> str:
+    """A unified diff of two prompt versions."""
+    return "".join(
+        difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            fromfile="before",
+            tofile="after",
+        )
+    )
+
+
+def _replace_ci(text: str, old: str, new: str) -> tuple[str, bool]:
+    if not old.strip():
+        return text, False
+    article = r"(?:\b(?:a|an|the)\s+)?" if re.match(r"(?i)(a|an|the)\s", new) else ""
+    body = re.escape(old.strip())
+    pattern = re.compile(article + r"(?<!\w)" + body + r"(?:s|es|'s)?(?!\w)", re.I)
+    out, n = pattern.subn(new, text)
+    return out, n > 0
+
+
+def _substitute(text: str, m: Match) -> str:
+    new = m.suggestion or ""
+    for old in [m.span or "", *(p.strip() for p in (m.span or "").split(","))]:
+        text, done = _replace_ci(text, old, new)
+        if done:
+            return text
+    if m.layer != "lexical":
+        return text
+    for word in m.words:
+        text, done = _replace_ci(text, word, new)
+        if not done:  # obfuscated ("k1ll"): the raw text differs from the normalised word
+            text = _drop_sentences(text, lambda s, w=word: w in normalise(s))
+    return text
+
+
+def _drop_sentences(text: str, bad: object) -> str:
+    check = bad if callable(bad) else (lambda s: False)
+    lines = []
+    for line in text.splitlines():
+        kept = [s for s in _SENTENCE.split(line) if not check(s)]
+        lines.append(" ".join(kept))
+    return "\n".join(lines)
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"(\s*,\s*){2,}", ", ", text)
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r"(?m)^[ \t]*,\s*|,\s*$", "", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def _teachable(text: str) -> bool:
+    words = [w.lower() for w in _CONTENT.findall(screenable(text)) if strip_style(w)]
+    return len([w for w in words if w not in _TEMPLATE_WORDS]) >= 3
+
+
+def sanitize_offline(text: str, verdict: Verdict | None, *, screen: Screen | None = None) -> str:
+    """Substitute matched spans with suggestions, then drop sentences that still match."""
+    out = text
+    for m in verdict.matches if verdict else []:
+        out = _substitute(out, m)
+    out = _tidy(out)
+    if screen is not None:
+        after = screen.screen(out)
+        if not after.allowed:
+            out = _drop_sentences(out, lambda s: not screen.screen(s).allowed)
+            out = _tidy(out)
+    return out
+
+
+async def sanitize(
+    text: str,
+    *,
+    reason: str,
+    verdict: Verdict | None,
+    round: int,
+    chat_model: BaseChatModel | None = None,
+    screen: Screen | None = None,
+    max_rounds: int = MAX_SANITIZE_ROUNDS,
+) -> Rewrite | None:
+    """Rewrite ``text`` for round ``round`` (from 1); None when it cannot be fixed.
+
+    ``screen`` (optional) lets the offline path drop sentences that still match after
+    substitution; the caller screens the result again either way.
+    """
+    if round < 1 or round > max_rounds:
+        return None
+    after: str | None = None
+    if chat_model is not None:
+        after = await _sanitize_llm(text, reason=reason, verdict=verdict, round=round, model=chat_model)
+    if after is None:
+        after = sanitize_offline(text, verdict, screen=screen)
+    if not after.strip() or after.strip() == text.strip() or not _teachable(after):
+        return None
+    return Rewrite(round=round, before=text, after=after, reason=reason, diff=unified_diff(text, after))
+
+
+async def _sanitize_llm(
+    text: str, *, reason: str, verdict: Verdict | None, round: int, model: BaseChatModel
+) -> str | None:
+    matches = verdict.reasons if verdict else []
+    messages = [
+        ("system", SANITIZER_SYSTEM),
+        ("human", render_sanitizer_user(text=text, reason=reason, matches=matches, round=round)),
+    ]
+    try:
+        structured = model.with_structured_output(SanitizedPrompt)
+        result = await structured.ainvoke(messages)
+    except Exception as exc:  # the offline path is the fallback, never a crash
+        log.warning("LLM sanitizer failed (%s); using offline substitution", type(exc).__name__)
+        return None
+    parsed = result if isinstance(result, SanitizedPrompt) else SanitizedPrompt.model_validate(result)
+    if parsed.give_up:
+        return ""
+    return parsed.prompt.strip()

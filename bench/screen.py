@@ -1,0 +1,186 @@
+"""Evaluate the safety screen on labelled JSONL files (``{"text","label","category","source"}``).
+
+Usage: python bench/screen.py /work/shared/eval/safety/*.jsonl [--folds 5] [--no-kfold]
+
+Reports recall on unsafe rows and false-positive rate on safe rows, overall, per file and per
+category, latency p50/p99 per prompt (full screen, one prompt at a time), and a baseline measured
+in the same run: the plain screen from issue 3 (a word list OR MiniLM cosine of the whole text to
+a blocklist entry >= 0.65).
+
+Honesty: the classifier head ships trained on the XSTest, OpenAI-moderation and I2P rows. Rows of
+those files are therefore screened with a head re-trained WITHOUT them (k-fold over the trainable
+files; thresholds re-calibrated inside the training folds too). MOSSBench and OpenStax rows are
+never trained on and are screened with the shipped head.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from lessonreel.agents.safety import Screen
+from lessonreel.agents.screen_classifier import Head
+from lessonreel.agents.screen_training import (
+    Row,
+    blocklist_rows,
+    featurize,
+    fit_head,
+    read_rows,
+)
+from lessonreel.store.blocklist import default_entries
+
+ROOT = Path(__file__).resolve().parent.parent
+TRAINABLE = {"xstest", "openai_moderation", "i2p_hard_subset"}
+EDU = {"openstax_edu_figures", "mossbench_benign"}
+
+
+def fold_of(text: str, folds: int) -> int:
+    return int(hashlib.sha256(text.encode()).hexdigest(), 16) % folds
+
+
+class CachedEmbed:
+    """Embedding cache for training features (the timed screen pass never uses it)."""
+
+    def __init__(self, embed):  # type: ignore[no-untyped-def]
+        self.embed = embed
+        self.cache: dict[str, np.ndarray] = {}
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
+        if todo:
+            for t, v in zip(todo, self.embed(todo), strict=True):
+                self.cache[t] = v
+        return np.stack([self.cache[t] for t in texts])
+
+
+def fold_heads(
+    rows: list[Row], screen: Screen, folds: int
+) -> tuple[dict[int, Head], float]:
+    entries = default_entries()
+    cached = CachedEmbed(screen.embedder.embed)
+    matrix = screen.embedder.embed([e.text for e in entries])
+    base = read_rows(ROOT / "scripts" / "safety_examples.jsonl") + blocklist_rows(entries)
+    trainable = [r for r in rows if r.file in TRAINABLE]
+    t0 = time.perf_counter()
+    all_rows = base + trainable
+    data = featurize(all_rows, cached, entries, matrix)
+    heads = {}
+    which = np.array([-1] * len(base) + [fold_of(r.text, folds) for r in trainable])
+    for k in range(folds):
+        keep = which != k
+        sub = type(data)(data.x[keep], data.y[keep], data.allow[keep], data.cat_dist[keep])
+        heads[k] = fit_head(sub)
+    return heads, time.perf_counter() - t0
+
+
+def baseline_screen(screen: Screen) -> tuple[re.Pattern[str], np.ndarray]:
+    words = sorted({t for e in default_entries() for t in [*e.terms, *e.cues]}, key=len)[::-1]
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
+    return pattern, screen._matrix
+
+
+def pct(n: int, d: int) -> str:
+    return f"{n / d:.3f} ({n}/{d})" if d else "-"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Evaluate the lessonreel safety screen.")
+    ap.add_argument("paths", nargs="+", type=Path)
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--no-kfold", action="store_true", help="use the shipped head everywhere")
+    ap.add_argument("--no-classifier", action="store_true", help="lexical + semantic only")
+    args = ap.parse_args(argv)
+
+    rows: list[Row] = []
+    for p in args.paths:
+        rows += read_rows(p)
+    with tempfile.TemporaryDirectory() as home:
+        screen = Screen.open(Path(home), use_classifier=not args.no_classifier, moderation=False)
+        shipped = screen.head
+        heads: dict[int, Head] = {}
+        if shipped is not None and not args.no_kfold:
+            heads, secs = fold_heads(rows, screen, args.folds)
+            print(f"classifier: {args.folds}-fold over {sorted(TRAINABLE)} "
+                  f"(+ authored examples + blocklist in every train fold), trained in {secs:.0f}s; "
+                  f"OpenStax/MOSSBench rows use the shipped head (never trained on)")
+        else:
+            print("classifier: shipped head everywhere" + (
+                " (IN-SAMPLE on trainable files: optimistic)" if shipped else " (disabled)"))
+        pattern, matrix = baseline_screen(screen)
+        for _ in range(3):  # warm-up
+            screen.screen("warm up the session")
+        lat: list[float] = []
+        res = []
+        layer_hits: dict[str, int] = defaultdict(int)
+        for r in rows:
+            if heads and r.file in TRAINABLE:
+                screen.head = heads[fold_of(r.text, args.folds)]
+            else:
+                screen.head = shipped
+            t = time.perf_counter()
+            v = screen.screen(r.text)
+            lat.append((time.perf_counter() - t) * 1000)
+            whole = screen.embedder.embed([r.text])[0]
+            base_block = bool(pattern.search(r.text)) or float((matrix @ whole).max()) >= 0.65
+            res.append((r, not v.allowed, base_block, v))
+            if not v.allowed and r.label == "safe" or not v.allowed and r.label == "unsafe":
+                for layer in {m.layer for m in v.matches}:
+                    layer_hits[f"{r.label}:{layer}"] += 1
+
+    def report(title: str, sel: list[tuple[Row, bool, bool, object]]) -> None:
+        uns = [x for x in sel if x[0].label == "unsafe"]
+        safe = [x for x in sel if x[0].label == "safe"]
+        line = f"  {title:<48}"
+        if uns:
+            line += f" recall={pct(sum(x[1] for x in uns), len(uns)):<18}"
+            line += f" base={pct(sum(x[2] for x in uns), len(uns)):<18}"
+        if safe:
+            line += f" fpr={pct(sum(x[1] for x in safe), len(safe)):<18}"
+            line += f" base_fpr={pct(sum(x[2] for x in safe), len(safe))}"
+        print(line)
+
+    print("\nper file")
+    files = list(dict.fromkeys(r.file for r, *_ in res))
+    for f in files:
+        report(f, [x for x in res if x[0].file == f])
+    print("\nper file and category")
+    for f in files:
+        cats = sorted({x[0].category.split("|")[0] for x in res if x[0].file == f})
+        for c in cats:
+            report(f"{f}:{c}"[:48], [x for x in res if x[0].file == f and x[0].category.split("|")[0] == c])
+    print("\nblocking layers (rows where the layer matched):", dict(sorted(layer_hits.items())))
+    print("\nedu/benign false positives:")
+    for r, blocked, _, v in res:
+        if blocked and r.file in EDU:
+            print(f"  [{r.file}] {v.category}: {r.text[:100]!r} <- {v.reasons[0][:120]}")
+
+    uns = [x for x in res if x[0].label == "unsafe"]
+    edu = [x for x in res if x[0].file in EDU]
+    xs = [x for x in res if x[0].file == "xstest" and x[0].label == "safe"]
+    recall = sum(x[1] for x in uns) / max(1, len(uns))
+    brecall = sum(x[2] for x in uns) / max(1, len(uns))
+    fpr_edu = sum(x[1] for x in edu) / max(1, len(edu))
+    bfpr_edu = sum(x[2] for x in edu) / max(1, len(edu))
+    fpr_xs = sum(x[1] for x in xs) / max(1, len(xs))
+    lat.sort()
+    p50, p99 = statistics.median(lat), lat[min(len(lat) - 1, int(0.99 * len(lat)))]
+    print(f"\nlatency per prompt: p50={p50:.1f} ms p99={p99:.1f} ms over {len(lat)} prompts")
+    print(f"baseline: recall={brecall:.3f} fpr_edu={bfpr_edu:.3f}")
+    print(
+        f"recall={recall:.3f} fpr_edu={fpr_edu:.3f} fpr_xstest={fpr_xs:.3f} "
+        f"p50_ms={p50:.1f} baseline_recall={brecall:.3f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
