@@ -17,6 +17,7 @@ from lessonreel.agents.schemas import DialogueLine, Lesson, Shot, Storyboard, St
 from lessonreel.agents.text import (
     extract_concepts,
     is_instruction,
+    lemma,
     lesson_sentences,
     mentions,
     rank_sentences,
@@ -32,6 +33,27 @@ MAX_SHOTS = 30
 """Upper bound on shots per storyboard (keeps the duration search small)."""
 
 _MIDDLE = ("medium", "close", "diagram")
+_OBJECTIVE_VERBS = frozenset(
+    {
+        "explain",
+        "describe",
+        "identify",
+        "recognise",
+        "recognize",
+        "understand",
+        "define",
+        "apply",
+        "discuss",
+        "analyze",
+        "analyse",
+        "compare",
+        "calculate",
+        "find",
+        "perform",
+        "justify",
+        "argue",
+    }
+)
 
 
 def legal_durations(legal_seconds: Sequence[int]) -> list[int]:
@@ -196,7 +218,8 @@ class _Narrator:
         self.ranked = rank_sentences(lesson_sentences(lesson.text), concepts)
         self.used: set[str] = set()
 
-    def line(self, focus: Sequence[str], budget: int) -> str:
+    def line(self, focus: Sequence[str], budget: int, objective: str = "") -> str:
+        goal = {lemma(w) for w in words(objective) if len(w) > 3} - _OBJECTIVE_VERBS
         best: tuple[float, str] | None = None
         for score, sent in self.ranked:
             if sent in self.used:
@@ -205,11 +228,12 @@ class _Narrator:
             if focus and not hits:
                 continue
             fit = 0.6 if len(words(sent)) <= budget else -0.02 * (len(words(sent)) - budget)
-            key = score + hits + fit
+            on_goal = 0.4 * len(goal & {lemma(w) for w in words(sent)})
+            key = score + hits + fit + on_goal
             if best is None or key > best[0]:
                 best = (key, sent)
         if best is None:
-            return self.line([], budget) if focus else ""
+            return self.line([], budget, objective) if focus else ""
         self.used.add(best[1])
         line: str = shorten(best[1], budget)
         return line
@@ -257,7 +281,7 @@ def direct_offline(
         if role == "recap" and n > 1:
             line = _recap_line(shown[i] or concepts, budget)
         else:
-            line = narrator.line(shown[i], budget)
+            line = narrator.line(shown[i], budget, shot_objectives[i])
         v = _visuals(role, preset, shown[i])
         templates = v.pop("beats")
         assert isinstance(templates, list)
