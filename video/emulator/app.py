@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from lessonreel.video.emulator import sora
+from lessonreel.video.emulator import openrouter, sora, veo
 from lessonreel.video.emulator.config import EmulatorConfig
 from lessonreel.video.emulator.jobs import JobStore
 
@@ -29,7 +29,15 @@ DISPATCH_INTERVAL = 0.05
 Installer = Callable[[JobStore], None]
 RoutesFactory = Callable[[], list[BaseRoute]]
 
-PROFILES: list[tuple[Installer, RoutesFactory]] = [(sora.install, sora.routes)]
+NAMED_PROFILES: dict[str, tuple[Installer, RoutesFactory]] = {
+    # Veo's full /v1/projects/... routes must precede the Sora /v1 mount, which would swallow them.
+    "veo": (veo.install, veo.routes),
+    "openai": (sora.install, sora.routes),
+    "openrouter": (openrouter.install, openrouter.routes),
+}
+"""Wire profiles by name (``lessonreel emulator --profile``): (register hooks, route list)."""
+
+PROFILES: list[tuple[Installer, RoutesFactory]] = list(NAMED_PROFILES.values())
 """Wire profiles served by every emulator app: (register hooks on the store, route list)."""
 
 
@@ -60,11 +68,23 @@ def create_app(
     store: JobStore | None = None,
     clock: Callable[[], float] = time.time,
     extra_routes: Sequence[BaseRoute] = (),
+    profiles: Sequence[str] | None = None,
 ) -> Starlette:
-    """Build an emulator app; pass ``store`` to share a JobStore, else one is built."""
+    """Build an emulator app; pass ``store`` to share a JobStore, else one is built.
+
+    ``profiles`` limits the wire shapes served (names of :data:`NAMED_PROFILES`); default all.
+    """
     job_store = store if store is not None else JobStore(config, clock=clock)
     routes: list[BaseRoute] = [Route("/_emulator/stats", stats, methods=["GET"])]
-    for install, profile_routes in PROFILES:
+    unknown = sorted(set(profiles or ()) - set(NAMED_PROFILES))
+    if unknown:
+        raise ValueError(f"unknown emulator profile(s) {unknown}; known: {list(NAMED_PROFILES)}")
+    chosen = (
+        PROFILES
+        if profiles is None
+        else [NAMED_PROFILES[n] for n in NAMED_PROFILES if n in profiles]
+    )
+    for install, profile_routes in chosen:
         install(job_store)
         routes.extend(profile_routes())
     routes.extend(extra_routes)

@@ -27,8 +27,15 @@ def emulator(
         Path | None,
         typer.Option("--config", exists=True, dir_okay=False, help="YAML or JSON fault settings."),
     ] = None,
+    profile: Annotated[
+        str,
+        typer.Option(
+            help="Wire shape to serve: openai (/v1/videos), openrouter (/api/v1/videos), "
+            "veo (Vertex :predictLongRunning), or all (each on its own path) [default: all]."
+        ),
+    ] = "all",
 ) -> None:
-    """Serve the Sora-shaped /v1/videos emulator (real MP4 animatics, injectable faults)."""
+    """Serve the provider emulator (real MP4 animatics, injectable faults)."""
     from pydantic import ValidationError
 
     from lessonreel.video.emulator.config import EmulatorConfig, load_config
@@ -50,10 +57,22 @@ def emulator(
     except (ValidationError, ValueError, OSError) as exc:
         typer.echo(f"error: invalid emulator config: {exc}", err=True)
         raise typer.Exit(2) from None
+    shapes = {
+        "openai": "/v1/videos",
+        "openrouter": "/api/v1/videos",
+        "veo": "/v1/projects/P/locations/L/publishers/google/models/M:predictLongRunning",
+    }
+    if profile != "all" and profile not in shapes:
+        typer.echo(f"error: --profile must be one of all, {', '.join(shapes)}", err=True)
+        raise typer.Exit(2)
+    chosen = list(shapes) if profile == "all" else [profile]
     base = f"http://{host}:{port}"
+    root = "/api/v1" if profile == "openrouter" else "/v1"
     typer.echo(
-        f"lessonreel emulator: {base}/v1 (latency {settings.latency:g} s, seed {settings.seed})"
+        f"lessonreel emulator: {base}{root} (latency {settings.latency:g} s, seed {settings.seed})"
     )
+    for name in chosen:
+        typer.echo(f"  {name}: {base}{shapes[name]}")
     if settings.webhooks.url:
         typer.echo(f"webhooks -> {settings.webhooks.url}")
-    serve(settings, host=host, port=port)
+    serve(settings, host=host, port=port, profiles=None if profile == "all" else chosen)

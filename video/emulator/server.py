@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Self
@@ -75,11 +75,12 @@ class EmulatorServer(ThreadedServer):
         *,
         clock: Callable[[], float] = time.time,
         host: str = "127.0.0.1",
+        profiles: Sequence[str] | None = None,
     ) -> None:
         from lessonreel.video.emulator.app import create_app
 
         self.store = JobStore(config, clock=clock)
-        super().__init__(create_app(store=self.store), host=host)
+        super().__init__(create_app(store=self.store, profiles=profiles), host=host)
 
 
 @contextmanager
@@ -91,17 +92,27 @@ def running_app(app: ASGIApplication) -> Iterator[str]:
 
 @contextmanager
 def running_emulator(
-    config: EmulatorConfig | None = None, *, clock: Callable[[], float] = time.time
+    config: EmulatorConfig | None = None,
+    *,
+    clock: Callable[[], float] = time.time,
+    profiles: Sequence[str] | None = None,
 ) -> Iterator[str]:
     """Serve the emulator on a free loopback port; yields ``"http://127.0.0.1:PORT"``."""
-    with EmulatorServer(config, clock=clock) as server:
+    with EmulatorServer(config, clock=clock, profiles=profiles) as server:
         yield server.url
 
 
-def serve(config: EmulatorConfig | None = None, host: str = "127.0.0.1", port: int = 8765) -> None:
+def serve(
+    config: EmulatorConfig | None = None,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    profiles: Sequence[str] | None = None,
+) -> None:
     """Serve the emulator until interrupted (the ``lessonreel emulator`` command)."""
     import uvicorn
 
     from lessonreel.video.emulator.app import create_app
 
-    uvicorn.run(create_app(config), host=host, port=port, log_level="warning", http="h11")
+    app = create_app(config, profiles=profiles)
+    uvicorn.run(app, host=host, port=port, log_level="warning", http="h11")

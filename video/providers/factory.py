@@ -139,6 +139,53 @@ def _azure(args: ProviderArgs) -> VideoProvider:
     )
 
 
+def _openrouter(args: ProviderArgs) -> VideoProvider:
+    from lessonreel.video.providers.openrouter import (
+        DEFAULT_BASE_URL,
+        KEY_ENV,
+        OpenRouterVideoProvider,
+    )
+
+    key = require(args.api_key, KEY_ENV, "openrouter")
+    base_url = args.base_url or os.environ.get("OPENROUTER_BASE_URL", "").strip()
+    return OpenRouterVideoProvider(
+        api_key=key,
+        base_url=base_url or DEFAULT_BASE_URL,
+        transport=args.transport,
+        **args.options,
+    )
+
+
+def _veo(args: ProviderArgs) -> VideoProvider:
+    from lessonreel.video.providers import veo
+
+    options = dict(args.options)
+    token = options.pop("access_token", None) or os.environ.get(veo.TOKEN_ENV, "").strip()
+    express_key = args.api_key or os.environ.get(veo.API_KEY_ENV, "").strip()
+    express_key = express_key or os.environ.get("GOOGLE_API_KEY", "").strip()
+    if not token and not express_key:
+        raise _invalid(
+            f"no credentials for provider 'veo': set {veo.TOKEN_ENV} and {veo.PROJECT_ENV} "
+            f"(OAuth, e.g. `gcloud auth print-access-token`) or {veo.API_KEY_ENV} (express mode)",
+            "missing_config",
+        )
+    project = options.pop("project", None) or os.environ.get(veo.PROJECT_ENV, "").strip()
+    if token and not project:
+        project = require(None, veo.PROJECT_ENV, "veo", "project")
+    location = options.pop("location", None) or os.environ.get(veo.LOCATION_ENV, "").strip()
+    storage = options.pop("storage_uri", None) or os.environ.get(veo.STORAGE_ENV, "").strip()
+    return veo.VeoVideoProvider(
+        project=project or None,
+        location=location or veo.DEFAULT_LOCATION,
+        access_token=token or None,
+        api_key=None if token else express_key,
+        base_url=args.base_url,
+        storage_uri=storage or None,
+        transport=args.transport,
+        **options,
+    )
+
+
 REGISTRY: dict[str, ProviderEntry] = {
     "local": ProviderEntry(_local, (), "in-process emulator of the Sora-shaped API ($0)"),
     "openai": ProviderEntry(_openai, ("OPENAI_API_KEY",), "OpenAI /v1/videos (Sora 2)"),
@@ -146,6 +193,17 @@ REGISTRY: dict[str, ProviderEntry] = {
         _azure,
         ("AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"),
         "Azure OpenAI v1 /openai/v1/videos (api-key header, deployment as model)",
+    ),
+    "openrouter": ProviderEntry(
+        _openrouter,
+        ("OPENROUTER_API_KEY",),
+        "OpenRouter /api/v1/videos (Veo 3.1, Kling, Seedance, Wan, Hailuo; signed webhooks)",
+    ),
+    "veo": ProviderEntry(
+        _veo,
+        ("GOOGLE_CLOUD_ACCESS_TOKEN", "GOOGLE_CLOUD_PROJECT"),
+        "Veo 3.1 on Vertex AI (OAuth token + project [+ GOOGLE_CLOUD_LOCATION, VEO_STORAGE_URI],"
+        " or VEO_API_KEY in express mode)",
     ),
 }
 

@@ -12,7 +12,6 @@ import asyncio
 import base64
 import json
 import re
-import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -151,7 +150,9 @@ def map_job_error(error: Any, status: str) -> JobError | None:
     return JobError(kind=kind, code=code, message=message or "the job failed without a reason")
 
 
-def to_job(payload: Any, *, provider: str = PROVIDER, model: str = "") -> VideoJob:
+def to_job(
+    payload: Any, *, provider: str = PROVIDER, request: VideoRequest | None = None
+) -> VideoJob:
     """Neutral job for a ``VideoGenerationResponse`` (also the ``data`` of a webhook event)."""
     if not isinstance(payload, Mapping) or not payload.get("id") or not payload.get("status"):
         raise server_error("bad_response", "OpenRouter job is missing 'id' or 'status'")
@@ -167,13 +168,14 @@ def to_job(payload: Any, *, provider: str = PROVIDER, model: str = "") -> VideoJ
     return VideoJob(
         id=str(payload["id"]),
         provider=provider,
-        model=str(payload.get("model") or model),
+        model=str(payload.get("model") or (request.model if request else "")),
+        size=request.size if request else None,
+        seconds=request.seconds if request else None,
         status=status,
         progress=100 if status == "succeeded" else 0,
         error=map_job_error(payload.get("error"), raw_status),
         cost_usd=float(cost) if isinstance(cost, int | float) else None,
         download_url=str(urls[0]) if urls else None,
-        completed_at=time.time() if status == "succeeded" else None,
     )
 
 
@@ -347,15 +349,14 @@ class OpenRouterVideoProvider:
         payload = await self._http.request_json(
             "POST", "videos", json=body, create=True, what="create"
         )
-        job = to_job(payload, provider=self.name, model=body["model"])
+        job = to_job(payload, provider=self.name, request=request)
         self._submitted[job.id] = request
         return job
 
     async def get(self, job_id: str) -> VideoJob:
         """Return the job's neutral state from ``GET /videos/{id}``."""
         payload = await self._http.request_json("GET", f"videos/{job_id}", what="retrieve")
-        source = self._submitted.get(job_id)
-        return to_job(payload, provider=self.name, model=source.model if source else "")
+        return to_job(payload, provider=self.name, request=self._submitted.get(job_id))
 
     async def download(self, job_id: str, dest: Path, *, variant: Variant = "video") -> Clip:
         """Stream ``GET /videos/{id}/content?index=0`` (bearer) to ``dest``."""
