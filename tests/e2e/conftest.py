@@ -1,0 +1,74 @@
+"""Fixtures for end-to-end runs: a small lesson, a fast emulator, a pre-seeded blocklist.
+
+Every test still gets its own LESSONREEL_HOME (tests/conftest.py); only the Chroma blocklist,
+which takes seconds to seed, is built once per session and copied in.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+SMALL_SIZE = "320x180"
+
+LESSON = """# The Water Cycle
+
+Objectives:
+- Explain evaporation and condensation.
+- Describe how precipitation returns water to the ground.
+
+Water evaporates from oceans when the sun warms them. The vapour rises, cools and condenses
+into clouds. When droplets grow heavy they fall as rain or snow, and rivers carry the water
+back to the sea.
+"""
+
+
+@pytest.fixture(scope="session")
+def seeded_blocklist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A blocklist seeded once for the session (the screen embeds ~300 entries on first use)."""
+    from lessonreel.agents.safety import Screen
+
+    home = tmp_path_factory.mktemp("seed-home")
+    Screen.open(home)
+    return home / "blocklist"
+
+
+@pytest.fixture(autouse=True)
+def _blocklist(seeded_blocklist: Path, _isolated_home: Path) -> None:
+    shutil.copytree(seeded_blocklist, _isolated_home / "blocklist")
+
+
+@pytest.fixture
+def small_local_sizes(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Let the local provider render tiny clips (fast tests); prices stay those of sora-2."""
+    from lessonreel.video import pricing
+
+    monkeypatch.setattr(pricing, "_SPECS", pricing._SPECS)
+    for spec in pricing.specs("local"):
+        sizes = {**spec.price_per_second, SMALL_SIZE: 0.0}
+        pricing.register(
+            pricing.ModelSpec(spec.provider, spec.model, spec.seconds, sizes, tier=spec.tier)
+        )
+    yield SMALL_SIZE
+
+
+@pytest.fixture
+def lesson_file(tmp_path: Path) -> Path:
+    path = tmp_path / "water-cycle.md"
+    path.write_text(LESSON, encoding="utf-8")
+    return path
+
+
+def emulator_yaml(tmp_path: Path, body: str = "") -> Path:
+    """Write an emulator config: zero latency, lenient sizes, plus ``body`` (YAML)."""
+    path = tmp_path / "emulator.yaml"
+    path.write_text("latency: 0\nlenient: true\n" + body, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def fast_emulator(tmp_path: Path) -> Path:
+    return emulator_yaml(tmp_path)
