@@ -155,25 +155,32 @@ def _copy_clip(
     v_tb = vs.time_base
     start = min(p.pts for p in video) * v_tb
     end = max(p.pts + (p.duration or 0) for p in video) * v_tb
-    bump: dict[str, int] = {}
+    # Per stream, in that stream's own integer time base: the shift that puts the clip at
+    # ``offset`` and the last dts already written (so the loop below does no Fraction maths).
+    shift: dict[int, int] = {}
+    floor: dict[int, int | None] = {}
+    for stream in streams:
+        shift[stream.index] = round((offset - start) / stream.time_base)
+        previous = last_dts.get(stream.type)
+        floor[stream.index] = None if previous is None else int(previous / stream.time_base)
     for packet in packets:
-        kind = packet.stream.type
-        tb = packet.time_base
-        shift = round((offset - start) / tb) + bump.get(kind, 0)
-        dts = packet.dts + shift
-        previous = last_dts.get(kind)
-        if previous is not None and dts * tb <= previous:
+        index = packet.stream.index
+        dts = packet.dts + shift[index]
+        lowest = floor[index]
+        if lowest is not None and dts <= lowest:
             # Foreign clips (B-frames, long audio tails) can overlap the previous clip: push
             # the rest of this stream later by the overlap instead of breaking the muxer.
-            extra = int(previous / tb) + 1 - dts
-            bump[kind] = bump.get(kind, 0) + extra
-            shift += extra
-            dts += extra
+            shift[index] += lowest + 1 - dts
+            dts = lowest + 1
+        packet.pts = packet.pts + shift[index]
         packet.dts = dts
-        packet.pts = packet.pts + shift
-        last_dts[kind] = Fraction(dts) * tb
-        packet.stream = v_out if kind == "video" else a_out
+        floor[index] = dts
+        packet.stream = v_out if packet.stream.type == "video" else a_out
         out.mux(packet)
+    for stream in streams:
+        written = floor[stream.index]
+        if written is not None:
+            last_dts[stream.type] = written * stream.time_base
     return Fraction(end - start)
 
 
