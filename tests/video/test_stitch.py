@@ -168,3 +168,47 @@ def test_a_broken_clip_is_reported_by_name(clips: list[Path], tmp_path: Path) ->
     with pytest.raises(ValueError, match=r"truncated\.mp4"):
         stitch([clips[0], broken], tmp_path / "lesson.mp4")
     assert not (tmp_path / "lesson.mp4").exists()
+
+
+def _foreign_clip(path: Path, frames: int, seed: int) -> None:
+    """Write a clip the way another encoder might: B-frames on, 30 fps, 44.1 kHz audio."""
+    rng = np.random.default_rng(seed)
+    base = rng.integers(0, 255, (180, 320, 3), dtype=np.uint8)
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=30)
+        video.width, video.height, video.pix_fmt = 320, 180, "yuv420p"
+        audio = out.add_stream("aac", rate=44_100)
+        audio.layout = "stereo"
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.roll(base, 3 * i, axis=1), format="rgb24")
+            frame.pts = i
+            for packet in video.encode(frame):
+                out.mux(packet)
+        tone = np.zeros((2, frames * 44_100 // 30), dtype=np.float32)
+        for start in range(0, tone.shape[1], 1024):
+            chunk = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(tone[:, start : start + 1024]), format="fltp", layout="stereo"
+            )
+            chunk.sample_rate, chunk.pts = 44_100, start
+            for packet in audio.encode(chunk):
+                out.mux(packet)
+        for stream in (video, audio):
+            for packet in stream.encode(None):
+                out.mux(packet)
+
+
+def test_provider_clips_with_b_frames_join_by_copy_without_gaps(tmp_path: Path) -> None:
+    clips = [tmp_path / f"provider_{i}.mp4" for i in range(3)]
+    for i, (clip, frames) in enumerate(zip(clips, [45, 60, 30], strict=True)):
+        _foreign_clip(clip, frames, seed=i)
+    with av.open(str(clips[0])) as container:
+        packets = [p for p in container.demux(video=0) if p.dts is not None]
+    assert any(p.pts != p.dts for p in packets), "the fixture really has reordered frames"
+    result = stitch(clips, tmp_path / "lesson.mp4")
+    assert result.reencoded is False
+    assert result.duration == pytest.approx(4.5, abs=0.1)
+    with av.open(str(result.path)) as container:
+        stream = container.streams.video[0]
+        times = sorted(float(f.time) for f in container.decode(stream))
+    assert len(times) == 135
+    assert np.allclose(np.diff(times), 1 / 30, atol=1e-3)
