@@ -65,8 +65,11 @@ class Services:
                 await asyncio.to_thread(close)
 
 
-def build_services(context: Context) -> Services:
-    """Build a run's services (blocking: opens sqlite, builds clients); call in a thread."""
+def build_services(context: Context, **overrides: Any) -> Services:
+    """Build a run's services (blocking: opens sqlite, builds clients); call in a thread.
+
+    ``overrides`` replace parts by field name (tests pass scripted chat models this way).
+    """
     from lessonreel.agents.models import chat_model
     from lessonreel.store.home import ledger_path, lessonreel_home
     from lessonreel.store.ledger import Ledger
@@ -78,8 +81,10 @@ def build_services(context: Context) -> Services:
         from lessonreel.video.emulator.config import load_config
 
         options["emulator_config"] = load_config(Path(context.emulator_config))
-    provider = make_provider(context.provider, base_url=context.base_url, **options)
-    return Services(
+    provider = overrides.pop("provider", None) or make_provider(
+        context.provider, base_url=context.base_url, **options
+    )
+    fields: dict[str, Any] = dict(
         context=context,
         home=home,
         ledger=Ledger(ledger_path(home)),
@@ -91,6 +96,13 @@ def build_services(context: Context) -> Services:
             "sanitizer", model=context.sanitizer_model, base_url=context.chat_base_url
         ),
     )
+    fields.update(overrides)
+    return Services(**fields)
+
+
+def attach_services(context: Context, svc: Services) -> None:
+    """Make ``svc`` the services of the run ``context`` configures (used before invoking)."""
+    setattr(context, _SERVICES_ATTR, svc)
 
 
 async def services_for(context: Context) -> Services:

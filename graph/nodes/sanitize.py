@@ -7,7 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
-from lessonreel.graph.services import services
+from lessonreel.graph.services import context_of, services
 from lessonreel.graph.state import ShotState
 
 
@@ -37,6 +37,8 @@ async def sanitize_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
         verdict=None if error is not None else state.get("verdict"),
         round=rounds,
         chat_model=svc.sanitizer_llm,
+        screen=await svc.screen(),
+        max_rounds=context_of(runtime).max_sanitize_rounds,
     )
     runtime.stream_writer(
         {"event": "shot", "index": state["shot"].index, "stage": "sanitized", "detail": reason}

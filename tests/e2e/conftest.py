@@ -7,10 +7,12 @@ which takes seconds to seed, is built once per session and copied in.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
+from lessonreel.agents.schemas import DialogueLine, Shot
 
 SMALL_SIZE = "320x180"
 
@@ -42,7 +44,7 @@ def _blocklist(seeded_blocklist: Path, _isolated_home: Path) -> None:
 
 
 @pytest.fixture
-def small_local_sizes(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def small_local_sizes(monkeypatch: pytest.MonkeyPatch) -> str:
     """Let the local provider render tiny clips (fast tests); prices stay those of sora-2."""
     from lessonreel.video import pricing
 
@@ -52,7 +54,7 @@ def small_local_sizes(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         pricing.register(
             pricing.ModelSpec(spec.provider, spec.model, spec.seconds, sizes, tier=spec.tier)
         )
-    yield SMALL_SIZE
+    return SMALL_SIZE
 
 
 @pytest.fixture
@@ -72,3 +74,35 @@ def emulator_yaml(tmp_path: Path, body: str = "") -> Path:
 @pytest.fixture
 def fast_emulator(tmp_path: Path) -> Path:
     return emulator_yaml(tmp_path)
+
+
+@pytest.fixture
+def make_emulator_yaml(tmp_path: Path) -> Callable[[str], Path]:
+    """Write an emulator config with extra YAML (faults) on top of the fast defaults."""
+
+    def make(body: str = "") -> Path:
+        return emulator_yaml(tmp_path, body)
+
+    return make
+
+
+@pytest.fixture
+def sample_shot() -> Shot:
+    """A hand-written shot for tests that drive the per-shot subgraph directly."""
+    return Shot(
+        index=0,
+        start=0,
+        end=4,
+        duration=4,
+        framing="medium shot, eye level",
+        camera_move="static",
+        lens="35mm",
+        lighting="soft window light",
+        palette=["leaf green", "sky blue", "warm white"],
+        subject="a potted plant",
+        setting="a classroom windowsill",
+        action="the plant turns toward the light",
+        beats=["the plant turns toward the light"],
+        dialogue=[DialogueLine(speaker="Narrator", line="Plants turn light into food.")],
+        objective="Explain photosynthesis.",
+    )
