@@ -33,12 +33,22 @@ def _deleet(token: str) -> str:
     return token
 
 
-def normalise(text: str) -> str:
-    """Lower-case, accent-free, de-obfuscated text for matching."""
+def _join_spaced(m: re.Match[str], keep_article: bool) -> str:
+    s = m.group(0)
+    if keep_article and s[:2] in ("a ", "i "):
+        return s[:2] + re.sub(r"[ .\-_*]", "", s[2:])
+    return re.sub(r"[ .\-_*]", "", s)
+
+
+def normalise(text: str, *, keep_article: bool = False) -> str:
+    """Lower-case, accent-free, de-obfuscated text for matching.
+
+    ``keep_article`` keeps a leading "a"/"i" out of a run of spaced letters ("a p o r n").
+    """
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
     text = text.replace("’", "'")
-    text = _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), text)
+    text = _SPACED.sub(lambda m: _join_spaced(m, keep_article), text)
     text = _TOKEN.sub(lambda m: _deleet(m.group(0)), text)
     return _RUN3.sub(r"\1\1", text)
 
@@ -95,8 +105,9 @@ class LexicalMatcher:
     def find(self, text: str) -> list[LexicalHit]:
         """Every term hit in ``text`` (strong terms first), one per term."""
         norm = normalise(text)
+        alt = normalise(text, keep_article=True)
         hits: dict[str, LexicalHit] = {}
-        for m in self._re.finditer(norm):
+        for m in [*self._re.finditer(norm), *(self._re.finditer(alt) if alt != norm else ())]:
             term = self._lookup(m.group(0), None)
             if term and term not in hits:
                 entry, strong = self._by_term[term]

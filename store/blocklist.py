@@ -172,7 +172,8 @@ class Blocklist:
         return bl
 
     def add(self, entries: Sequence[BlockEntry]) -> int:
-        """Insert or update entries (by id); returns how many were written."""
+        """Insert or update entries (by id, last one wins); returns how many were written."""
+        entries = list({e.id: e for e in entries}.values())
         for start in range(0, len(entries), 256):
             batch = entries[start : start + 256]
             self.collection.upsert(
