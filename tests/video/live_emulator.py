@@ -1,0 +1,93 @@
+"""Helpers for contract tests that run a provider against the emulator as a real loopback server."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from lessonreel.video.providers.retry import RetryPolicy
+from lessonreel.video.webhooks import WebhookEvent
+
+START = 1_800_000_000.0
+
+
+class FakeClock:
+    """The emulator's clock: jobs advance only when a test moves it (no waiting)."""
+
+    def __init__(self) -> None:
+        self.now = START
+        self.lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self.lock:
+            return self.now
+
+    def advance(self, seconds: float) -> None:
+        with self.lock:
+            self.now += seconds
+
+
+class Waits:
+    """Injected retry sleep/clock: records every wait and returns at once."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.waits: list[float] = []
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
+
+    def policy(self, max_retries: int = 3) -> RetryPolicy:
+        return RetryPolicy(max_retries=max_retries, sleep=self.sleep, clock=self.clock)
+
+
+class Inbox:
+    """Webhook events a receiver accepted; ``on_event`` de-duplicates by event id."""
+
+    def __init__(self) -> None:
+        self.events: list[WebhookEvent] = []
+        self.duplicates = 0
+        self._seen: set[str] = set()
+
+    async def on_event(self, event: WebhookEvent) -> bool:
+        if event.id in self._seen:
+            self.duplicates += 1
+            return False
+        self._seen.add(event.id)
+        self.events.append(event)
+        return True
+
+
+def eventually(check: Callable[[], bool], *, bound: float = 10.0) -> bool:
+    """Poll ``check`` until true or the (generous) bound passes; for cross-thread deliveries."""
+    deadline = time.monotonic() + bound
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return check()
+
+
+def stats(base_url: str) -> dict[str, Any]:
+    data: dict[str, Any] = httpx.get(f"{base_url}/_emulator/stats").json()
+    return data
+
+
+def probe(path: Path) -> tuple[int, int, int, float]:
+    """(width, height, decoded frames, seconds) of an MP4, decoded with PyAV."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(stream))
+        seconds = float(container.duration or 0) / 1_000_000
+        return stream.codec_context.width, stream.codec_context.height, frames, seconds
