@@ -37,7 +37,7 @@ async def direct_storyboard(state: LessonState, runtime: Runtime[Context]) -> di
         svc.ledger.update_run,
         state["run_id"],
         estimate_usd=cost.usd,
-        shadow_usd=cost.shadow_usd,
+        estimate_shadow_usd=cost.shadow_usd,
         shots=len(storyboard.shots),
         seconds=storyboard.total_seconds,
     )
