@@ -58,6 +58,15 @@ TRANSIENT_KINDS: frozenset[ErrorKind] = frozenset(
 )
 
 
+CREATE_OUTCOME_UNKNOWN = "create_outcome_unknown"
+"""``JobError.code`` of a job-creating call that may or may not have created a (paid) job.
+
+Raised instead of retrying when the request was sent but its answer was lost (read timeout,
+connection reset, 5xx): the caller must reconcile by listing the provider's jobs before it
+submits again, or it may pay twice.
+"""
+
+
 class JobError(BaseModel):
     """A provider failure mapped to a neutral kind, with the provider's own code and message."""
 
@@ -152,6 +161,11 @@ class VideoJob(BaseModel):
     )
     download_url: str | None = Field(
         default=None, description="Where the content can be fetched, for providers that give one."
+    )
+    prompt: str | None = Field(
+        default=None,
+        description="The prompt the provider holds for the job, when it reports it (lets a "
+        "dispatcher recognise its own job when a create's answer was lost).",
     )
 
     @property

@@ -19,11 +19,17 @@ from pathlib import Path
 from typing import Any, Literal
 
 import httpx
+from pydantic import ValidationError
 
 from lessonreel.video import pricing
 from lessonreel.video.pricing import ModelSpec
 from lessonreel.video.providers.errors import error_from_exception, error_from_response
-from lessonreel.video.providers.retry import ProviderGate, RetryPolicy
+from lessonreel.video.providers.retry import (
+    NOT_SENT_ERRORS,
+    ProviderGate,
+    RetryPolicy,
+    guard_create,
+)
 from lessonreel.video.providers.sora_wire import (
     SoraVideo,
     SoraVideoList,
@@ -50,8 +56,9 @@ class OpenAIVideoProvider:
     """VideoProvider for the Sora-shaped API (OpenAI, Azure OpenAI v1, gateways, the emulator).
 
     Every call runs through the provider's gate (RPM limiters, concurrency cap, 429 pauses) and
-    retry policy (transient kinds only); failures surface as ``ProviderError`` with a neutral
-    kind. The API key is held privately and never appears in messages or ``repr``.
+    retry policy (transient kinds only; a job-creating call only when it cannot have created a
+    job, else ``code=create_outcome_unknown``); failures surface as ``ProviderError`` with a
+    neutral kind. The API key is held privately and never appears in messages or ``repr``.
     """
 
     def __init__(
@@ -188,23 +195,33 @@ class OpenAIVideoProvider:
         what: str = "request",
         **kwargs: Any,
     ) -> Any:
-        """Send one JSON-answering request with gating and transient retries; decoded body."""
+        """Send one JSON-answering request with gating and transient retries; decoded body.
+
+        ``create=True`` marks a job-creating call: it is repeated only when no job can have
+        been created (see :func:`~lessonreel.video.providers.retry.guard_create`).
+        """
+
+        def guarded(error: JobError, *, sent: bool = True) -> ProviderError:
+            if create:
+                error = guard_create(error, sent=sent, what=f"{self.name} {what}")
+            return ProviderError(error)
 
         async def attempt() -> Any:
             async with self.gate.slot(create=create):
                 try:
                     response = await self._client.request(method, path, **kwargs)
                 except httpx.HTTPError as exc:
-                    raise self._transport_error(exc) from None
+                    error = self._transport_error(exc).error
+                    raise guarded(error, sent=not isinstance(exc, NOT_SENT_ERRORS)) from None
             try:
                 self._raise_for(response, response.content)
             except ProviderError as exc:
                 self.gate.on_error(exc)
-                raise
+                raise guarded(exc.error) from None
             try:
                 return response.json()
             except ValueError:
-                raise ProviderError(
+                raise guarded(
                     JobError(
                         kind=ErrorKind.SERVER_ERROR,
                         code="bad_response",
@@ -214,6 +231,21 @@ class OpenAIVideoProvider:
                 ) from None
 
         return await self.retry.call(attempt, what=f"{self.name} {what}")
+
+    def _created_job(self, payload: Any, what: str) -> VideoJob:
+        """Parse a create/remix answer; an unreadable one may still stand for a created job."""
+        try:
+            return self._job(payload)
+        except ProviderError as exc:  # e.g. an unknown status: the job exists, unreadably
+            raise ProviderError(guard_create(exc.error, what=f"{self.name} {what}")) from None
+        except ValidationError as exc:
+            error = JobError(
+                kind=ErrorKind.SERVER_ERROR,
+                code="bad_response",
+                message=f"{what}: the API at {self.base_url} answered with no readable job "
+                f"({exc.error_count()} problem(s))",
+            )
+            raise ProviderError(guard_create(error, what=f"{self.name} {what}")) from None
 
     def _job(self, payload: Any) -> VideoJob:
         return to_job(SoraVideo.model_validate(payload), provider=self.name, now=self._clock())
@@ -231,14 +263,14 @@ class OpenAIVideoProvider:
         fields = create_fields(priced, model=self._wire_model(priced.model))
         if request.input_reference is None:
             payload = await self._request("POST", "videos", json=fields, create=True, what="create")
-            return self._job(payload)
+            return self._created_job(payload, "create")
         image = await asyncio.to_thread(load_reference, request.input_reference, request.size)
         data = {k: v if isinstance(v, str) else json.dumps(v) for k, v in fields.items()}
         files = {"input_reference": (image.filename, image.data, image.mime)}
         payload = await self._request(
             "POST", "videos", data=data, files=files, create=True, what="create"
         )
-        return self._job(payload)
+        return self._created_job(payload, "create")
 
     async def get(self, job_id: str) -> VideoJob:
         """Fetch the current state of a job."""
@@ -249,7 +281,7 @@ class OpenAIVideoProvider:
         payload = await self._request(
             "POST", f"videos/{job_id}/remix", json={"prompt": prompt}, create=True, what="remix"
         )
-        return self._job(payload)
+        return self._created_job(payload, "remix")
 
     async def extend(self, job_id: str, prompt: str, seconds: int) -> VideoJob:
         """Not supported by this client (the API's extensions endpoint is not wired)."""

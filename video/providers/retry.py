@@ -17,10 +17,11 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
+import httpx
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
-from lessonreel.video.types import ErrorKind, ProviderError
+from lessonreel.video.types import CREATE_OUTCOME_UNKNOWN, ErrorKind, JobError, ProviderError
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +30,52 @@ Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
 
 
+NOT_SENT_ERRORS: tuple[type[httpx.HTTPError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+"""Transport failures raised before any byte of the request reached the server."""
+
+
 def is_transient(exc: BaseException) -> bool:
-    """Tell whether ``exc`` is a ProviderError whose kind may succeed on a later attempt."""
-    return isinstance(exc, ProviderError) and exc.error.transient
+    """Tell whether ``exc`` is a ProviderError that is safe and useful to retry as it is.
+
+    A create whose outcome is unknown is transient by kind but never retried blindly: a second
+    attempt could create a second paid job.
+    """
+    return (
+        isinstance(exc, ProviderError)
+        and exc.error.transient
+        and exc.error.code != CREATE_OUTCOME_UNKNOWN
+    )
+
+
+def guard_create(error: JobError, *, sent: bool = True, what: str = "create") -> JobError:
+    """Return ``error`` for a job-creating call, marked outcome-unknown when a retry may pay twice.
+
+    Job creation has no idempotency key on these APIs, so a create is repeated only when the
+    server certainly did not create a job: a 429 rate limit (refused at the door) or a transport
+    failure before the request was sent (``sent=False``). Terminal kinds pass unchanged (the
+    server refused the request). Everything else that is transient — a read timeout, a reset
+    connection, any 5xx (a gateway or the API itself can fail *after* the job was accepted), a 2xx
+    we could not read — becomes ``code=create_outcome_unknown``, which :func:`is_transient`
+    refuses, so the dispatcher reconciles by listing jobs instead.
+    """
+    if not error.transient or not sent or error.kind is ErrorKind.RATE_LIMITED:
+        return error
+    if error.code == CREATE_OUTCOME_UNKNOWN:
+        return error
+    detail = f"{error.code}: {error.message}" if error.code else error.message
+    return error.model_copy(
+        update={
+            "code": CREATE_OUTCOME_UNKNOWN,
+            "message": (
+                f"{what} may or may not have created a job ({detail}); list the provider's "
+                "jobs before submitting again (not retried, to avoid paying twice)"
+            ),
+        }
+    )
 
 
 @dataclass

@@ -92,6 +92,7 @@ def to_job(video: SoraVideo, *, provider: str, now: float) -> VideoJob:
         size=video.size,
         seconds=_seconds(video.seconds),
         error=error,
+        prompt=video.prompt,
     )
 
 
