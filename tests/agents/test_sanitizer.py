@@ -1,0 +1,104 @@
+"""The sanitizer: blocked prompts come back allowed with their topic, diffs recorded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from lessonreel.agents.safety import Screen
+from lessonreel.agents.sanitizer import SanitizedPrompt, sanitize
+
+
+@pytest.fixture(scope="module")
+def screen(tmp_path_factory: pytest.TempPathFactory) -> Screen:
+    return Screen.open(tmp_path_factory.mktemp("sanitizer-home"), moderation=False)
+
+
+async def test_a_blocked_prompt_comes_back_allowed_with_its_topic_intact(screen: Screen) -> None:
+    text = (
+        "Mickey Mouse explains photosynthesis in a sunny greenhouse: chloroplasts in a leaf "
+        "turn sunlight, water and carbon dioxide into glucose."
+    )
+    verdict = screen.screen(text)
+    assert not verdict.allowed
+    rewrite = await sanitize(text, reason="screen blocked", verdict=verdict, round=1, screen=screen)
+    assert rewrite is not None
+    assert screen.screen(rewrite.after).allowed
+    for word in ("photosynthesis", "greenhouse", "chloroplasts", "glucose"):
+        assert word in rewrite.after
+    assert "Mickey" not in rewrite.after
+    assert rewrite.reason == "screen blocked" and rewrite.round == 1
+    assert "-Mickey Mouse explains" in rewrite.diff and rewrite.diff.startswith("--- before")
+
+
+async def test_offending_sentence_is_replaced_and_the_rest_kept(screen: Screen) -> None:
+    text = (
+        "A lesson on the circulatory system. A naked woman poses beside the diagram. "
+        "The heart pumps blood through the aorta."
+    )
+    verdict = screen.screen(text)
+    assert not verdict.allowed and verdict.category == "sexual"
+    rewrite = await sanitize(text, reason="sexual", verdict=verdict, round=1, screen=screen)
+    assert rewrite is not None
+    assert screen.screen(rewrite.after).allowed
+    assert "circulatory system" in rewrite.after and "aorta" in rewrite.after
+    assert "naked" not in rewrite.after
+
+
+async def test_an_unfixable_prompt_returns_none(screen: Screen) -> None:
+    text = "k1ll y0urs3lf"
+    verdict = screen.screen(text)
+    assert not verdict.allowed
+    assert await sanitize(text, reason="self-harm", verdict=verdict, round=1, screen=screen) is None
+
+
+async def test_the_round_bound_holds(screen: Screen) -> None:
+    text = "Mickey Mouse explains the water cycle over a lake."
+    verdict = screen.screen(text)
+    assert await sanitize(text, reason="x", verdict=verdict, round=3, screen=screen) is None
+    assert await sanitize(text, reason="x", verdict=verdict, round=2, screen=screen) is not None
+
+
+class FakeStructured:
+    def __init__(self, result: Any) -> None:
+        self.result = result
+        self.messages: list[Any] = []
+
+    async def ainvoke(self, messages: Any) -> Any:
+        self.messages.append(messages)
+        if isinstance(self.result, Exception):
+            raise self.result
+        return self.result
+
+
+class FakeChat:
+    def __init__(self, result: Any) -> None:
+        self.structured = FakeStructured(result)
+
+    def with_structured_output(self, schema: type) -> FakeStructured:
+        assert schema is SanitizedPrompt
+        return self.structured
+
+
+async def test_llm_rewrite_is_used_when_a_chat_model_is_given(screen: Screen) -> None:
+    text = "Mickey Mouse explains the water cycle over a lake."
+    verdict = screen.screen(text)
+    chat = FakeChat(SanitizedPrompt(prompt="A friendly cartoon raindrop explains the water cycle "
+                                    "over a lake.", changes=["replaced a trademarked character"]))  # fmt: skip
+    rewrite = await sanitize(text, reason="provider rejected", verdict=verdict, round=1,
+                             chat_model=chat)  # type: ignore[arg-type]  # fmt: skip
+    assert rewrite is not None and rewrite.after.startswith("A friendly cartoon raindrop")
+    system, human = chat.structured.messages[0]
+    assert "teaching intent" in system[1]
+    assert "provider rejected" in human[1] and text in human[1]
+
+
+async def test_llm_failure_falls_back_to_offline_and_give_up_returns_none(screen: Screen) -> None:
+    text = "Mickey Mouse explains the water cycle over a lake."
+    verdict = screen.screen(text)
+    broken = FakeChat(RuntimeError("503"))
+    rewrite = await sanitize(text, reason="x", verdict=verdict, round=1, chat_model=broken)  # type: ignore[arg-type]
+    assert rewrite is not None and "water cycle" in rewrite.after and "Mickey" not in rewrite.after
+    giving_up = FakeChat(SanitizedPrompt(prompt="", give_up=True))
+    assert await sanitize(text, reason="x", verdict=verdict, round=1, chat_model=giving_up) is None  # type: ignore[arg-type]
