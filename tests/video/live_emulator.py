@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,32 @@ def probe(path: Path) -> tuple[int, int, int, float]:
         frames = sum(1 for _ in container.decode(stream))
         seconds = float(container.duration or 0) / 1_000_000
         return stream.codec_context.width, stream.codec_context.height, frames, seconds
+
+
+class VirtualTimeLoop(asyncio.SelectorEventLoop):
+    """An event loop whose clock jumps to the next timer instead of waiting for it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.virtual = 0.0
+
+    def time(self) -> float:
+        return self.virtual
+
+    def _run_once(self) -> None:
+        if not self._ready:  # type: ignore[attr-defined]
+            timers = [h.when() for h in self._scheduled if not h.cancelled()]  # type: ignore[attr-defined]
+            if timers:
+                self.virtual = max(self.virtual, min(timers))
+        super()._run_once()  # type: ignore[misc]
+
+
+Scenario = Callable[[asyncio.AbstractEventLoop], Coroutine[Any, Any, Any]]
+
+
+def in_virtual_time(scenario: Scenario) -> Any:
+    loop = VirtualTimeLoop()
+    try:
+        return loop.run_until_complete(scenario(loop))
+    finally:
+        loop.close()

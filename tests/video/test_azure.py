@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from live_emulator import in_virtual_time
 
 from lessonreel.video.providers.factory import make_provider
 from lessonreel.video.providers.openai import OpenAIVideoProvider
@@ -106,35 +106,6 @@ async def test_only_720p_and_4_8_12_seconds_are_accepted(
                 await provider.submit(request)
             assert info.value.error.kind is ErrorKind.INVALID_REQUEST
     assert len(seen) == (1 if legal else 0)
-
-
-class VirtualTimeLoop(asyncio.SelectorEventLoop):
-    """An event loop whose clock jumps to the next timer instead of waiting for it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.virtual = 0.0
-
-    def time(self) -> float:
-        return self.virtual
-
-    def _run_once(self) -> None:
-        if not self._ready:  # type: ignore[attr-defined]
-            timers = [h.when() for h in self._scheduled if not h.cancelled()]  # type: ignore[attr-defined]
-            if timers:
-                self.virtual = max(self.virtual, min(timers))
-        super()._run_once()  # type: ignore[misc]
-
-
-Scenario = Callable[[asyncio.AbstractEventLoop], Coroutine[Any, Any, Any]]
-
-
-def in_virtual_time(scenario: Scenario) -> Any:
-    loop = VirtualTimeLoop()
-    try:
-        return loop.run_until_complete(scenario(loop))
-    finally:
-        loop.close()
 
 
 def test_the_create_limiter_holds_the_third_create_of_a_minute(

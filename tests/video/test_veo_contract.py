@@ -37,7 +37,7 @@ def provider(url: str, waits: Waits | None = None, **options: Any) -> VeoVideoPr
     built = make_provider(
         "veo",
         base_url=url,
-        rpm=None,
+        create_rpm=None,  # the 50/min create gate runs on real time
         retry_policy=(waits or Waits()).policy(options.pop("max_retries", 3)),
         **options,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from live_emulator import in_virtual_time
 
 from lessonreel.video.providers.base import VideoProvider
 from lessonreel.video.providers.retry import RetryPolicy
@@ -46,7 +48,7 @@ def make(handler: Handler, **options: Any) -> VeoVideoProvider:
     if "api_key" not in options:
         options.setdefault("access_token", TOKEN)
         options.setdefault("project", "p1")
-    options.setdefault("rpm", None)  # the 50 RPM gate is real time; pinned in its own test
+    options.setdefault("create_rpm", None)  # the 50/min create gate runs on real time
     return VeoVideoProvider(
         transport=httpx.MockTransport(handler),
         retry_policy=RetryPolicy(max_retries=2, sleep=waits.sleep, clock=waits.clock),
@@ -355,3 +357,28 @@ async def test_cost_is_the_list_price_for_the_clip_and_the_provider_fits_the_pro
         done = await provider.get(job.id)
         assert TOKEN not in repr(provider)
     assert done.cost_usd == pytest.approx(3.20)
+
+
+def test_by_default_creates_are_spaced_to_vertex_50_per_minute_and_polls_are_not() -> None:
+    async def scenario(loop: asyncio.AbstractEventLoop) -> tuple[list[float], list[float]]:
+        creates: list[float] = []
+        polls: list[float] = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            is_create = request.url.path.endswith(":predictLongRunning")
+            (creates if is_create else polls).append(loop.time())
+            return httpx.Response(200, json={"name": OP} if is_create else operation())
+
+        provider = VeoVideoProvider(
+            access_token=TOKEN, project="p1", transport=httpx.MockTransport(handler)
+        )
+        async with provider:
+            request = VideoRequest(prompt="leaf", model="veo-3.1-generate-001")
+            await asyncio.gather(
+                *(provider.submit(request) for _ in range(3)), *(provider.get(OP) for _ in range(3))
+            )
+        return creates, polls
+
+    creates, polls = in_virtual_time(scenario)
+    assert creates == pytest.approx([0.0, 1.2, 2.4])
+    assert polls == [0.0, 0.0, 0.0]

@@ -43,10 +43,20 @@ def invalid(message: str, *, code: str | None = None) -> ProviderError:
     return ProviderError(JobError(kind=ErrorKind.INVALID_REQUEST, code=code, message=message))
 
 
-def make_gate(retry: RetryPolicy, *, rpm: float | None, max_concurrency: int) -> ProviderGate:
+def make_gate(
+    retry: RetryPolicy,
+    *,
+    rpm: float | None,
+    max_concurrency: int,
+    create_rpm: float | None = None,
+) -> ProviderGate:
     """Build a provider gate whose waits and clock follow the retry policy's (fakeable) ones."""
     return ProviderGate(
-        rpm=rpm, max_concurrency=max_concurrency, sleep=retry.sleep, clock=retry.clock
+        rpm=rpm,
+        create_rpm=create_rpm,
+        max_concurrency=max_concurrency,
+        sleep=retry.sleep,
+        clock=retry.clock,
     )
 
 

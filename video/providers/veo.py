@@ -42,7 +42,8 @@ DEFAULT_LOCATION = "us-central1"
 EXPRESS_BASE_URL = "https://aiplatform.googleapis.com"
 STORAGE_BASE_URL = "https://storage.googleapis.com"
 GA_RPM = 50.0
-"""Vertex documents 50 requests per minute per project for the GA Veo models."""
+"""Vertex documents 50 requests per minute per project for the GA Veo models; by default the
+gate spaces job creates to that rate and leaves polls to the 429 handling."""
 
 TokenSource = str | Callable[[], str]
 
@@ -96,7 +97,8 @@ class VeoVideoProvider:
         api_version: str | None = None,
         name: str = PROVIDER,
         max_retries: int = 4,
-        rpm: float | None = GA_RPM,
+        rpm: float | None = None,
+        create_rpm: float | None = GA_RPM,
         max_concurrency: int = 4,
         timeout: float = 120.0,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -130,7 +132,7 @@ class VeoVideoProvider:
             headers=headers,
             map_error=lambda s, b, h: veo_wire.map_http_error(s, b, h, auth_hint=hint),
             retry=retry,
-            gate=make_gate(retry, rpm=rpm, max_concurrency=max_concurrency),
+            gate=make_gate(retry, rpm=rpm, create_rpm=create_rpm, max_concurrency=max_concurrency),
             timeout=timeout,
             transport=transport,
             auth=_Bearer(access_token) if access_token is not None else None,
