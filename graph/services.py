@@ -77,7 +77,12 @@ def build_services(context: Context, **overrides: Any) -> Services:
 
     home = lessonreel_home()
     options: dict[str, Any] = {}
-    if context.provider == "local" and context.emulator_config:
+    if context.provider == "local" and context.base_url:
+        import httpx
+
+        # the emulator running as a server (``lessonreel emulator``) instead of in-process
+        options["transport"] = httpx.AsyncHTTPTransport()
+    elif context.provider == "local" and context.emulator_config:
         from lessonreel.video.emulator.config import load_config
 
         options["emulator_config"] = load_config(Path(context.emulator_config))
