@@ -205,9 +205,7 @@ class Ledger:
                 [key, run_id, shot_index, provider, model, size, seconds, prompt,
                  estimate_usd, now, now],
             )  # fmt: skip
-            created = cur.rowcount == 1
-            found = R.rows(db.execute("SELECT * FROM jobs WHERE idempotency_key = ?", [key]))
-            return found[0], created
+            return _job_in(db, key), cur.rowcount == 1
 
         return self._store.write(tx)
 
@@ -219,7 +217,7 @@ class Ledger:
         """
         now = time.time()
 
-        def tx(db: Database) -> None:
+        def tx(db: Database) -> dict[str, Any]:
             row = db.execute(
                 "SELECT provider_job_id FROM jobs WHERE idempotency_key = ?", [key]
             ).fetchone()
@@ -237,9 +235,9 @@ class Ledger:
                 " WHERE idempotency_key = ?",
                 [provider_job_id, now, now, key],
             )
+            return _job_in(db, key)
 
-        self._store.write(tx)
-        return self._job(key)
+        return self._store.write(tx)
 
     def update_job(self, key: str, **fields: Any) -> dict[str, Any]:
         """Update a job's status, progress, error, expiry, cost, clip and attempts.
@@ -263,22 +261,16 @@ class Ledger:
             assignments.append("completed_at = COALESCE(completed_at, ?)")
             params.append(now)
 
-        def tx(db: Database) -> None:
+        def tx(db: Database) -> dict[str, Any]:
             cur = db.execute(
                 f"UPDATE jobs SET {', '.join(assignments)} WHERE idempotency_key = ?",
                 [*params, key],
             )
             if cur.rowcount == 0:
                 raise KeyError(f"no job reserved under key {key[:12]}…")
+            return _job_in(db, key)
 
-        self._store.write(tx)
-        return self._job(key)
-
-    def _job(self, key: str) -> dict[str, Any]:
-        row = self.job_by_key(key)
-        if row is None:
-            raise KeyError(f"no job reserved under key {key[:12]}…")
-        return row
+        return self._store.write(tx)
 
     def job_by_key(self, key: str) -> dict[str, Any] | None:
         """Return the job reserved under ``key``, or None."""
@@ -385,3 +377,13 @@ class Ledger:
         )
         took = [r["took"] for r in found if r["took"] is not None and r["took"] >= 0]
         return sum(took) / len(took) if took else None
+
+
+def _job_in(db: Database, key: str) -> dict[str, Any]:
+    """Read a job row inside the current transaction."""
+    found: list[dict[str, Any]] = R.rows(
+        db.execute("SELECT * FROM jobs WHERE idempotency_key = ?", [key])
+    )
+    if not found:
+        raise KeyError(f"no job reserved under key {key[:12]}…")
+    return found[0]

@@ -82,9 +82,14 @@ class LedgerDB:
 
     def retry(self, fn: Callable[[], T]) -> T:
         """Call ``fn``, retrying with jittered backoff while SQLite reports busy/locked."""
+        try:  # fast path: building a retry context costs more than an indexed lookup
+            return fn()
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
         for attempt in stamina.retry_context(
             on=is_busy,
-            attempts=self._retry_attempts,
+            attempts=max(1, self._retry_attempts - 1),
             timeout=max(30.0, self.busy_timeout * 3),
             wait_initial=0.05,
             wait_max=1.0,
