@@ -58,7 +58,7 @@ def _clean_sentence(sentence: str) -> str:
 def _clean_sentences(text: str) -> str:
     kept = [c for c in (_clean_sentence(s) for s in _SENTENCE.split(text)) if c]
     out = " ".join(kept)
-    return _LABELLED.sub(lambda m: "" if m.group(0).lstrip(" ,").startswith("with") else "", out)
+    return _LABELLED.sub("", out)
 
 
 def _clean_block(block: str, kind: str) -> str:

@@ -36,8 +36,48 @@ DEFAULT_SEMANTIC_THRESHOLD = 0.30
 """Cosine distance for a semantic match when no calibrated head is shipped."""
 
 _STOP = frozenset(
-    "a an the of in on at to and or with for from by is are was were be his her their its this "
-    "that these those into over under while as it he she they them who whom what".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "and",
+        "or",
+        "with",
+        "for",
+        "from",
+        "by",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "his",
+        "her",
+        "their",
+        "its",
+        "this",
+        "that",
+        "these",
+        "those",
+        "into",
+        "over",
+        "under",
+        "while",
+        "as",
+        "it",
+        "he",
+        "she",
+        "they",
+        "them",
+        "who",
+        "whom",
+        "what",
+    ]
 )
 _WORDS = re.compile(r"[a-z][a-z'\-]+")
 

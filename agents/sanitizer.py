@@ -31,8 +31,22 @@ MAX_SANITIZE_ROUNDS = 2
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CONTENT = re.compile(r"[A-Za-z]{3,}")
 _TEMPLATE_WORDS = frozenset(
-    "cinematography camera shot move lens lighting palette mood actions background sound avoid "
-    "dialogue narrator".split()
+    [
+        "cinematography",
+        "camera",
+        "shot",
+        "move",
+        "lens",
+        "lighting",
+        "palette",
+        "mood",
+        "actions",
+        "background",
+        "sound",
+        "avoid",
+        "dialogue",
+        "narrator",
+    ]
 )
 
 
@@ -135,12 +149,16 @@ async def sanitize(
         return None
     after: str | None = None
     if chat_model is not None:
-        after = await _sanitize_llm(text, reason=reason, verdict=verdict, round=round, model=chat_model)
+        after = await _sanitize_llm(
+            text, reason=reason, verdict=verdict, round=round, model=chat_model
+        )
     if after is None:
         after = sanitize_offline(text, verdict, screen=screen)
     if not after.strip() or after.strip() == text.strip() or not _teachable(after):
         return None
-    return Rewrite(round=round, before=text, after=after, reason=reason, diff=unified_diff(text, after))
+    return Rewrite(
+        round=round, before=text, after=after, reason=reason, diff=unified_diff(text, after)
+    )
 
 
 async def _sanitize_llm(
@@ -157,7 +175,9 @@ async def _sanitize_llm(
     except Exception as exc:  # the offline path is the fallback, never a crash
         log.warning("LLM sanitizer failed (%s); using offline substitution", type(exc).__name__)
         return None
-    parsed = result if isinstance(result, SanitizedPrompt) else SanitizedPrompt.model_validate(result)
+    parsed = (
+        result if isinstance(result, SanitizedPrompt) else SanitizedPrompt.model_validate(result)
+    )
     if parsed.give_up:
         return ""
     return parsed.prompt.strip()

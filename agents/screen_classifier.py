@@ -98,7 +98,9 @@ class Head:
                     for c, t in zip(z["semantic_categories"], z["semantic_thresholds"], strict=True)
                 },
                 semantic_allow_margin=float(z["semantic_allow_margin"]),
-                meta={str(k): str(v) for k, v in zip(z["meta_keys"], z["meta_values"], strict=True)},
+                meta={
+                    str(k): str(v) for k, v in zip(z["meta_keys"], z["meta_values"], strict=True)
+                },
             )
 
 

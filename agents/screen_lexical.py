@@ -27,8 +27,10 @@ def _deleet(token: str) -> str:
     if any(c.isalpha() for c in token) and any(not c.isalpha() for c in token):
         stripped = token.strip("!|+")
         if stripped and any(c.isalpha() for c in stripped):
-            return token[: len(token) - len(token.lstrip("!|+"))] + stripped.translate(_LEET) + (
-                token[len(token.rstrip("!|+")) :]
+            return (
+                token[: len(token) - len(token.lstrip("!|+"))]
+                + stripped.translate(_LEET)
+                + (token[len(token.rstrip("!|+")) :])
             )
     return token
 

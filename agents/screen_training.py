@@ -81,7 +81,9 @@ def read_rows(path: Path) -> list[Row]:
             if line.strip():
                 r = json.loads(line)
                 out.append(
-                    Row(r["text"], r["label"], r.get("category", ""), r.get("source", ""), path.stem)
+                    Row(
+                        r["text"], r["label"], r.get("category", ""), r.get("source", ""), path.stem
+                    )
                 )
     return out
 

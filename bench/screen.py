@@ -54,7 +54,7 @@ class CachedEmbed:
         self.embed = embed
         self.cache: dict[str, np.ndarray] = {}
 
-    def __call__(self, texts: list[str]) -> np.ndarray:
+    def __call__(self, texts: list[str]) -> np.ndarray:  # noqa: D102
         todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
         if todo:
             for t, v in zip(todo, self.embed(todo), strict=True):
@@ -62,9 +62,7 @@ class CachedEmbed:
         return np.stack([self.cache[t] for t in texts])
 
 
-def fold_heads(
-    rows: list[Row], screen: Screen, folds: int
-) -> tuple[dict[int, Head], float]:
+def fold_heads(rows: list[Row], screen: Screen, folds: int) -> tuple[dict[int, Head], float]:
     entries = default_entries()
     cached = CachedEmbed(screen.embedder.embed)
     matrix = screen.embedder.embed([e.text for e in entries])
@@ -109,12 +107,16 @@ def main(argv: list[str] | None = None) -> int:
         heads: dict[int, Head] = {}
         if shipped is not None and not args.no_kfold:
             heads, secs = fold_heads(rows, screen, args.folds)
-            print(f"classifier: {args.folds}-fold over {sorted(TRAINABLE)} "
-                  f"(+ authored examples + blocklist in every train fold), trained in {secs:.0f}s; "
-                  f"OpenStax/MOSSBench rows use the shipped head (never trained on)")
+            print(
+                f"classifier: {args.folds}-fold over {sorted(TRAINABLE)} "
+                f"(+ authored examples + blocklist in every train fold), trained in {secs:.0f}s; "
+                f"OpenStax/MOSSBench rows use the shipped head (never trained on)"
+            )
         else:
-            print("classifier: shipped head everywhere" + (
-                " (IN-SAMPLE on trainable files: optimistic)" if shipped else " (disabled)"))
+            print(
+                "classifier: shipped head everywhere"
+                + (" (IN-SAMPLE on trainable files: optimistic)" if shipped else " (disabled)")
+            )
         pattern, matrix = baseline_screen(screen)
         for _ in range(3):  # warm-up
             screen.screen("warm up the session")
@@ -132,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             whole = screen.embedder.embed([r.text])[0]
             base_block = bool(pattern.search(r.text)) or float((matrix @ whole).max()) >= 0.65
             res.append((r, not v.allowed, base_block, v))
-            if not v.allowed and r.label == "safe" or not v.allowed and r.label == "unsafe":
+            if (not v.allowed and r.label == "safe") or (not v.allowed and r.label == "unsafe"):
                 for layer in {m.layer for m in v.matches}:
                     layer_hits[f"{r.label}:{layer}"] += 1
 
@@ -156,7 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     for f in files:
         cats = sorted({x[0].category.split("|")[0] for x in res if x[0].file == f})
         for c in cats:
-            report(f"{f}:{c}"[:48], [x for x in res if x[0].file == f and x[0].category.split("|")[0] == c])
+            report(
+                f"{f}:{c}"[:48],
+                [x for x in res if x[0].file == f and x[0].category.split("|")[0] == c],
+            )
     print("\nblocking layers (rows where the layer matched):", dict(sorted(layer_hits.items())))
     print("\nedu/benign false positives:")
     for r, blocked, _, v in res:

@@ -126,7 +126,7 @@ def blocklist_add(
             id=user_entry_id(text, category),
             text=text,
             category=category,
-            severity=severity,  # type: ignore[arg-type]
+            severity=severity,
             suggestion=suggestion,
             terms=term or [],
         )

@@ -32,6 +32,7 @@ TRAINABLE = ("xstest.jsonl", "openai_moderation.jsonl", "i2p_hard_subset.jsonl")
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Train, calibrate and write the head; print the thresholds."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval-dir", type=Path, default=Path("/work/shared/eval/safety"))
     ap.add_argument("--examples", type=Path, default=ROOT / "scripts" / "safety_examples.jsonl")

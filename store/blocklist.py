@@ -10,8 +10,8 @@ with ``lessonreel blocklist add/import``.
 
 from __future__ import annotations
 
+import builtins
 import json
-
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -77,7 +77,7 @@ class BlockEntry(BaseModel):
         }
 
     @classmethod
-    def from_chroma(cls, id: str, document: str, meta: dict[str, Any]) -> BlockEntry:  # noqa: A002
+    def from_chroma(cls, id: str, document: str, meta: dict[str, Any]) -> BlockEntry:
         """Rebuild an entry from a Chroma row."""
         return cls(
             id=id,
@@ -163,7 +163,7 @@ class Blocklist:
         )
         collection = client.get_or_create_collection(
             COLLECTION,
-            embedding_function=ef,  # type: ignore[arg-type]
+            embedding_function=ef,
             metadata={"hnsw:space": "cosine"},
         )
         bl = cls(collection, ef)
@@ -179,7 +179,7 @@ class Blocklist:
             self.collection.upsert(
                 ids=[e.id for e in batch],
                 documents=[e.text for e in batch],
-                metadatas=[e.metadata() for e in batch],  # type: ignore[misc]
+                metadatas=[e.metadata() for e in batch],
             )
         self._entries = None
         return len(entries)
@@ -205,7 +205,7 @@ class Blocklist:
 
     def query(
         self, embeddings: npt.NDArray[np.float32], n_results: int = 3
-    ) -> list[list[tuple[BlockEntry, float]]]:
+    ) -> builtins.list[builtins.list[tuple[BlockEntry, float]]]:
         """Nearest entries for each query embedding, as (entry, cosine distance) pairs."""
         if len(embeddings) == 0:
             return []
@@ -216,9 +216,8 @@ class Blocklist:
             include=["distances"],
         )
         by_id = self.entries()
-        out: list[list[tuple[BlockEntry, float]]] = []
+        out: builtins.list[builtins.list[tuple[BlockEntry, float]]] = []
         dists = res["distances"] or []
         for ids, ds in zip(res["ids"], dists, strict=True):
             out.append([(by_id[i], float(d)) for i, d in zip(ids, ds, strict=True) if i in by_id])
         return out
-

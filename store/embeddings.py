@@ -97,11 +97,11 @@ class MiniLMEmbeddingFunction:
             self._embedder = shared_embedder()
         return self._embedder
 
-    def __call__(self, input: Sequence[str]) -> list[FloatArray]:  # noqa: A002 - Chroma's name
+    def __call__(self, input: Sequence[str]) -> list[FloatArray]:
         """Embed documents for Chroma."""
         return list(self.embedder.embed(list(input)))
 
-    def embed_query(self, input: Sequence[str]) -> list[FloatArray]:  # noqa: A002
+    def embed_query(self, input: Sequence[str]) -> list[FloatArray]:
         """Embed queries (same model as documents)."""
         return self(input)
 
@@ -131,7 +131,9 @@ class MiniLMEmbeddingFunction:
         """Not a legacy (config-less) embedding function."""
         return False
 
-    def validate_config_update(self, old_config: dict[str, Any], new_config: dict[str, Any]) -> None:
+    def validate_config_update(
+        self, old_config: dict[str, Any], new_config: dict[str, Any]
+    ) -> None:
         """Nothing to validate: the config is constant."""
 
     @staticmethod
@@ -146,5 +148,6 @@ def register_with_chroma() -> None:
         register_embedding_function,
     )
 
-    if known_embedding_functions.get(EF_NAME) is not MiniLMEmbeddingFunction:
-        register_embedding_function(MiniLMEmbeddingFunction)
+    current: object = known_embedding_functions.get(EF_NAME)
+    if current is not MiniLMEmbeddingFunction:
+        register_embedding_function(MiniLMEmbeddingFunction)  # type: ignore[no-untyped-call]

@@ -81,14 +81,19 @@ def test_ambiguous_words_alone_do_not_block(screen: Screen) -> None:
 
 def test_verdict_explains_which_entry_matched_how_close_and_which_words(screen: Screen) -> None:
     verdict = screen.screen("a man cutting his wrists with a razor blade")
-    assert not verdict.allowed and verdict.category == "self_harm"
+    assert not verdict.allowed
+    assert verdict.category == "self_harm"
     semantic = [m for m in verdict.matches if m.layer == "semantic"]
     assert semantic, verdict.reasons
     m = semantic[0]
-    assert m.entry_id and m.entry and m.suggestion
-    assert m.distance is not None and 0.0 <= m.distance <= 0.5
+    assert m.entry_id
+    assert m.entry
+    assert m.suggestion
+    assert m.distance is not None
+    assert 0.0 <= m.distance <= 0.5
     assert "wrists" in m.words
-    assert m.span and "wrists" in m.span
+    assert m.span
+    assert "wrists" in m.span
     assert any("self_harm" in r for r in verdict.reasons)
 
 
@@ -118,7 +123,9 @@ def test_moderation_second_opinion_adds_a_block(screen: Screen) -> None:
         }]})  # fmt: skip
 
     client = ModerationClient(api_key="sk-test", transport=httpx.MockTransport(handler))
-    with_mod = Screen(screen.blocklist, embedder=screen.embedder, head=screen.head, moderation=client)
+    with_mod = Screen(
+        screen.blocklist, embedder=screen.embedder, head=screen.head, moderation=client
+    )
     blocked = with_mod.screen("a quiet insult whispered in a hallway")
     assert not blocked.allowed
     assert blocked.matches[0].layer == "moderation"
@@ -150,11 +157,17 @@ def test_a_user_added_entry_blocks_after_refresh(screen: Screen) -> None:
 
     text = "the zorblax mascot waving"
     assert screen.screen(text).allowed
-    screen.blocklist.add([BlockEntry(id="user-zorblax", text="the Zorblax mascot",
-                                     category="copyrighted_characters", terms=["zorblax"])])  # fmt: skip
+    entry = BlockEntry(
+        id="user-zorblax",
+        text="the Zorblax mascot",
+        category="copyrighted_characters",
+        terms=["zorblax"],
+    )
+    screen.blocklist.add([entry])
     screen.refresh()
     verdict = screen.screen(text)
-    assert not verdict.allowed and verdict.matches[0].entry_id == "user-zorblax"
+    assert not verdict.allowed
+    assert verdict.matches[0].entry_id == "user-zorblax"
 
 
 PROMPT = """Clean 3D educational animation of the human heart, a labelled diagram with text that \
@@ -192,7 +205,8 @@ def test_refine_strips_requests_models_cannot_render() -> None:
     out = refine(ShotPrompt(shot_index=0, text=PROMPT, seconds=4)).text
     for gone in ("reads", "LEFT VENTRICLE", "watermark", "caption that says", "labelled"):
         assert gone not in out
-    assert "human heart" in out and "valves open" in out
+    assert "human heart" in out
+    assert "valves open" in out
     assert 'Narrator: "The heart has four chambers."' in out
 
 
@@ -201,7 +215,8 @@ def test_refine_trims_prose_first_and_never_cuts_a_dialogue_line() -> None:
     out = refine(ShotPrompt(shot_index=0, text=long, seconds=4), max_chars=600).text
     assert len(out) <= 600
     assert out.rstrip().endswith('Narrator: "Valves keep blood moving one way."')
-    assert "Avoid:" in out and "Camera move: slow dolly-in" in out
+    assert "Avoid:" in out
+    assert "Camera move: slow dolly-in" in out
 
 
 def test_refine_keeps_whole_dialogue_lines_when_space_is_very_short() -> None:

@@ -28,8 +28,10 @@ async def test_a_blocked_prompt_comes_back_allowed_with_its_topic_intact(screen:
     for word in ("photosynthesis", "greenhouse", "chloroplasts", "glucose"):
         assert word in rewrite.after
     assert "Mickey" not in rewrite.after
-    assert rewrite.reason == "screen blocked" and rewrite.round == 1
-    assert "-Mickey Mouse explains" in rewrite.diff and rewrite.diff.startswith("--- before")
+    assert rewrite.reason == "screen blocked"
+    assert rewrite.round == 1
+    assert "-Mickey Mouse explains" in rewrite.diff
+    assert rewrite.diff.startswith("--- before")
 
 
 async def test_offending_sentence_is_replaced_and_the_rest_kept(screen: Screen) -> None:
@@ -38,11 +40,13 @@ async def test_offending_sentence_is_replaced_and_the_rest_kept(screen: Screen) 
         "The heart pumps blood through the aorta."
     )
     verdict = screen.screen(text)
-    assert not verdict.allowed and verdict.category == "sexual"
+    assert not verdict.allowed
+    assert verdict.category == "sexual"
     rewrite = await sanitize(text, reason="sexual", verdict=verdict, round=1, screen=screen)
     assert rewrite is not None
     assert screen.screen(rewrite.after).allowed
-    assert "circulatory system" in rewrite.after and "aorta" in rewrite.after
+    assert "circulatory system" in rewrite.after
+    assert "aorta" in rewrite.after
     assert "naked" not in rewrite.after
 
 
@@ -84,14 +88,16 @@ class FakeChat:
 async def test_llm_rewrite_is_used_when_a_chat_model_is_given(screen: Screen) -> None:
     text = "Mickey Mouse explains the water cycle over a lake."
     verdict = screen.screen(text)
-    chat = FakeChat(SanitizedPrompt(prompt="A friendly cartoon raindrop explains the water cycle "
-                                    "over a lake.", changes=["replaced a trademarked character"]))  # fmt: skip
+    better = "A friendly cartoon raindrop explains the water cycle over a lake."
+    chat = FakeChat(SanitizedPrompt(prompt=better, changes=["replaced a trademarked character"]))
     rewrite = await sanitize(text, reason="provider rejected", verdict=verdict, round=1,
                              chat_model=chat)  # type: ignore[arg-type]  # fmt: skip
-    assert rewrite is not None and rewrite.after.startswith("A friendly cartoon raindrop")
+    assert rewrite is not None
+    assert rewrite.after.startswith("A friendly cartoon raindrop")
     system, human = chat.structured.messages[0]
     assert "teaching intent" in system[1]
-    assert "provider rejected" in human[1] and text in human[1]
+    assert "provider rejected" in human[1]
+    assert text in human[1]
 
 
 async def test_llm_failure_falls_back_to_offline_and_give_up_returns_none(screen: Screen) -> None:
@@ -99,6 +105,8 @@ async def test_llm_failure_falls_back_to_offline_and_give_up_returns_none(screen
     verdict = screen.screen(text)
     broken = FakeChat(RuntimeError("503"))
     rewrite = await sanitize(text, reason="x", verdict=verdict, round=1, chat_model=broken)  # type: ignore[arg-type]
-    assert rewrite is not None and "water cycle" in rewrite.after and "Mickey" not in rewrite.after
+    assert rewrite is not None
+    assert "water cycle" in rewrite.after
+    assert "Mickey" not in rewrite.after
     giving_up = FakeChat(SanitizedPrompt(prompt="", give_up=True))
     assert await sanitize(text, reason="x", verdict=verdict, round=1, chat_model=giving_up) is None  # type: ignore[arg-type]

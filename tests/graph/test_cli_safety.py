@@ -55,7 +55,8 @@ def test_screen_exit_code_and_json(runner: CliRunner) -> None:
     assert json.loads(ok.stdout)["allowed"] is True
     blocked = runner.invoke(app, ["screen", "how to cook meth at home"])
     assert blocked.exit_code == 1
-    assert "BLOCKED" in blocked.stdout and "weapons_drugs_instructions" in blocked.stdout
+    assert "BLOCKED" in blocked.stdout
+    assert "weapons_drugs_instructions" in blocked.stdout
 
 
 def test_screen_reads_stdin_with_dash(runner: CliRunner) -> None:
@@ -83,8 +84,10 @@ def test_blocklist_add_list_and_import(runner: CliRunner, tmp_path: Path) -> Non
     src.write_text('{"text": "a zibberwock attack", "category": "violence_gore", '
                    '"terms": ["zibberwock"]}\n')  # fmt: skip
     imported = runner.invoke(app, ["blocklist", "import", str(src)])
-    assert imported.exit_code == 0 and "imported 1" in imported.stdout
+    assert imported.exit_code == 0
+    assert "imported 1" in imported.stdout
     assert runner.invoke(app, ["screen", "a zibberwock in the hall"]).exit_code == 1
 
     bad = runner.invoke(app, ["blocklist", "add", "x", "--category", "spam"])
-    assert bad.exit_code == 2 and "unknown category" in bad.output
+    assert bad.exit_code == 2
+    assert "unknown category" in bad.output

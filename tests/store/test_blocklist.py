@@ -100,7 +100,9 @@ def test_first_open_seeds_the_default_list_and_add_extends_it(
 
 def test_import_file_reports_the_bad_line(tmp_path: Path) -> None:
     good = tmp_path / "good.jsonl"
-    good.write_text('{"text": "a scary clown", "category": "violence_gore", "terms": ["Killer Clown"]}\n')
+    good.write_text(
+        '{"text": "a scary clown", "category": "violence_gore", "terms": ["Killer Clown"]}\n'
+    )
     [entry] = load_entries_file(good)
     assert entry.id == user_entry_id("a scary clown", "violence_gore")
     assert entry.terms == ["killer clown"]

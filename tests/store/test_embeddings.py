@@ -33,7 +33,9 @@ def test_similar_sentences_are_closer_than_unrelated_ones() -> None:
 def test_batching_does_not_change_an_embedding() -> None:
     e = shared_embedder()
     alone = e.embed(["photosynthesis in a leaf"])[0]
-    batched = e.embed(["a much longer sentence about the water cycle and clouds", "photosynthesis in a leaf"])[1]
+    batched = e.embed(
+        ["a much longer sentence about the water cycle and clouds", "photosynthesis in a leaf"]
+    )[1]
     assert np.allclose(alone, batched, atol=1e-3)
 
 
@@ -45,6 +47,7 @@ def test_embedding_function_round_trips_its_config_and_registers_with_chroma() -
     assert isinstance(rebuilt, MiniLMEmbeddingFunction)
     assert ef.name() == EF_NAME
     out = ef(["hello world"])
-    assert len(out) == 1 and len(out[0]) == 384
+    assert len(out) == 1
+    assert len(out[0]) == 384
     register_with_chroma()
     assert known_embedding_functions[EF_NAME] is MiniLMEmbeddingFunction
