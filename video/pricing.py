@@ -177,9 +177,8 @@ def specs(provider: str | None = None) -> list[ModelSpec]:
 def register(spec: ModelSpec) -> None:
     """Add or replace a spec at run time (e.g. from a provider's model listing)."""
     global _SPECS
-    _SPECS = tuple(s for s in _SPECS if (s.provider, s.model) != (spec.provider, spec.model)) + (
-        spec,
-    )
+    kept = tuple(s for s in _SPECS if (s.provider, s.model) != (spec.provider, spec.model))
+    _SPECS = (*kept, spec)
 
 
 def model_spec(provider: str, model: str) -> ModelSpec:
@@ -197,7 +196,8 @@ def validate_request(provider: str, request: VideoRequest) -> ModelSpec:
     if request.seconds not in spec.seconds:
         allowed = ", ".join(str(s) for s in spec.seconds)
         raise _invalid(
-            f"seconds={request.seconds} is not legal for {provider}/{spec.model}; allowed: {allowed}"
+            f"seconds={request.seconds} is not legal for {provider}/{spec.model}; "
+            f"allowed: {allowed}"
         )
     spec.rate(request.size)
     if len(request.prompt) > spec.max_prompt_chars:
