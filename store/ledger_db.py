@@ -74,6 +74,7 @@ class LedgerDB:
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+            conn.execute("PRAGMA cache_size = -16000")  # 16 MiB: lookups stay flat at 100k jobs
             db = Database(conn, execute_plugins=False)
             self._local.db = db
             with self._conns_lock:
