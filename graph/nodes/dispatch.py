@@ -30,6 +30,16 @@ from lessonreel.video.types import ProviderError, VideoJob, VideoRequest
 ORPHAN_SLACK_SECONDS = 5.0
 """Clock slack when matching a provider job to a reservation by creation time."""
 
+RETRIES_PER_GENERATION = 1000
+"""The ledger's retry index is ``generation × 1000 + retry``: an upscale is a new paid intent
+(a new key) even when its prompt and model match an earlier render of the shot."""
+
+
+def ledger_retry(state: ShotState) -> int:
+    """The retry index that goes into the idempotency key for this attempt."""
+    retry: int = state["generation"] * RETRIES_PER_GENERATION + state.get("retry", 0)
+    return retry
+
 
 async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Reserve the job in the ledger, then submit it (or collect the one already submitted)."""
@@ -41,7 +51,7 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
         return {"stopped": True, "reason": svc.halt_reason}
 
     prompt = state["prompt"].text
-    retry = state.get("retry", 0)
+    retry = ledger_retry(state)
     async with svc.dispatch_lock:
         row = await asyncio.to_thread(_previous_job, svc, run_id, shot.index, prompt, retry)
         if row is not None:
