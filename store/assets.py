@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import os
 import secrets
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -116,3 +117,21 @@ def atomic_write_bytes(path: Path | str, data: bytes | Iterable[bytes]) -> Path:
 def atomic_write_text(path: Path | str, text: str, *, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``path`` atomically (UTF-8, newlines untranslated)."""
     return atomic_write_bytes(path, text.encode(encoding))
+
+
+def remove_stale_temps(folder: Path | str, *, older_than: float = 0.0) -> int:
+    """Delete temp files left in ``folder`` by a killed writer; return how many were removed.
+
+    Call it on resume, before downloads restart, so a crash never leaves partial files behind.
+    ``older_than`` (seconds) spares temps a live writer in another process may still own.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        return 0
+    cutoff = time.time() - older_than
+    removed = 0
+    for path in folder.iterdir():
+        if is_temp_path(path) and path.is_file() and path.stat().st_mtime <= cutoff:
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

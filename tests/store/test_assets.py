@@ -14,6 +14,7 @@ from lessonreel.store.assets import (
     atomic_writer,
     is_temp_path,
     promote_temp,
+    remove_stale_temps,
     sha256_file,
     temp_path_for,
 )
@@ -83,3 +84,14 @@ def test_promote_temp_checks_sha_before_rename(tmp_path: Path) -> None:
     assert digest == hashlib.sha256(b"full").hexdigest()
     assert dest.read_bytes() == b"full"
     assert list(tmp_path.iterdir()) == [dest]
+
+
+def test_stale_temps_from_a_killed_writer_are_swept(tmp_path: Path) -> None:
+    clip = tmp_path / "shot-01.mp4"
+    clip.write_bytes(b"done")
+    leftover = temp_path_for(tmp_path / "shot-02.mp4")
+    leftover.write_bytes(b"half")
+    assert remove_stale_temps(tmp_path, older_than=3600) == 0  # might belong to a live writer
+    assert remove_stale_temps(tmp_path) == 1
+    assert list(tmp_path.iterdir()) == [clip]
+    assert remove_stale_temps(tmp_path / "missing") == 0

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lessonreel.store.ledger import Ledger
 from lessonreel.store.ledger_db import is_busy
@@ -424,3 +426,25 @@ def test_is_busy_only_matches_lock_errors() -> None:
     assert is_busy(sqlite3.OperationalError("database is locked"))
     assert not is_busy(sqlite3.OperationalError("no such table: x"))
     assert not is_busy(ValueError("locked"))
+
+
+_texts = st.text(max_size=30)
+_inputs = st.fixed_dictionaries(
+    {
+        "provider": st.sampled_from(["openai", "azure", "local"]),
+        "model": st.sampled_from(["sora-2", "sora-2-pro"]),
+        "size": st.sampled_from(["1280x720", "720x1280"]),
+        "seconds": st.sampled_from([4, 8, 12]),
+        "prompt": _texts,
+        "reference_sha256": st.none() | st.sampled_from(["ab" * 32, "cd" * 32]),
+        "run_id": _texts,
+        "shot_index": st.integers(0, 3),
+        "retry": st.integers(0, 2),
+    }
+)
+
+
+@given(a=_inputs, b=_inputs)
+def test_keys_collide_only_for_identical_requests(a: dict[str, Any], b: dict[str, Any]) -> None:
+    # canonical JSON escapes quotes and separators, so no prompt text can forge another request
+    assert (Ledger.idempotency_key(**a) == Ledger.idempotency_key(**b)) == (a == b)
