@@ -14,6 +14,7 @@ import base64
 import binascii
 import hmac
 import json
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -92,10 +93,11 @@ def verify_standard(
     signatures = lowered.get("webhook-signature")
     if not (msg_id and stamp and signatures):
         raise WebhookError("missing webhook-id, webhook-timestamp or webhook-signature header")
-    try:
-        ts = int(stamp)
-    except ValueError:
-        raise WebhookError("webhook-timestamp is not an integer") from None
+    # ASCII digits only: int() would also take " 17…", "1_7…" or full-width digits, which are
+    # different headers with the same value and so would verify against the original signature.
+    if not (stamp.isascii() and stamp.isdigit()):
+        raise WebhookError("webhook-timestamp is not an integer")
+    ts = int(stamp)
     current = time.time() if now is None else now
     if current - ts > tolerance:
         raise WebhookError("webhook timestamp is too old", 401)
@@ -103,8 +105,8 @@ def verify_standard(
         raise WebhookError("webhook timestamp is too new", 401)
     try:
         expected = base64.b64decode(_sign(secret, msg_id, ts, body).split(",", 1)[1])
-    except UnicodeDecodeError:
-        raise WebhookError("webhook body is not UTF-8") from None
+    except UnicodeError:  # a non-UTF-8 body, or an unencodable webhook-id
+        raise WebhookError("webhook body or webhook-id is not valid UTF-8") from None
     matched = False
     for item in signatures.split():
         version, _, value = item.partition(",")
@@ -114,12 +116,14 @@ def verify_standard(
             candidate = base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
             continue
+        if base64.b64encode(candidate).decode("ascii") != value:
+            continue  # non-canonical spelling (stray low bits): not what any signer sends
         matched |= hmac.compare_digest(expected, candidate)
     if not matched:
         raise WebhookError("no matching webhook signature", 401)
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise WebhookError("webhook body is not valid JSON") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
         raise WebhookError("webhook body is not an event object with a type")
@@ -131,12 +135,24 @@ def verify_standard(
     return WebhookEvent(
         id=event_id if isinstance(event_id, str) and event_id else msg_id,
         type=payload["type"],
-        created_at=float(created) if isinstance(created, int | float) else float(ts),
+        created_at=_finite(created, float(ts)),
         data=data,
         video_id=video_id if isinstance(video_id, str) else None,
         provider=provider,
         webhook_id=msg_id,
     )
+
+
+def _finite(value: object, fallback: float) -> float:
+    """``value`` as finite float seconds, else ``fallback`` (no OverflowError, NaN or inf)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        try:
+            number = float(value)
+        except OverflowError:
+            return fallback
+        if math.isfinite(number):
+            return number
+    return fallback
 
 
 async def _read_limited(request: Request, max_body: int) -> bytes:

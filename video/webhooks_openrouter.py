@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
@@ -59,11 +60,12 @@ def _parse_signature(value: str) -> tuple[int, list[str]]:
     for part in value.split(","):
         key, _, item = part.strip().partition("=")
         if key == "t":
-            try:
-                stamp = int(item)
-            except ValueError:
-                raise WebhookError("X-OpenRouter-Signature timestamp is not an integer") from None
-        elif key == "v1" and item:
+            # ASCII digits only: int() also takes "1_7…" or full-width digits, other spellings
+            # of the same value that would verify against the original signature.
+            if not (item.isascii() and item.isdigit()):
+                raise WebhookError("X-OpenRouter-Signature timestamp is not an integer")
+            stamp = int(item)
+        elif key == "v1" and item and item.isascii():  # compare_digest refuses non-ASCII str
             signatures.append(item.lower())
     if stamp is None or not signatures:
         raise WebhookError("X-OpenRouter-Signature must carry t=<unix> and v1=<hex>")
@@ -71,14 +73,18 @@ def _parse_signature(value: str) -> tuple[int, list[str]]:
 
 
 def _iso_to_unix(value: object, fallback: float) -> float:
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+    number = fallback
+    if isinstance(value, int | float) and not isinstance(value, bool):
         try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
+            number = float(value)
+        except OverflowError:  # a 400-digit integer is valid JSON
             return fallback
-    return fallback
+    elif isinstance(value, str):
+        try:
+            number = datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except (ValueError, OverflowError, OSError):
+            return fallback
+    return number if math.isfinite(number) else fallback
 
 
 def verify_openrouter(
@@ -91,8 +97,9 @@ def verify_openrouter(
 ) -> WebhookEvent:
     """Verify an OpenRouter webhook and parse it; raises WebhookError (400 malformed, 401 bad).
 
-    The event id is the idempotency key (``<job_id>-<status>``), so a redelivery of the same
-    terminal state is recognised as a repeat by whoever records events.
+    The event id is the idempotency key (``<job_id>-<status>``, taken from the signed body when
+    it names the job, else from the unsigned header), so a redelivery of the same terminal state
+    is recognised as a repeat by whoever records events.
     """
     lowered = {k.lower(): v for k, v in headers.items()}
     header = lowered.get(SIGNATURE_HEADER.lower())
@@ -107,18 +114,20 @@ def verify_openrouter(
         raise WebhookError("no matching webhook signature", 401)
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise WebhookError("webhook body is not valid JSON") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
         raise WebhookError("webhook body is not an event object with a type")
     data = payload.get("data")
     data = data if isinstance(data, dict) else {}
     job_id = data.get("id") if isinstance(data.get("id"), str) else None
+    # The idempotency header is not signed: build the same ``<job_id>-<status>`` key from the
+    # signed body whenever it can, so a replay with an edited header is still a repeat.
     key = lowered.get(IDEMPOTENCY_HEADER.lower())
-    if not key:
-        if job_id is None:
-            raise WebhookError("webhook has neither an idempotency key nor a job id")
+    if job_id is not None:
         key = f"{job_id}-{data.get('status') or payload['type'].rsplit('.', 1)[-1]}"
+    elif not key:
+        raise WebhookError("webhook has neither an idempotency key nor a job id")
     return WebhookEvent(
         id=key,
         type=payload["type"],
