@@ -448,3 +448,39 @@ _inputs = st.fixed_dictionaries(
 def test_keys_collide_only_for_identical_requests(a: dict[str, Any], b: dict[str, Any]) -> None:
     # canonical JSON escapes quotes and separators, so no prompt text can forge another request
     assert (Ledger.idempotency_key(**a) == Ledger.idempotency_key(**b)) == (a == b)
+
+
+def test_twenty_lessons_of_twenty_shots_at_once_are_all_accounted(tmp_path: Path) -> None:
+    path = tmp_path / "l.db"
+    ledgers = [Ledger(path), Ledger(path)]  # e.g. the CLI and the webhook receiver
+
+    def lesson(n: int) -> None:
+        led = ledgers[n % 2]
+        run = f"run-{n}"
+        led.create_run(run, lesson_id=f"l{n}", title="t", provider="openai", model="m", options={})
+        for i in range(20):
+            key = f"{run}-{i}"
+            reserve(led, key, run_id=run, shot_index=i)
+            led.set_provider_job_id(key, f"video_{n}_{i}")
+            led.update_job(key, status="running", progress=50)
+            led.record_event(
+                provider="openai",
+                event_id=f"evt_{n}_{i}",
+                type="video.completed",
+                provider_job_id=f"video_{n}_{i}",
+                payload={},
+            )
+            led.update_job(key, status="succeeded", progress=100, cost_usd=0.4)
+            led.record_spend(run, job_key=key, usd=0.4, kind="charge")
+            led.upsert_shot(run, i, status="delivered", job_key=key)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        list(pool.map(lesson, range(20)))  # any lock error would surface here
+    led = ledgers[0]
+    assert len(led.list_runs(limit=100)) == 20
+    assert sum(len(led.jobs(f"run-{n}")) for n in range(20)) == 400
+    assert all(len(led.shots(f"run-{n}")) == 20 for n in range(20))
+    assert led.open_jobs() == []
+    assert led.spent_total() == pytest.approx(160.0)
+    for other in ledgers:
+        other.close()
