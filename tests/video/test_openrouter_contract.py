@@ -16,7 +16,7 @@ from lessonreel.video.emulator.config import EmulatorConfig
 from lessonreel.video.emulator.server import running_app, running_emulator
 from lessonreel.video.providers.factory import make_provider
 from lessonreel.video.providers.openrouter import OpenRouterVideoProvider
-from lessonreel.video.types import ErrorKind, ProviderError, VideoRequest
+from lessonreel.video.types import CREATE_OUTCOME_UNKNOWN, ErrorKind, ProviderError, VideoRequest
 from lessonreel.video.webhooks_openrouter import create_openrouter_receiver_app
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -142,13 +142,20 @@ async def test_out_of_credits_is_402_quota_exhausted_and_never_retried() -> None
 
 
 @pytest.mark.parametrize("status", [500, 502])
-async def test_server_errors_are_retried(status: int) -> None:
+async def test_server_errors_on_reads_are_retried_on_creates_reported(status: int) -> None:
     clock, waits = FakeClock(), Waits()
-    faults = {"server_errors": {"first": 2, "status": status, "scope": "all"}}
-    with emulator(clock, **faults) as url:
+    with emulator(clock, server_errors={"first": 2, "status": status, "scope": "all"}) as url:
         async with provider(url, waits) as p:
-            job = await p.submit(shot())
-    assert job.status == "queued"
+            assert await p.refresh_models()  # two 5xx answers, then the catalog
+    assert len(waits.waits) == 2
+    with emulator(clock, server_errors={"first": 1, "status": status, "scope": "create"}) as url:
+        async with provider(url, waits) as p:
+            with pytest.raises(ProviderError) as info:
+                await p.submit(shot())
+            counts = stats(url)
+    assert info.value.error.kind is ErrorKind.SERVER_ERROR
+    assert info.value.error.code == CREATE_OUTCOME_UNKNOWN  # a job may exist: never repeated
+    assert (counts["create_attempts"], counts["creates"]) == (1, 0)
     assert len(waits.waits) == 2
 
 

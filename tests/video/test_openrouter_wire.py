@@ -16,7 +16,7 @@ from lessonreel.video.providers.base import VideoProvider
 from lessonreel.video.providers.openrouter import OpenRouterVideoProvider, api_base
 from lessonreel.video.providers.openrouter_models import static_catalog
 from lessonreel.video.providers.retry import RetryPolicy
-from lessonreel.video.types import ErrorKind, ProviderError, VideoRequest
+from lessonreel.video.types import CREATE_OUTCOME_UNKNOWN, ErrorKind, ProviderError, VideoRequest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 KEY = "sk-or-v1-test-key-0123456789"
@@ -189,14 +189,41 @@ async def test_terminal_http_errors_map_and_are_not_retried(
     assert KEY not in str(info.value)
 
 
-@pytest.mark.parametrize("status", [429, 500, 502])
-async def test_transient_http_errors_are_retried_then_succeed(status: int) -> None:
-    replies = [envelope(status, "slow down", {"retry-after": "7"}), httpx.Response(202, json=job())]
+async def test_a_429_at_submit_waits_the_retry_after_then_creates() -> None:
+    replies = [envelope(429, "slow down", {"retry-after": "7"}), httpx.Response(202, json=job())]
     waits = Waits()
     async with make(lambda r: replies.pop(0), waits) as provider:
         got = await provider.submit(VideoRequest(prompt="leaf", model="google/veo-3.1"))
     assert got.id == "job-abc123"
-    assert waits.waits[0] == pytest.approx(7.0)
+    assert waits.waits == [pytest.approx(7.0)]
+
+
+@pytest.mark.parametrize("status", [500, 502])
+async def test_server_errors_on_polls_are_retried(status: int) -> None:
+    replies = [envelope(status, "Provider returned error"), httpx.Response(200, json=job())]
+    waits = Waits()
+    async with make(lambda r: replies.pop(0), waits) as provider:
+        got = await provider.get("job-abc123")
+    assert got.status == "queued"
+    assert len(waits.waits) == 1
+
+
+@pytest.mark.parametrize("status", [500, 502])
+async def test_server_errors_at_submit_are_not_repeated_because_a_job_may_exist(
+    status: int,
+) -> None:
+    calls: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return envelope(status, "Provider returned error")
+
+    async with make(handler) as provider:
+        with pytest.raises(ProviderError) as info:
+            await provider.submit(VideoRequest(prompt="leaf", model="google/veo-3.1"))
+    assert info.value.error.kind is ErrorKind.SERVER_ERROR
+    assert info.value.error.code == CREATE_OUTCOME_UNKNOWN
+    assert len(calls) == 1
 
 
 async def test_persistent_429_surfaces_as_rate_limited_with_retry_after() -> None:

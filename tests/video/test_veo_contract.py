@@ -17,7 +17,13 @@ from lessonreel.video.emulator.config import EmulatorConfig
 from lessonreel.video.emulator.server import running_emulator
 from lessonreel.video.providers.factory import make_provider
 from lessonreel.video.providers.veo import VeoVideoProvider
-from lessonreel.video.types import ErrorAction, ErrorKind, ProviderError, VideoRequest
+from lessonreel.video.types import (
+    CREATE_OUTCOME_UNKNOWN,
+    ErrorAction,
+    ErrorKind,
+    ProviderError,
+    VideoRequest,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MODEL = "veo-3.1-fast-generate-001"
@@ -146,7 +152,7 @@ async def test_resource_exhausted_waits_the_retry_after_then_creates_once() -> N
     assert (counts["create_attempts"], counts["creates"]) == (2, 1)
 
 
-async def test_spend_cap_is_quota_exhausted_and_5xx_is_retried() -> None:
+async def test_spend_cap_is_quota_exhausted_and_never_retried() -> None:
     clock, waits = FakeClock(), Waits()
     with emulator(clock, quota={"max_creates": 0}) as url:
         async with provider(url, waits) as p:
@@ -154,11 +160,21 @@ async def test_spend_cap_is_quota_exhausted_and_5xx_is_retried() -> None:
                 await p.submit(shot())
     assert info.value.error.kind is ErrorKind.QUOTA_EXHAUSTED
     assert waits.waits == []
-    with emulator(clock, server_errors={"first": 2, "status": 503}) as url:
+
+
+async def test_a_5xx_create_is_reported_as_outcome_unknown_and_not_repeated() -> None:
+    clock, waits = FakeClock(), Waits()
+    with emulator(clock, server_errors={"first": 1, "status": 503, "scope": "create"}) as url:
         async with provider(url, waits) as p:
-            job = await p.submit(shot())
+            with pytest.raises(ProviderError) as info:
+                await p.submit(shot())
+            counts = stats(url)
+            job = await p.submit(shot())  # the caller decides to submit again
+    assert info.value.error.kind is ErrorKind.SERVER_ERROR
+    assert info.value.error.code == CREATE_OUTCOME_UNKNOWN
+    assert (counts["create_attempts"], counts["creates"]) == (1, 0)
+    assert waits.waits == []
     assert job.status == "running"
-    assert len(waits.waits) == 2
 
 
 async def test_an_expired_operation_reads_expired() -> None:

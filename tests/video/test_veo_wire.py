@@ -17,7 +17,7 @@ from live_emulator import in_virtual_time
 from lessonreel.video.providers.base import VideoProvider
 from lessonreel.video.providers.retry import RetryPolicy
 from lessonreel.video.providers.veo import VeoVideoProvider
-from lessonreel.video.types import ErrorKind, ProviderError, VideoRequest
+from lessonreel.video.types import CREATE_OUTCOME_UNKNOWN, ErrorKind, ProviderError, VideoRequest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOKEN = "ya29.test-access-token-0123456789"
@@ -299,7 +299,10 @@ async def test_http_errors_at_submit_map_to_neutral_kinds(
         with pytest.raises(ProviderError) as info:
             await provider.submit(VideoRequest(prompt="leaf", model="veo-3.1-generate-001"))
     assert info.value.error.kind is kind
-    assert len(calls) == (3 if info.value.error.transient else 1)
+    # Only a 429 is repeated: after a 5xx the operation may exist, and a repeat could pay twice.
+    assert len(calls) == (3 if kind is ErrorKind.RATE_LIMITED else 1)
+    if kind is ErrorKind.SERVER_ERROR:
+        assert info.value.error.code == CREATE_OUTCOME_UNKNOWN
     assert TOKEN not in str(info.value)
 
 

@@ -22,8 +22,13 @@ from typing import Any
 import httpx
 
 from lessonreel.video.providers.errors import error_from_exception
-from lessonreel.video.providers.retry import ProviderGate, RetryPolicy
-from lessonreel.video.types import Clip, ErrorKind, JobError, ProviderError
+from lessonreel.video.providers.retry import (
+    NOT_SENT_ERRORS,
+    ProviderGate,
+    RetryPolicy,
+    guard_create,
+)
+from lessonreel.video.types import Clip, ErrorKind, JobError, ProviderError, VideoJob
 
 _CHUNK = 1 << 16
 
@@ -36,6 +41,14 @@ def server_error(code: str, message: str, *, http_status: int | None = None) -> 
     return ProviderError(
         JobError(kind=ErrorKind.SERVER_ERROR, code=code, message=message, http_status=http_status)
     )
+
+
+def created_job(parse: Callable[[], VideoJob], what: str) -> VideoJob:
+    """Parse a create answer; an unreadable one may still stand for a created (paid) job."""
+    try:
+        return parse()
+    except ProviderError as exc:
+        raise ProviderError(guard_create(exc.error, what=what)) from None
 
 
 def invalid(message: str, *, code: str | None = None) -> ProviderError:
@@ -112,22 +125,39 @@ class LiveHTTP:
         what: str = "request",
         **kwargs: Any,
     ) -> Any:
-        """Send a request (gated, transient kinds retried) and decode its JSON answer."""
+        """Send a request (gated, transient kinds retried) and decode its JSON answer.
+
+        ``create=True`` marks a job-creating call: neither API takes an idempotency key, so it
+        is repeated only when no job can have been created (a 429, or a failure before the
+        request was sent); anything else comes back as ``create_outcome_unknown``
+        (:func:`~lessonreel.video.providers.retry.guard_create`).
+        """
+
+        def failed(error: JobError, *, sent: bool = True) -> ProviderError:
+            if create:
+                error = guard_create(error, sent=sent, what=f"{self.name} {what}")
+            return ProviderError(error)
 
         async def attempt() -> Any:
             async with self.gate.slot(create=create):
                 try:
                     response = await self._client.request(method, url, **kwargs)
                 except httpx.HTTPError as exc:
-                    raise ProviderError(error_from_exception(exc, base_url=self.base_url)) from None
-            self._raise_for(response, response.content)
+                    error = error_from_exception(exc, base_url=self.base_url)
+                    raise failed(error, sent=not isinstance(exc, NOT_SENT_ERRORS)) from None
+            try:
+                self._raise_for(response, response.content)
+            except ProviderError as exc:
+                raise failed(exc.error) from None
             try:
                 return response.json()
             except ValueError:
-                raise server_error(
-                    "bad_response",
-                    f"{self.name} {what}: the API at {self.base_url} answered with non-JSON",
-                    http_status=response.status_code,
+                raise failed(
+                    server_error(
+                        "bad_response",
+                        f"{self.name} {what}: the API at {self.base_url} answered with non-JSON",
+                        http_status=response.status_code,
+                    ).error
                 ) from None
 
         return await self.retry.call(attempt, what=f"{self.name} {what}")

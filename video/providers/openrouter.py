@@ -23,6 +23,7 @@ from lessonreel.video.pricing import ModelSpec
 from lessonreel.video.providers.errors import parse_retry_after, redact
 from lessonreel.video.providers.live_http import (
     LiveHTTP,
+    created_job,
     invalid,
     make_gate,
     read_image,
@@ -349,7 +350,9 @@ class OpenRouterVideoProvider:
         payload = await self._http.request_json(
             "POST", "videos", json=body, create=True, what="create"
         )
-        job = to_job(payload, provider=self.name, request=request)
+        job: VideoJob = created_job(
+            lambda: to_job(payload, provider=self.name, request=request), f"{self.name} create"
+        )
         self._submitted[job.id] = request
         return job
 

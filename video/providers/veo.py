@@ -20,7 +20,13 @@ import httpx
 from lessonreel.video import pricing
 from lessonreel.video.pricing import ModelSpec
 from lessonreel.video.providers import veo_wire
-from lessonreel.video.providers.live_http import LiveHTTP, invalid, make_gate, write_base64
+from lessonreel.video.providers.live_http import (
+    LiveHTTP,
+    created_job,
+    invalid,
+    make_gate,
+    write_base64,
+)
 from lessonreel.video.providers.retry import RetryPolicy
 from lessonreel.video.types import (
     Clip,
@@ -200,7 +206,7 @@ class VeoVideoProvider:
             create=True,
             what="create",
         )
-        job = self._job(payload, request)
+        job: VideoJob = created_job(lambda: self._job(payload, request), f"{self.name} create")
         self._requests[job.id] = request
         return job
 
