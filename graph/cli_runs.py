@@ -1,4 +1,4 @@
-"""Run commands: make, plan, runs, show, resume, upscale, providers, webhooks.
+"""Run commands: make, plan, resume, upscale (runs, show, providers, webhooks: cli_inspect).
 
 Heavy imports (LangGraph, the agents, PyAV) stay inside the commands so ``lessonreel --help``
 is fast. Exit codes: 0 done, 1 failed, 2 bad input, 3 stopped by the budget or a quota.
@@ -217,33 +217,6 @@ def plan(
     Console().print(result)
 
 
-def runs(limit: Annotated[int, typer.Option(min=1, help="How many runs to list.")] = 20) -> None:
-    """List recent runs, newest first."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from lessonreel.store.ledger import Ledger
-
-    with Ledger.open() as ledger:
-        rows = ledger.list_runs(limit)
-    if not rows:
-        typer.echo("No runs yet — start one with: lessonreel make LESSON")
-        return
-    table = Table(title="lessonreel runs")
-    for col in ("run id", "title", "status", "provider/model", "estimate", "spent"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(
-            r["run_id"],
-            str(r.get("title") or ""),
-            str(r.get("status") or ""),
-            f"{r.get('provider')}/{r.get('model')}",
-            f"${float(r.get('estimate_usd') or 0):.2f}",
-            f"${float(r.get('spent_usd') or 0):.2f}",
-        )
-    Console().print(table)
-
-
 def _run_or_fail(run_id: str) -> dict[str, Any]:
     from lessonreel.store.home import check_run_id
     from lessonreel.store.ledger import Ledger
@@ -257,48 +230,6 @@ def _run_or_fail(run_id: str) -> dict[str, Any]:
     if run is None:
         raise _fail(f"no run {run_id!r} — see `lessonreel runs` for run ids")
     return run
-
-
-def show(
-    run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id (see `lessonreel runs`).")],
-    as_json: JsonOpt = False,
-) -> None:
-    """Show a run: its shots, outcomes, cost and where its files are."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from lessonreel.store.ledger import Ledger
-
-    run = _run_or_fail(run_id)
-    report_path = Path(str(run.get("out_dir") or "")) / "report.json"
-    report = (
-        json.loads(report_path.read_text()) if run.get("out_dir") and report_path.exists() else None
-    )
-    if as_json:
-        typer.echo(json.dumps({"run": run, "report": report}, indent=2, default=str))
-        return
-    console = Console()
-    console.print(f"[bold]{run.get('title')}[/] · {run_id} · {run.get('status')}")
-    with Ledger.open() as ledger:
-        shots = ledger.shots(run_id)
-    table = Table()
-    for col in ("#", "status", "attempts", "rewrites", "cost", "detail"):
-        table.add_column(col)
-    for s in shots:
-        table.add_row(
-            str(s["idx"] + 1),
-            str(s.get("status")),
-            str(s.get("attempts") or 0),
-            str(s.get("rewrites") or 0),
-            f"${float(s.get('cost_usd') or 0):.2f}",
-            str(s.get("error") or s.get("clip_path") or ""),
-        )
-    console.print(table)
-    if report is not None:
-        from lessonreel.graph.cli_view import files_table
-
-        for label, path in files_table(report):
-            console.print(f"{label:>15}: {path}")
 
 
 def resume(
@@ -366,63 +297,15 @@ def upscale(
     _finish(result, as_json=as_json)
 
 
-def providers() -> None:
-    """List providers and models: legal durations and sizes, $/s, and the key each needs."""
-    from rich.console import Console
-    from rich.table import Table
-
-    from lessonreel.video import pricing
-    from lessonreel.video.providers.factory import provider_names, required_env
-
-    names = provider_names()
-    table = Table(title="Video providers")
-    for col in ("provider", "model", "seconds", "sizes", "$/s", "needs"):
-        table.add_column(col, overflow="fold")
-    for spec in pricing.specs():
-        if spec.provider not in names:
-            continue
-        rates = sorted(set(spec.price_per_second.values()))
-        rate = f"{rates[0]:.2f}" if len(rates) == 1 else f"{rates[0]:.2f}–{rates[-1]:.2f}"
-        table.add_row(
-            spec.provider,
-            spec.model,
-            ", ".join(str(s) for s in spec.seconds),
-            ", ".join(spec.sizes),
-            rate,
-            ", ".join(required_env(spec.provider)) or "nothing (free, offline)",
-        )
-    Console().print(table)
-
-
-def webhooks(
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8787,
-    provider: Annotated[
-        str | None, typer.Option(help="File events under this provider name [default: sender's].")
-    ] = None,
-    secret_env: Annotated[
-        str, typer.Option(help="Environment variable holding the whsec_ signing secret.")
-    ] = "LESSONREEL_WEBHOOK_SECRET",
-) -> None:
-    """Receive signed provider webhooks and write them into the ledger for running jobs."""
-    import os
-
-    secret = os.environ.get(secret_env, "").strip()
-    if not secret:
-        raise _fail(f"set {secret_env} to the webhook signing secret (whsec_…)")
-    from lessonreel.graph.webhook_sink import serve_receiver
-
-    typer.echo(f"lessonreel webhooks: http://{host}:{port}/ → ledger")
-    serve_receiver(secret, host=host, port=port, provider=provider)
-
-
 def register(app: typer.Typer) -> None:
     """Attach the run commands to ``app``."""
+    from lessonreel.graph import cli_inspect
+
     app.command()(make)
     app.command()(plan)
-    app.command()(runs)
-    app.command()(show)
+    app.command()(cli_inspect.runs)
+    app.command()(cli_inspect.show)
     app.command()(resume)
     app.command()(upscale)
-    app.command()(providers)
-    app.command()(webhooks)
+    app.command()(cli_inspect.providers)
+    app.command()(cli_inspect.webhooks)
