@@ -38,5 +38,8 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/render.py --short
 	$(BIN)/python bench/stitch.py --short
 
+crash: $(DEV_STAMP)
+	$(BIN)/python bench/crash.py --shots 30 --kills 20
+
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache

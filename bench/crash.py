@@ -1,0 +1,562 @@
+"""Crash driver: SIGKILL `lessonreel make` at seeded moments, resume, check nothing is lost.
+
+A 30-shot lesson runs against the emulator served as a real process; the driver kills the run
+with SIGKILL at 20 seeded moments (while submitting, while waiting for jobs, mid-download and
+during assembly — found by watching the ledger and the run directory), resumes it each time with
+``lessonreel resume RUN`` and finally checks: exactly one create per shot on the emulator, every
+clip on disk with the checksum the ledger recorded, and a lesson video as long as the
+storyboard that PyAV decodes to the end. It prints its figures and ends with one key=value line.
+
+The helpers here (emulator process, CLI command, ledger checks) are shared with
+``tests/reliability``. ``python bench/crash.py --cli ARGS`` is the ``lessonreel`` command with
+tiny 320x180, 4 s clips priced like sora-2 (so runs are fast and spend is not zero).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+LESSON = REPO / "examples" / "lessons" / "photosynthesis.md"
+SMALL_SIZE = "320x180"
+PRICE_PER_SECOND = 0.10
+SHOT_SECONDS = 4
+KEY_VARS = (
+    "OPENAI_API_KEY",
+    "AZURE_OPENAI_API_KEY",
+    "AZURE_OPENAI_ENDPOINT",
+    "OPENROUTER_API_KEY",
+    "GOOGLE_API_KEY",
+    "GOOGLE_CLOUD_ACCESS_TOKEN",
+    "VEO_API_KEY",
+    "LESSONREEL_LLM_BASE_URL",
+    "LESSONREEL_LLM_API_KEY",
+)
+PHASES = ("submit", "wait", "download", "assemble")
+
+
+# -- the CLI with small priced clips ---------------------------------------------------------
+
+
+def _small_cli(argv: list[str]) -> None:
+    """Run the lessonreel CLI with 320x180 4 s sora-2 clips legal and priced at $0.10/s."""
+    from lessonreel.graph.cli import app
+    from lessonreel.video import pricing
+
+    for spec in list(pricing.specs()):
+        if spec.provider in ("local", "openai") and spec.model == "sora-2":
+            pricing.register(
+                pricing.ModelSpec(
+                    spec.provider,
+                    spec.model,
+                    (SHOT_SECONDS,),
+                    {SMALL_SIZE: PRICE_PER_SECOND},
+                    tier=spec.tier,
+                )
+            )
+    app(args=argv, prog_name="lessonreel")
+
+
+def cli(*args: str) -> list[str]:
+    """Command line of ``lessonreel ARGS`` with the small priced clips."""
+    return [sys.executable, str(Path(__file__).resolve()), "--cli", *args]
+
+
+def run_env(home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment for a child process: its own home, no provider keys, no LESSONREEL_*."""
+    env = {
+        k: v for k, v in os.environ.items() if k not in KEY_VARS and not k.startswith("LESSONREEL_")
+    }
+    env["LESSONREEL_HOME"] = str(home)
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def get_json(url: str, timeout: float = 5.0) -> Any:
+    """GET a JSON document over loopback."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        return json.loads(response.read())
+
+
+@dataclass
+class Server:
+    """A server child process (emulator or webhook receiver) on a loopback port."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        """Root URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        """Terminate the process (and wait for it)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+
+
+def start_server(
+    args: list[str], *, port: int, env: Mapping[str, str], log: Path, ready_path: str
+) -> Server:
+    """Start ``lessonreel ARGS`` and wait until ``ready_path`` answers on ``port``."""
+    out = log.open("wb")
+    proc = subprocess.Popen(cli(*args), env=dict(env), stdout=out, stderr=subprocess.STDOUT)
+    out.close()
+    server = Server(proc, port, log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{args[0]} exited: {log.read_text(errors='replace')[-2000:]}")
+        try:
+            with urllib.request.urlopen(server.url + ready_path, timeout=1):
+                return server
+        except urllib.error.HTTPError:
+            return server  # it answers: up
+        except OSError:
+            time.sleep(0.1)
+    server.stop()
+    raise RuntimeError(f"{args[0]} did not come up on port {port}")
+
+
+@contextmanager
+def emulator(workdir: Path, config: Mapping[str, Any], env: Mapping[str, str]) -> Iterator[Server]:
+    """Serve the emulator with ``config`` (lenient sizes) as a real process; yield it."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / "emulator.json"
+    path.write_text(json.dumps({"lenient": True, **config}), encoding="utf-8")
+    port = free_port()
+    server = start_server(
+        ["emulator", "--port", str(port), "--config", str(path), "--profile", "openai"],
+        port=port,
+        env=env,
+        log=workdir / "emulator.log",
+        ready_path="/_emulator/stats",
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def make_args(base_url: str, out: Path, shots: int, *extra: str) -> list[str]:
+    """Arguments of ``make`` for a ``shots``-shot lesson against an emulator at ``base_url``."""
+    return [
+        "make",
+        str(LESSON),
+        "--provider",
+        "local",
+        "--base-url",
+        base_url + "/v1",
+        "--size",
+        SMALL_SIZE,
+        "--seconds",
+        str(shots * SHOT_SECONDS),
+        "--out",
+        str(out),
+        *extra,
+    ]
+
+
+def seed_blocklist(home: Path, env: Mapping[str, str]) -> None:
+    """Build the Chroma blocklist in ``home`` once (the first screen embeds ~300 entries)."""
+    subprocess.run(
+        cli("screen", "--no-moderation", "a plant on a windowsill"),
+        env=dict(env),
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+
+# -- reading the ledger and the run directory ---------------------------------------------------
+
+
+def read_db(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    """Rows of ``sql`` from a SQLite file opened read-only (safe next to a running writer)."""
+    if not path.exists():
+        return []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params)]
+    except sqlite3.OperationalError:
+        return []  # tables not created yet
+    finally:
+        conn.close()
+
+
+def ledger_path(home: Path) -> Path:
+    """The ledger file inside a home."""
+    return home / "lessonreel.db"
+
+
+def only_run_id(home: Path) -> str | None:
+    """The run id of the (single) run in ``home``'s ledger, once it exists."""
+    rows = read_db(ledger_path(home), "SELECT run_id FROM runs ORDER BY created_at")
+    return str(rows[-1]["run_id"]) if rows else None
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for chunk in iter(lambda: f.read(1 << 16), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def decode_video(path: Path) -> tuple[float, int]:
+    """Decode every video frame with PyAV; return (duration seconds, frames decoded)."""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frames = 0
+        last = 0.0
+        for frame in container.decode(stream):
+            frames += 1
+            if frame.time is not None:
+                last = max(last, float(frame.time))
+        rate = float(stream.average_rate or 24)
+        duration = float(container.duration / 1_000_000) if container.duration else 0.0
+    return max(duration, last + 1.0 / rate), frames
+
+
+def invariant_problems(home: Path, run_id: str, stats: Mapping[str, Any]) -> list[str]:
+    """Check the reliability invariants of a finished run; return what is broken (empty: ok).
+
+    Every shot in report.json; no idempotency key twice; at most one create per submitted prompt
+    (the emulator's count); every delivered clip on disk with the ledger's checksum; spend equal
+    to the charges of the jobs the provider completed.
+    """
+    db = ledger_path(home)
+    problems: list[str] = []
+    run = read_db(db, "SELECT * FROM runs WHERE run_id = ?", (run_id,))
+    if not run or not run[0].get("out_dir"):
+        return [f"run {run_id} has no out_dir (never assembled)"]
+    report_path = Path(run[0]["out_dir"]) / "report.json"
+    if not report_path.exists():
+        return [f"no report.json at {report_path}"]
+    report = json.loads(report_path.read_text())
+    storyboard = json.loads((Path(run[0]["out_dir"]) / "storyboard.json").read_text())
+    indexes = [s["index"] for s in storyboard["shots"]]
+    if [s["index"] for s in report["shots"]] != indexes:
+        problems.append("report.json does not list every storyboard shot once, in order")
+    jobs = read_db(db, "SELECT * FROM jobs WHERE run_id = ?", (run_id,))
+    keys = Counter(j["idempotency_key"] for j in jobs)
+    problems += [f"idempotency key {k} in {n} job rows" for k, n in keys.items() if n > 1]
+    ids = Counter(j["provider_job_id"] for j in jobs if j["provider_job_id"])
+    problems += [f"provider job {k} claimed by {n} job rows" for k, n in ids.items() if n > 1]
+    by_prompt = stats.get("creates_by_prompt_hash", {})
+    problems += [f"prompt {h[:12]} created {n} times" for h, n in by_prompt.items() if n > 1]
+    rows_by_key = {j["idempotency_key"]: j for j in jobs}
+    for shot in report["shots"]:
+        if shot["outcome"] != "delivered":
+            if not shot.get("reason"):
+                problems.append(f"shot {shot['index']} is {shot['outcome']} without a reason")
+            continue
+        clip = Path(shot["clip_path"] or "")
+        row = rows_by_key.get(shot["job_key"] or "")
+        if not clip.exists():
+            problems.append(f"delivered shot {shot['index']}: clip {clip} is missing")
+        elif row is None or not row.get("sha256"):
+            problems.append(f"delivered shot {shot['index']}: no ledger checksum")
+        elif sha256_file(clip) != row["sha256"] or shot["sha256"] != row["sha256"]:
+            problems.append(f"delivered shot {shot['index']}: checksum differs from the ledger")
+    spend = read_db(db, "SELECT * FROM spend WHERE run_id = ? AND kind = 'charge'", (run_id,))
+    charged = {s["job_key"] for s in spend}
+    delivered_keys = {s["job_key"] for s in report["shots"] if s["outcome"] == "delivered"}
+    problems += [f"delivered job {k} was never charged" for k in delivered_keys - charged]
+    completed = {j["idempotency_key"] for j in jobs if j.get("cost_usd")}
+    problems += [f"charge for job {k} the provider never completed" for k in charged - completed]
+    spent = round(sum(float(s["usd"]) for s in spend), 4)
+    expected = round(sum(float(rows_by_key[k]["cost_usd"] or 0) for k in charged), 4)
+    if spent != expected or abs(report["totals"]["spent_usd"] - spent) > 1e-6:
+        problems.append(f"spend {spent} != charged jobs {expected} / report {report['totals']}")
+    return problems
+
+
+# -- the crash loop ------------------------------------------------------------------------------
+
+
+@dataclass
+class CrashFigures:
+    """What one crash run measured."""
+
+    shots: int = 0
+    kills: int = 0
+    kills_by_phase: Counter[str] = field(default_factory=Counter)
+    missed: int = 0
+    resumes: int = 0
+    creates: int = 0
+    create_attempts: int = 0
+    duplicates: int = 0
+    lost: int = 0
+    final_status: str = ""
+    final_exit: int | None = None
+    duration: float = 0.0
+    storyboard_seconds: float = 0.0
+    frames: int = 0
+    wall: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+
+def observe(home: Path, run_id: str | None, shots: int, since: float) -> set[str]:
+    """The phases a ``shots``-shot run shows activity in since ``since`` (epoch seconds)."""
+    phases: set[str] = set()
+    if run_id is None:
+        return phases
+    db = ledger_path(home)
+    jobs = read_db(
+        db,
+        "SELECT provider_job_id, status, sha256 FROM jobs WHERE run_id = ? AND updated_at >= ?",
+        (run_id, since),
+    )
+    for j in jobs:
+        if j["provider_job_id"] is None and j["status"] == "reserved":
+            phases.add("submit")
+        elif j["status"] == "succeeded" and not j["sha256"]:
+            phases.add("download")
+        elif j["status"] in ("submitted", "queued", "running", "in_progress"):
+            phases.add("wait")
+    shots_dir = home / "runs" / run_id / "shots"
+    if _fresh_files(shots_dir, since, hidden=True):
+        phases.add("download")
+    rows = read_db(db, "SELECT status FROM shots WHERE run_id = ?", (run_id,))
+    if len(rows) >= shots and all(
+        r["status"] in ("delivered", "given_up", "stopped") for r in rows
+    ):
+        out = read_db(db, "SELECT options FROM runs WHERE run_id = ?", (run_id,))
+        out_dir = json.loads(out[0]["options"] or "{}").get("output_dir") if out else None
+        recent = read_db(
+            db, "SELECT 1 FROM shots WHERE run_id = ? AND updated_at >= ?", (run_id, since)
+        )
+        if recent or (out_dir and _fresh_files(Path(out_dir), since, hidden=False)):
+            phases.add("assemble")
+    return phases
+
+
+def _fresh_files(folder: Path, since: float, *, hidden: bool) -> bool:
+    """True when ``folder`` holds a file changed since ``since`` (only temp files if hidden)."""
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return False
+    for entry in entries:
+        if hidden and not entry.name.startswith("."):
+            continue
+        try:
+            if entry.stat().st_mtime >= since:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def schedule(rng: random.Random, kills: int) -> list[str]:
+    """Seeded kill targets: assembly kills last (assembly happens once, at the end)."""
+    early = rng.choices(("submit", "wait", "download", "any"), weights=(3, 3, 3, 1), k=kills)
+    n_assemble = max(1, kills // 10) if kills >= 3 else 0
+    targets = early[: kills - n_assemble]
+    return targets + ["assemble"] * n_assemble
+
+
+def _kill_when(
+    proc: subprocess.Popen[bytes],
+    target: str,
+    *,
+    rng: random.Random,
+    home: Path,
+    shots: int,
+    run_id: str | None,
+) -> str | None:
+    """Poll until ``target`` shows activity (plus a seeded delay) and SIGKILL; the phase hit."""
+    delay = rng.uniform(0.0, 0.6) if target in ("wait", "any") else rng.uniform(0.0, 0.05)
+    fallback = time.monotonic() + rng.uniform(4.0, 12.0)
+    since = time.time()
+    seen_at: float | None = None
+    while proc.poll() is None:
+        run_id = run_id or only_run_id(home)
+        phases = observe(home, run_id, shots, since)
+        now = time.monotonic()
+        if seen_at is None and (target in phases or (target == "any" and phases)):
+            seen_at = now
+        if (seen_at is not None and now - seen_at >= delay) or (
+            target != "assemble" and now > fallback and phases
+        ):
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            hit = observe(home, run_id, shots, since) or {"start"}
+            return target if target in hit else sorted(hit, key=_PHASE_ORDER.index)[0]
+        time.sleep(0.005)
+    return None
+
+
+_PHASE_ORDER = [*PHASES, "start"]
+
+
+def crash_run(
+    workdir: Path,
+    *,
+    shots: int = 30,
+    kills: int = 20,
+    seed: int = 7,
+    latency: float = 1.0,
+    concurrency: int = 4,
+    log: Any = print,
+) -> CrashFigures:
+    """Run a ``shots``-shot lesson with ``kills`` SIGKILLs and resumes; measure and check it."""
+    started = time.monotonic()
+    rng = random.Random(seed)
+    home = workdir / "home"
+    out = workdir / "out"
+    env = run_env(home, {"LESSONREEL_MAX_CONCURRENT_JOBS": str(concurrency)})
+    if not (home / "blocklist").exists():
+        seed_blocklist(home, env)
+    figures = CrashFigures(shots=shots)
+    config = {"seed": seed, "latency": latency, "latency_jitter": 0.5, "queued_share": 0.2}
+    with emulator(workdir, config, env) as emu:
+        targets = schedule(rng, kills)
+        run_id: str | None = None
+        exit_code: int | None = None
+        life = 0
+        while True:
+            if run_id is None:
+                args = make_args(emu.url, out, shots)
+            else:
+                args = ["resume", run_id]
+                figures.resumes += 1
+            stderr = (workdir / f"life-{life:02d}.log").open("wb")
+            life_started = time.monotonic()
+            proc = subprocess.Popen(cli(*args), env=env, stdout=stderr, stderr=stderr)
+            stderr.close()
+            target = targets[life] if life < len(targets) else None
+            hit = None
+            if target is not None:
+                hit = _kill_when(proc, target, rng=rng, home=home, shots=shots, run_id=run_id)
+            exit_code = proc.wait()
+            run_id = run_id or only_run_id(home)
+            life += 1
+            if hit is not None:
+                figures.kills += 1
+                figures.kills_by_phase[hit] += 1
+                took = time.monotonic() - life_started
+                log(f"  kill {figures.kills:2d}: target {target:<8} hit {hit:<8} after {took:.1f}s")
+                continue
+            if target is not None:
+                figures.missed += 1
+            if run_id is None:
+                raise RuntimeError(f"no run was created; see {workdir}/life-*.log")
+            report = Path(out / "report.json")
+            if exit_code in (0, 3) and report.exists():
+                break
+            if life > kills + 5:
+                raise RuntimeError(f"run {run_id} does not finish; see {workdir}/life-*.log")
+        figures.final_exit = exit_code
+        stats = get_json(emu.url + "/_emulator/stats")
+    assert run_id is not None
+    _check(figures, home, run_id, out, stats)
+    figures.wall = time.monotonic() - started
+    return figures
+
+
+def _check(
+    figures: CrashFigures, home: Path, run_id: str, out: Path, stats: Mapping[str, Any]
+) -> None:
+    report = json.loads((out / "report.json").read_text())
+    board = json.loads((out / "storyboard.json").read_text())
+    figures.final_status = report["status"]
+    figures.creates = int(stats["creates"])
+    figures.create_attempts = int(stats["create_attempts"])
+    figures.duplicates = sum(n - 1 for n in stats["creates_by_prompt_hash"].values() if n > 1)
+    figures.duplicates += max(0, figures.creates - len(board["shots"]))
+    figures.problems = invariant_problems(home, run_id, stats)
+    figures.lost = sum(1 for s in report["shots"] if s["outcome"] != "delivered")
+    figures.lost += sum("clip" in p and "missing" in p for p in figures.problems)
+    figures.storyboard_seconds = float(sum(s["duration"] for s in board["shots"]))
+    if len(board["shots"]) != figures.shots:
+        figures.problems.append(f"storyboard has {len(board['shots'])} shots, not {figures.shots}")
+    figures.duration, figures.frames = decode_video(out / "lesson.mp4")
+    if abs(figures.duration - figures.storyboard_seconds) > 0.5:
+        figures.problems.append(
+            f"lesson.mp4 lasts {figures.duration:.2f}s, storyboard {figures.storyboard_seconds}s"
+        )
+
+
+def main() -> int:
+    """Run the full crash test and print its figures."""
+    if len(sys.argv) > 1 and sys.argv[1] == "--cli":
+        _small_cli(sys.argv[2:])
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shots", type=int, default=30)
+    parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--latency", type=float, default=1.0)
+    parser.add_argument("--keep", action="store_true", help="Keep the work directory.")
+    opts = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="lessonreel-crash-"))
+    print(f"crash: {opts.shots} shots, {opts.kills} SIGKILLs, seed {opts.seed}, in {workdir}")
+    fig = crash_run(
+        workdir, shots=opts.shots, kills=opts.kills, seed=opts.seed, latency=opts.latency
+    )
+    phases = " ".join(f"{p}={fig.kills_by_phase.get(p, 0)}" for p in (*PHASES, "start"))
+    print(f"kills by phase: {phases} (missed: {fig.missed})")
+    print(f"resumes: {fig.resumes}  final status: {fig.final_status} (exit {fig.final_exit})")
+    print(f"emulator creates: {fig.creates} for {fig.shots} shots")
+    print(f"(create attempts {fig.create_attempts}); duplicates: {fig.duplicates}")
+    print(f"lost clips: {fig.lost}")
+    print(f"lesson.mp4: {fig.duration:.2f}s decoded ({fig.frames} frames)")
+    print(f"storyboard: {fig.storyboard_seconds:.0f}s")
+    print(f"wall time: {fig.wall:.1f}s")
+    for problem in fig.problems:
+        print(f"PROBLEM: {problem}")
+    if not opts.keep:
+        import shutil
+
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(
+        f"shots={fig.shots} kills={fig.kills} resumes={fig.resumes} creates={fig.creates} "
+        f"duplicates={fig.duplicates} lost={fig.lost} problems={len(fig.problems)} "
+        f"video_seconds={fig.duration:.2f} wall_s={fig.wall:.1f}"
+    )
+    return 0 if not fig.problems and fig.duplicates == 0 and fig.lost == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
