@@ -35,8 +35,16 @@ lint: $(DEV_STAMP)
 	cd build/typecheck && MYPYPATH=. ../../$(BIN)/mypy --config-file ../../pyproject.toml -p lessonreel
 
 bench: $(DEV_STAMP)
+	@# Every benchmark with short settings; eval data lives in ../shared/eval (figures: docs/benchmarks.md).
 	$(BIN)/python bench/render.py --short
 	$(BIN)/python bench/stitch.py --short
+	$(BIN)/python bench/ledger.py --short
+	$(BIN)/python bench/director.py ../shared/eval/lessons
+	$(BIN)/python bench/screen.py --no-kfold ../shared/eval/safety/*.jsonl
+	$(BIN)/python bench/crash.py --shots 6 --kills 3
+	$(BIN)/python bench/dispatch.py --short
+	$(BIN)/python bench/overhead.py --short
+	$(BIN)/python bench/cost.py --short ../shared/eval/lessons
 
 crash: $(DEV_STAMP)
 	$(BIN)/python bench/crash.py --shots 30 --kills 20
