@@ -22,6 +22,7 @@ from lessonreel.agents.text import (
     marked_terms,
     mentions,
     rank_sentences,
+    split_sentences,
     strip_markdown,
     term_key,
     words,
@@ -89,6 +90,9 @@ def decode_text(data: bytes, *, name: str = "input") -> str:
                 f"{name} has a UTF-16 mark but is not valid UTF-16 — re-save it as UTF-8 text"
             ) from exc
     if b"\x00" in data:
+        text = _utf16_without_bom(data)
+        if text is not None:
+            return text
         raise LessonInputError(
             f"{name} looks like a binary file, not text — export the lesson as .txt, .md or PDF"
         )
@@ -98,6 +102,31 @@ def decode_text(data: bytes, *, name: str = "input") -> str:
         raise LessonInputError(
             f"{name} is not UTF-8 or UTF-16 text (byte {exc.start}) — re-save it as UTF-8"
         ) from exc
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """Text saved as UTF-16 without a byte-order mark (NULs in every other byte), else None."""
+    if len(data) % 2:
+        return None
+    even, odd = data[0::2], data[1::2]
+    for zeros, other, codec in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if b"\x00" not in other and zeros.count(0) * 2 >= len(zeros):
+            try:
+                return data.decode(codec)
+            except UnicodeDecodeError:
+                return None
+    return None
+
+
+def _has_teaching_text(body: str) -> bool:
+    """True when some sentence is not an instruction aimed at the director or the video model."""
+    for line in body.splitlines():
+        clean = strip_markdown(line)
+        if not words(clean) or is_instruction(clean):
+            continue
+        if any(words(s) and not is_instruction(s) for s in split_sentences(clean)):
+            return True
+    return False
 
 
 def lesson_from_text(body: str, *, source: str = "text", max_chars: int = 200_000) -> Lesson:
@@ -114,11 +143,16 @@ def lesson_from_text(body: str, *, source: str = "text", max_chars: int = 200_00
         )
     if not words(body):
         raise LessonInputError("the lesson has no words in it — give a lesson with prose")
+    if not _has_teaching_text(body):
+        raise LessonInputError(
+            "the lesson holds only instructions for the video tool, no lesson content — "
+            "paste the lesson text itself"
+        )
     title = find_title(body)
     objectives = find_objectives(body)
     concepts = extract_concepts(body, title=title)
     if not objectives:
-        objectives = infer_objectives(body, concepts)
+        objectives = infer_objectives(body, concepts) or [_INFERRED[0].format(title)]
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:8]
     return Lesson(
         id=f"{slugify(title)}-{digest}",
@@ -182,7 +216,7 @@ def _content_lines(body: str) -> list[str]:
 
 def find_title(body: str) -> str:
     """Return the first Markdown heading near the top, else the first line (trimmed)."""
-    lines = _content_lines(body)
+    lines = [line for line in _content_lines(body) if not is_instruction(strip_markdown(line))]
     for line in lines[:10]:
         if re.match(r"^\s{0,3}#{1,6}\s+\S", line):
             return _trim_title(strip_markdown(line))

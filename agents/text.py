@@ -42,7 +42,19 @@ _DEFINED = [
         r"^(?:The\s+|An?\s+)?([A-Za-z][\w\- ]{2,40}?)\s+(?:is|are)\s+(?:a|an|the|defined)\b"
     ),
 ]
+_ROLE_TURN = re.compile(
+    r"^\W*(?:SYSTEM|ASSISTANT|DEVELOPER|USER)\b\W*(?:PROMPT|MESSAGE)?\s*[:\]>|]"
+    r"|(?i:<\|?\s*(?:system|assistant|developer|im_start)\b)"
+)
+"""A chat-role turn ("SYSTEM: …", "[SYSTEM] …", "<|system|> …"): the whole paragraph is aimed at
+the model. Upper case only for the bare word, so a glossary line "System: a set of parts" stays."""
 _INJECTION = [
+    _ROLE_TURN,
+    re.compile(
+        r"^\W*(system|assistant|developer|user|ai)\s*:\s*(please\s+)?(instead\s+)?(film|show|"
+        r"depict|generate|render|draw|make|create|produce|write|ignore|forget|disregard)\b",
+        re.IGNORECASE,
+    ),
     re.compile(
         r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(instructions?|lesson|prompt|"
         r"rules?|above|previous|everything|guidelines|policy|policies)\b",
@@ -186,6 +198,8 @@ def lesson_sentences(text: str) -> list[str]:
     """Teaching sentences of a lesson: prose only, cleaned, without injected instructions."""
     out = []
     for line in prose_lines(text):
+        if _ROLE_TURN.match(line):
+            continue
         for sent in split_sentences(line):
             s = clean_sentence(sent)
             if len(words(s)) < 4 or is_instruction(s) or "[equation]" in s:
