@@ -260,9 +260,9 @@ def decode_video(path: Path) -> tuple[float, int]:
 def invariant_problems(home: Path, run_id: str, stats: Mapping[str, Any]) -> list[str]:
     """Check the reliability invariants of a finished run; return what is broken (empty: ok).
 
-    Every shot in report.json; no idempotency key twice; at most one create per submitted prompt
-    (the emulator's count); every delivered clip on disk with the ledger's checksum; spend equal
-    to the charges of the jobs the provider completed.
+    Every shot in report.json; no idempotency key twice; every job the emulator created is held
+    by exactly one ledger row (none submitted twice, no orphan); every delivered clip on disk
+    with the ledger's checksum; spend equal to the charges of the jobs the provider completed.
     """
     db = ledger_path(home)
     problems: list[str] = []
@@ -282,8 +282,12 @@ def invariant_problems(home: Path, run_id: str, stats: Mapping[str, Any]) -> lis
     problems += [f"idempotency key {k} in {n} job rows" for k, n in keys.items() if n > 1]
     ids = Counter(j["provider_job_id"] for j in jobs if j["provider_job_id"])
     problems += [f"provider job {k} claimed by {n} job rows" for k, n in ids.items() if n > 1]
-    by_prompt = stats.get("creates_by_prompt_hash", {})
-    problems += [f"prompt {h[:12]} created {n} times" for h, n in by_prompt.items() if n > 1]
+    created = {j["id"] for j in stats.get("jobs", []) if not j.get("remixed_from")}
+    claimed = set(ids)
+    problems += [
+        f"emulator job {i} was created but no ledger row holds it" for i in created - claimed
+    ]
+    problems += [f"ledger job {i} unknown to the emulator" for i in claimed - created]
     rows_by_key = {j["idempotency_key"]: j for j in jobs}
     for shot in report["shots"]:
         if shot["outcome"] != "delivered":
