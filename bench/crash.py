@@ -52,6 +52,8 @@ KEY_VARS = (
     "LESSONREEL_LLM_API_KEY",
 )
 PHASES = ("submit", "wait", "download", "assemble")
+SUBMIT_WINDOW = 0.15
+"""A job row reserved less than this many seconds ago counts as "being submitted"."""
 
 
 # -- the CLI with small priced clips ---------------------------------------------------------
@@ -348,11 +350,14 @@ def observe(home: Path, run_id: str | None, shots: int, since: float) -> set[str
     db = ledger_path(home)
     jobs = read_db(
         db,
-        "SELECT provider_job_id, status, sha256 FROM jobs WHERE run_id = ? AND updated_at >= ?",
+        "SELECT provider_job_id, status, sha256, created_at FROM jobs"
+        " WHERE run_id = ? AND updated_at >= ?",
         (run_id, since),
     )
+    now = time.time()
     for j in jobs:
-        if j["provider_job_id"] is None and j["status"] == "reserved":
+        fresh = j["created_at"] >= since and now - j["created_at"] < SUBMIT_WINDOW
+        if (j["provider_job_id"] is None and j["status"] == "reserved") or fresh:
             phases.add("submit")
         elif j["status"] == "succeeded" and not j["sha256"]:
             phases.add("download")
@@ -411,17 +416,20 @@ def _kill_when(
 ) -> str | None:
     """Poll until ``target`` shows activity (plus a seeded delay) and SIGKILL; the phase hit."""
     delay = rng.uniform(0.0, 0.6) if target in ("wait", "any") else rng.uniform(0.0, 0.05)
-    fallback = time.monotonic() + rng.uniform(4.0, 12.0)
+    patience = rng.uniform(2.0, 8.0)
+    fallback: float | None = None
     since = time.time()
     seen_at: float | None = None
     while proc.poll() is None:
         run_id = run_id or only_run_id(home)
         phases = observe(home, run_id, shots, since)
         now = time.monotonic()
+        if fallback is None and phases:
+            fallback = now + patience  # the target may never come in this life: kill anyway
         if seen_at is None and (target in phases or (target == "any" and phases)):
             seen_at = now
         if (seen_at is not None and now - seen_at >= delay) or (
-            target != "assemble" and now > fallback and phases
+            target != "assemble" and fallback is not None and now > fallback and phases
         ):
             proc.send_signal(signal.SIGKILL)
             proc.wait()
