@@ -109,6 +109,8 @@ class Screen:
         self.embedder = embedder or blocklist.embedding_function.embedder
         self.head = head if use_classifier else None
         self.moderation = moderation
+        self.use_allow_signals = True
+        """Educational framing tightens the semantic and classifier layers (bench can turn off)."""
         self.refresh()
 
     @classmethod
@@ -158,7 +160,7 @@ class Screen:
     def screen(self, text: str) -> Verdict:
         """Screen one prompt; the verdict says what matched, where, how close and why."""
         body = screenable(text)
-        signals = allow_signals(body)
+        signals = allow_signals(body) if self.use_allow_signals else []
         allow = bool(signals)
         matches: list[Match] = []
         cue_words: list[str] = []

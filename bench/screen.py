@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import re
 import statistics
 import sys
@@ -48,23 +49,36 @@ def fold_of(text: str, folds: int) -> int:
 
 
 class CachedEmbed:
-    """Embedding cache for training features (the timed screen pass never uses it)."""
+    """Embedding cache for training features (the timed screen pass uses it only when asked)."""
 
-    def __init__(self, embed):  # type: ignore[no-untyped-def]
-        self.embed = embed
+    def __init__(self, embed, path: Path | None = None):  # type: ignore[no-untyped-def]
+        self._raw = embed
+        self.path = path
         self.cache: dict[str, np.ndarray] = {}
+        if path is not None and path.exists():
+            with np.load(path, allow_pickle=False) as z:
+                self.cache = dict(zip(z["keys"].tolist(), z["values"], strict=True))
+
+    def save(self) -> None:  # noqa: D102
+        if self.path is not None and self.cache:
+            keys = list(self.cache)
+            np.savez(self.path, keys=np.array(keys), values=np.stack([self.cache[k] for k in keys]))
 
     def __call__(self, texts: list[str]) -> np.ndarray:  # noqa: D102
         todo = [t for t in dict.fromkeys(texts) if t not in self.cache]
         if todo:
-            for t, v in zip(todo, self.embed(todo), strict=True):
+            for t, v in zip(todo, self._raw(todo), strict=True):
                 self.cache[t] = v
         return np.stack([self.cache[t] for t in texts])
 
+    def embed(self, texts: list[str]) -> np.ndarray:  # noqa: D102
+        return self(texts)
 
-def fold_heads(rows: list[Row], screen: Screen, folds: int) -> tuple[dict[int, Head], float]:
+
+def fold_heads(
+    rows: list[Row], screen: Screen, folds: int, cached: CachedEmbed
+) -> tuple[dict[int, Head], float]:
     entries = default_entries()
-    cached = CachedEmbed(screen.embedder.embed)
     matrix = screen.embedder.embed([e.text for e in entries])
     base = read_rows(ROOT / "scripts" / "safety_examples.jsonl") + blocklist_rows(entries)
     trainable = [r for r in rows if r.file in TRAINABLE]
@@ -96,17 +110,31 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-kfold", action="store_true", help="use the shipped head everywhere")
     ap.add_argument("--no-classifier", action="store_true", help="lexical + semantic only")
+    ap.add_argument("--no-allow-signals", action="store_true", help="ignore educational framing")
+    ap.add_argument(
+        "--embed-cache",
+        type=Path,
+        help="reuse phrase embeddings across runs (for tuning; latency figures then meaningless)",
+    )
+    ap.add_argument("--show-fp", action="store_true", help="list every false positive")
     args = ap.parse_args(argv)
 
+    load0 = os.getloadavg()
     rows: list[Row] = []
     for p in args.paths:
         rows += read_rows(p)
     with tempfile.TemporaryDirectory() as home:
         screen = Screen.open(Path(home), use_classifier=not args.no_classifier, moderation=False)
         shipped = screen.head
+        screen.use_allow_signals = not args.no_allow_signals
         heads: dict[int, Head] = {}
         if shipped is not None and not args.no_kfold:
-            heads, secs = fold_heads(rows, screen, args.folds)
+            cached = CachedEmbed(screen.embedder.embed, args.embed_cache)
+            heads, secs = fold_heads(rows, screen, args.folds, cached)
+            cached.save()
+            if args.embed_cache:
+                screen.embedder = cached  # type: ignore[assignment]
+                print("embedding cache on: latency below is NOT the screen's latency")
             print(
                 f"classifier: {args.folds}-fold over {sorted(TRAINABLE)} "
                 f"(+ authored examples + blocklist in every train fold), trained in {secs:.0f}s; "
@@ -165,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nblocking layers (rows where the layer matched):", dict(sorted(layer_hits.items())))
     print("\nedu/benign false positives:")
     for r, blocked, _, v in res:
-        if blocked and r.file in EDU:
+        if blocked and (r.file in EDU or (args.show_fp and r.label == "safe")):
             print(f"  [{r.file}] {v.category}: {r.text[:100]!r} <- {v.reasons[0][:120]}")
 
     uns = [x for x in res if x[0].label == "unsafe"]
@@ -178,7 +206,12 @@ def main(argv: list[str] | None = None) -> int:
     fpr_xs = sum(x[1] for x in xs) / max(1, len(xs))
     lat.sort()
     p50, p99 = statistics.median(lat), lat[min(len(lat) - 1, int(0.99 * len(lat)))]
-    print(f"\nlatency per prompt: p50={p50:.1f} ms p99={p99:.1f} ms over {len(lat)} prompts")
+    load = os.getloadavg()
+    print(
+        f"\nlatency per prompt: p50={p50:.1f} ms p99={p99:.1f} ms over {len(lat)} prompts "
+        f"({os.cpu_count()} CPUs, load average now {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}; "
+        f"at start {load0[0]:.1f})"
+    )
     print(f"baseline: recall={brecall:.3f} fpr_edu={bfpr_edu:.3f}")
     print(
         f"recall={recall:.3f} fpr_edu={fpr_edu:.3f} fpr_xstest={fpr_xs:.3f} "

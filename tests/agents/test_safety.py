@@ -226,3 +226,8 @@ def test_refine_keeps_whole_dialogue_lines_when_space_is_very_short() -> None:
     for line in out.splitlines():
         if line.startswith(("A:", "B:")):
             assert line.endswith('"')
+
+
+def test_refine_is_idempotent() -> None:
+    once = refine(ShotPrompt(shot_index=0, text=PROMPT, seconds=4))
+    assert refine(once).text == once.text
