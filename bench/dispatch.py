@@ -175,6 +175,19 @@ async def run_dispatcher(url: str, args: argparse.Namespace, home: Path) -> dict
     t1 = max(first_by_prompt.values())
     in_window = sum(1 for j in jobs if j["created_at"] <= t1)
     rate = (in_window - 1) / max(t1 - t0, 1e-9) * 60.0
+    # Create requests refused with a 5xx (no job; the ledger row keeps the error) used the
+    # allowance too: count them for the request-level figure.
+    refused = sum(
+        1
+        for r in rows
+        if not r.get("provider_job_id") and r.get("error_kind") and r["created_at"] <= t1
+    )
+    request_rate = (in_window + refused - 1) / max(t1 - t0, 1e-9) * 60.0
+    fifths = [0] * 5
+    for j in jobs:
+        if j["created_at"] <= t1:
+            fifths[min(4, int((j["created_at"] - t0) / max(t1 - t0, 1e-9) * 5))] += 1
+    by_fifth = [n / (max(t1 - t0, 1e-9) / 5) * 60.0 / real_rpm for n in fifths]
     faults = stats.get("faults", {})
     return {
         "shots": args.shots,
@@ -185,6 +198,9 @@ async def run_dispatcher(url: str, args: argparse.Namespace, home: Path) -> dict
         "create_attempts": stats["create_attempts"],
         "rate_per_min": rate,
         "utilization": rate / real_rpm,
+        "by_fifth": by_fifth,
+        "request_utilization": request_rate / real_rpm,
+        "refused_creates": refused,
         "r429": faults.get("rate_limited", 0),
         "r5xx": faults.get("server_error", 0),
         "job_failures": faults.get("job_failure", 0),
@@ -310,6 +326,12 @@ def main() -> None:
         f"= {ours['utilization']:.1%} of the ceiling (goal >= 95 %) "
         f"over a {ours['window_s'] * s:.0f} s emulated backlog window"
     )
+    print(
+        f"  counting the {ours['refused_creates']} create requests refused with a 5xx as well: "
+        f"{ours['request_utilization']:.1%} of the ceiling used"
+    )
+    fifths = ", ".join(f"{u:.0%}" for u in ours["by_fifth"])
+    print(f"  utilization by fifth of the backlog window: {fifths}")
     wall = ours["wall_s"]
     print(f"  wall time                   {wall:.1f} s real ({wall * s:.0f} s emulated)")
     print(
@@ -345,6 +367,7 @@ def main() -> None:
                 "lost": ours["lost"],
                 "naive_rpm_utilization": round(naive["utilization"], 4),
                 "naive_lost": naive["lost"],
+                "request_utilization": round(ours["request_utilization"], 4),
                 "shots": args.shots,
                 "delivered": ours["delivered"],
                 "given_up": ours["given_up"],
