@@ -124,6 +124,7 @@ async def run_dispatcher(url: str, args: argparse.Namespace, home: Path) -> dict
         "local",
         base_url=f"{url}/v1",
         create_rpm=real_rpm,
+        max_concurrency=args.http_concurrency,
         retry_policy=RetryPolicy(max_retries=4, initial=0.5 / scale, max_backoff=8.0 / scale),
     )
     svc = await asyncio.to_thread(build_services, ctx, provider=provider, _screen=AllowAllScreen())
@@ -302,6 +303,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=5.0, help="time compression factor")
     parser.add_argument("--fault-rate", type=float, default=0.02, help="5xx and job-failure rate")
     parser.add_argument("--naive-shots", type=int, default=None, help="naive loop shots (4)")
+    parser.add_argument(
+        "--http-concurrency", type=int, default=4, help="provider's max_concurrency (default 4)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     args.shots = args.shots or (60 if args.short else 500)
@@ -320,7 +324,10 @@ def main() -> None:
     ours, naive = asyncio.run(main_async(args))
     s = args.scale
     print("\nlessonreel dispatcher (render_shot subgraph + ledger + OpenAIVideoProvider gate):")
-    print(f"  shots in flight allowed     {ours['in_flight']}")
+    print(
+        f"  shots in flight allowed     {ours['in_flight']}, HTTP requests in flight "
+        f"{args.http_concurrency}"
+    )
     print(
         f"  sustained submit rate       {ours['rate_per_min'] / s:.1f}/min emulated "
         f"= {ours['utilization']:.1%} of the ceiling (goal >= 95 %) "
