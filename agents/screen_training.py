@@ -25,6 +25,7 @@ CLASSES = ["safe", *CATEGORIES]
 SEMANTIC_FPR = 0.01
 CLASSIFIER_FPR = 0.04
 CLASSIFIER_FPR_ALLOW = 0.01
+SEMANTIC_ALLOW_MARGIN = 0.08
 
 
 def map_category(label: str, category: str) -> str:
@@ -177,6 +178,6 @@ def fit_head(
         tau=round(tau, 4),
         tau_allow=round(tau_allow, 4),
         semantic={k: round(v, 4) for k, v in semantic.items()},
-        semantic_allow_margin=0.05,
+        semantic_allow_margin=SEMANTIC_ALLOW_MARGIN,
         meta=meta or {},
     )

@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--eval-dir", type=Path, default=Path("/work/shared/eval/safety"))
     ap.add_argument("--examples", type=Path, default=ROOT / "scripts" / "safety_examples.jsonl")
     ap.add_argument("--out", type=Path, default=ROOT / "store" / "data" / "screen_head.npz")
+    ap.add_argument("--embed-cache", type=Path, help="npz of phrase embeddings to reuse")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -49,7 +50,18 @@ def main(argv: list[str] | None = None) -> int:
     rows += blocklist_rows(entries)
     embedder = MiniLMEmbedder()
     matrix = embedder.embed([e.text for e in entries])
-    data = featurize(rows, embedder.embed, entries, matrix)
+    embed = embedder.embed
+    if args.embed_cache and args.embed_cache.exists():
+        with np.load(args.embed_cache, allow_pickle=False) as z:
+            cache = dict(zip(z["keys"].tolist(), z["values"], strict=True))
+
+        def embed(texts: list[str]) -> np.ndarray:
+            todo = [t for t in dict.fromkeys(texts) if t not in cache]
+            if todo:
+                cache.update(zip(todo, embedder.embed(todo), strict=True))
+            return np.stack([cache[t] for t in texts])
+
+    data = featurize(rows, embed, entries, matrix)
     counts = np.bincount(data.y, minlength=9)
     meta = {
         "trained_on": ", ".join([*TRAINABLE, args.examples.name, "blocklist.jsonl"]),
