@@ -67,13 +67,13 @@ class Tally:
 
     usd: float = 0.0
     delivered_s: float = 0.0
-    parts: Counter[str] = field(default_factory=Counter)
+    parts: dict[str, float] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
 
     def charge(self, what: str, usd: float) -> None:
         """Add ``usd`` to the total under ``what``."""
         self.usd += usd
-        self.parts[what] += usd
+        self.parts[what] = self.parts.get(what, 0.0) + usd
 
     @property
     def per_minute(self) -> float:
@@ -125,7 +125,7 @@ class World:
     def refused(self, prompt: str) -> bool:
         """The provider's moderation refuses this prompt (every time it is sent)."""
         ordinal = int(hashlib.sha256(prompt.encode("utf-8")).hexdigest()[:12], 16)
-        return self.plan.draw("moderation", ordinal) < self.moderation_rate
+        return bool(self.plan.draw("moderation", ordinal) < self.moderation_rate)
 
     def kept(self, case: ShotCase, take: int) -> bool:
         """The reviewer keeps take ``take`` of this shot (same draw for both policies)."""
