@@ -8,6 +8,7 @@ remains (or the round bound is exceeded): the caller gives the shot up with the 
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import logging
 import re
@@ -152,8 +153,8 @@ async def sanitize(
         after = await _sanitize_llm(
             text, reason=reason, verdict=verdict, round=round, model=chat_model
         )
-    if after is None:
-        after = sanitize_offline(text, verdict, screen=screen)
+    if after is None:  # the offline path screens sentences: keep the event loop free
+        after = await asyncio.to_thread(sanitize_offline, text, verdict, screen=screen)
     if not after.strip() or after.strip() == text.strip() or not _teachable(after):
         return None
     return Rewrite(
