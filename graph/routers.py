@@ -15,7 +15,7 @@ from lessonreel.graph.context import Context
 from lessonreel.graph.plan import render_settings
 from lessonreel.graph.services import context_of
 from lessonreel.graph.state import LessonState, ShotState, ShotTask
-from lessonreel.video.types import ErrorKind
+from lessonreel.video.types import CREATE_OUTCOME_UNKNOWN, ErrorKind
 
 RATE_LIMIT_RETRY_FACTOR = 4
 """Rate-limit waits allowed per shot, as a multiple of ``max_retries`` (429s are expected)."""
@@ -84,6 +84,10 @@ def _after_failure(state: ShotState, context: Context) -> AfterFailure:
     error = state.get("error")
     assert error is not None
     retry = state.get("retry", 0)
+    if error.code == CREATE_OUTCOME_UNKNOWN:
+        # the create may have been accepted: back_off keeps the same key and dispatch reconciles
+        rounds = state.get("unknown_rounds", 0)
+        return "back_off" if rounds < context.max_retries else "give_up_shot"
     if error.kind is ErrorKind.CONTENT_POLICY:
         if state.get("sanitize_rounds", 0) < context.max_sanitize_rounds:
             return "sanitize_shot"

@@ -121,6 +121,7 @@ class ShotState(ShotTask, total=False):
     rewrites: Annotated[list[Rewrite], append_rewrites]
     sanitize_rounds: int
     retry: int
+    unknown_rounds: int
     attempts: int
     fetch_attempts: int
     job_key: str | None

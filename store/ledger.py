@@ -289,6 +289,13 @@ class Ledger:
             "SELECT * FROM jobs WHERE run_id = ? ORDER BY shot_index, id", [run_id]
         )
 
+    def jobs_for_shot(self, run_id: str, shot_index: int) -> list[dict[str, Any]]:
+        """Return the jobs of one shot of a run, in reservation order (uses ``jobs_run_shot``)."""
+        return self._store.read(
+            "SELECT * FROM jobs WHERE run_id = ? AND shot_index = ? ORDER BY id",
+            [run_id, shot_index],
+        )
+
     def open_jobs(self, run_id: str | None = None) -> list[dict[str, Any]]:
         """Jobs still to collect (reserved, submitted, queued, running), for resume."""
         marks = ", ".join("?" * len(R.JOB_OPEN_STATUSES))

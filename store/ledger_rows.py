@@ -72,7 +72,7 @@ JOB_UPDATE_COLUMNS = frozenset(
 )
 TIME_COLUMNS = frozenset({"expires_at", "completed_at", "submitted_at", "finished_at"})
 
-JOB_OPEN_STATUSES = ("reserved", "submitted", "queued", "running")
+JOB_OPEN_STATUSES = ("reserved", "submit_unknown", "submitted", "queued", "running")
 """Job statuses that still need collecting: ``reserved`` (row written, submit not confirmed),
 ``submitted`` (provider id known), then the provider's neutral ``queued``/``running``."""
 JOB_TERMINAL_STATUSES = frozenset({"succeeded", "failed", "canceled", "expired"})

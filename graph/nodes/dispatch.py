@@ -10,8 +10,14 @@ provider's answer: the job may or may not exist. For a provider that can list it
 Sora shape), we look for jobs created since the reservation with the same model, size and length
 (and prompt, where the listing carries it) that no other ledger row has claimed; exactly one
 such job is adopted. None found → the submit is repeated under the same key (the provider never
-got it). Several candidates → we cannot tell which is ours, so we also submit again rather than
-risk delivering another shot's clip; the orphan costs money but never corrupts the lesson.
+got it). Several candidates with our exact prompt → the newest is adopted; several that cannot
+be told apart (no prompt in the listing) → we submit again rather than risk delivering another
+shot's clip; the orphan costs money but never corrupts the lesson.
+
+A submit whose answer was lost (``create_outcome_unknown``: reset, read timeout, 5xx after the
+request was sent) leaves its row ``submit_unknown`` under the *same* key; back_off waits briefly
+and this node reconciles it the same way. A provider that cannot list its jobs is never
+resubmitted blindly: the shot is given up and the user told to check the provider.
 """
 
 from __future__ import annotations
@@ -25,10 +31,25 @@ from lessonreel.graph.context import Context
 from lessonreel.graph.plan import shot_cost
 from lessonreel.graph.services import Services, context_of, services
 from lessonreel.graph.state import ShotState
-from lessonreel.video.types import ProviderError, VideoJob, VideoRequest
+from lessonreel.video.types import (
+    CREATE_OUTCOME_UNKNOWN,
+    ErrorKind,
+    JobError,
+    ProviderError,
+    VideoJob,
+    VideoRequest,
+)
 
 ORPHAN_SLACK_SECONDS = 5.0
 """Clock slack when matching a provider job to a reservation by creation time."""
+
+SUBMIT_UNKNOWN = "submit_unknown"
+"""Ledger status of a reservation whose submit may have created a job (its answer was lost)."""
+
+UNLISTABLE_REASON = (
+    "the provider may have created this job — check the provider, then `lessonreel resume RUN`"
+)
+"""Why a shot whose create went unanswered is given up on a provider that cannot list jobs."""
 
 RETRIES_PER_GENERATION = 1000
 """The ledger's retry index is ``generation × 1000 + retry``: an upscale is a new paid intent
@@ -74,12 +95,35 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
         if row is not None and row.get("provider_job_id"):
             _emit(runtime, shot.index, "collecting", row["provider_job_id"])
             return {**base, "job_id": row["provider_job_id"], "job": None}
+        attempts = state.get("attempts", 0)
         if row is not None:
-            adopted = await _find_orphan(svc, row, request)
+            unknown = row.get("status") == SUBMIT_UNKNOWN
+            if unknown and getattr(svc.provider, "iter_jobs", None) is None:
+                error = JobError(
+                    kind=ErrorKind.INVALID_REQUEST,
+                    code="create_unreconciled",
+                    message=UNLISTABLE_REASON,
+                )
+                return {
+                    **base,
+                    "job_id": None,
+                    "job": None,
+                    "error": error,
+                    "reason": UNLISTABLE_REASON,
+                }
+            adopted, listed = await _find_orphan(svc, row, request)
             if adopted is not None:
                 await asyncio.to_thread(svc.ledger.set_provider_job_id, key, adopted.id)
+                await _record_submitted(svc, state, key, model, size, adopted, attempts + 1)
                 _emit(runtime, shot.index, "collecting", adopted.id)
-                return {**base, "job_id": adopted.id, "job": adopted}
+                return {**base, "job_id": adopted.id, "job": adopted, "attempts": attempts + 1}
+            if unknown and not listed:
+                error = JobError(
+                    kind=ErrorKind.SERVER_ERROR,
+                    code=CREATE_OUTCOME_UNKNOWN,
+                    message="could not list the provider's jobs to find a lost create",
+                )
+                return {**base, "job_id": None, "job": None, "error": error}
         if decision.get("action") == "downgrade":
             _emit(runtime, shot.index, "downgraded", None, detail=str(decision.get("reason")))
         await asyncio.to_thread(
@@ -94,39 +138,56 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
             prompt=prompt,
             estimate_usd=shot_cost(svc.provider.name, model, size, shot.duration),
         )
-    attempts = state.get("attempts", 0) + 1
     _emit(runtime, shot.index, "submitting", None)
     try:
         job = await svc.provider.submit(request)
     except ProviderError as exc:
+        # a refused submit created no job: ``attempts`` (jobs created) is not bumped; a lost
+        # answer keeps the reservation (same key) so the next round can find the job
+        lost = exc.error.code == CREATE_OUTCOME_UNKNOWN
         await asyncio.to_thread(
             svc.ledger.update_job,
             key,
-            status="failed",
+            status=SUBMIT_UNKNOWN if lost else "failed",
             error_kind=exc.error.kind.value,
             error_code=exc.error.code,
             error_message=exc.error.message,
-            attempts=attempts,
         )
-        return {**base, "job_id": None, "job": None, "error": exc.error, "attempts": attempts}
+        return {**base, "job_id": None, "job": None, "error": exc.error}
+    attempts += 1
     await asyncio.to_thread(svc.ledger.set_provider_job_id, key, job.id)
+    await _record_submitted(svc, state, key, model, size, job, attempts)
+    _emit(runtime, shot.index, "submitted", job.id)
+    return {**base, "job_id": job.id, "job": job, "attempts": attempts}
+
+
+async def _record_submitted(
+    svc: Services, state: ShotState, key: str, model: str, size: str, job: VideoJob, attempts: int
+) -> None:
+    """Store a created (or adopted) job's status and mark the shot dispatched."""
+    shot = state["shot"]
     await asyncio.to_thread(
-        svc.ledger.update_job, key, status=job.status, progress=job.progress, attempts=attempts
+        svc.ledger.update_job,
+        key,
+        status=job.status,
+        progress=job.progress,
+        attempts=attempts,
+        error_kind=None,
+        error_code=None,
+        error_message=None,
     )
     await asyncio.to_thread(
         svc.ledger.upsert_shot,
-        run_id,
+        state["run_id"],
         shot.index,
         status="dispatched",
         job_key=key,
         model=model,
         size=size,
         seconds=shot.duration,
-        prompt=prompt,
+        prompt=state["prompt"].text,
         attempts=attempts,
     )
-    _emit(runtime, shot.index, "submitted", job.id)
-    return {**base, "job_id": job.id, "job": job, "attempts": attempts}
 
 
 def _key(
@@ -157,8 +218,8 @@ def _previous_job(
     svc: Services, run_id: str, index: int, prompt: str, retry: int
 ) -> dict[str, Any] | None:
     """The job this very attempt reserved before a crash, whatever model the budget chose."""
-    for row in svc.ledger.jobs(run_id):
-        if row["shot_index"] != index or row["prompt"] != prompt:
+    for row in svc.ledger.jobs_for_shot(run_id, index):
+        if row["prompt"] != prompt:
             continue
         expected = _key(
             svc, run_id, index, row["model"], row["size"], int(row["seconds"]), prompt, retry
@@ -200,11 +261,14 @@ def _budget(
 
 async def _find_orphan(
     svc: Services, row: dict[str, Any], request: VideoRequest
-) -> VideoJob | None:
-    """Return the provider job a crashed reservation created, when exactly one can be ours."""
+) -> tuple[VideoJob | None, bool]:
+    """Return ``(job, listed)``: the provider job a reservation created, when one can be ours.
+
+    ``listed`` is False when the provider's jobs could not be listed (so nothing is known).
+    """
     iter_jobs = getattr(svc.provider, "iter_jobs", None)
     if iter_jobs is None:
-        return None
+        return None, False
     since = float(row.get("created_at") or 0.0) - ORPHAN_SLACK_SECONDS
     candidates: list[VideoJob] = []
     try:
@@ -219,8 +283,14 @@ async def _find_orphan(
             if claimed is None:
                 candidates.append(job)
     except (ProviderError, NotImplementedError, TypeError):
-        return None
-    return candidates[0] if len(candidates) == 1 else None
+        return None, False
+    if len(candidates) == 1:
+        return candidates[0], True
+    if candidates and all(getattr(j, "prompt", None) == request.prompt for j in candidates):
+        # identical prompt, model, size and length: any is ours to take; the newest is the
+        # likeliest to be the lost create
+        return max(candidates, key=lambda j: j.created_at or 0.0), True
+    return None, True
 
 
 def _same_shape(job: VideoJob, request: VideoRequest) -> bool:

@@ -1,4 +1,8 @@
-"""back_off: wait before a retry (honouring retry-after) and move to a fresh ledger retry index."""
+"""back_off: wait before a retry (honouring retry-after) and move to a fresh ledger retry index.
+
+A create whose answer was lost is the exception: the job may exist, so the retry index (and so
+the idempotency key) stays, and dispatch_shot looks for the job before submitting again.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,12 @@ from langgraph.runtime import Runtime
 from lessonreel.graph.context import Context
 from lessonreel.graph.services import context_of
 from lessonreel.graph.state import ShotState
+from lessonreel.video.types import CREATE_OUTCOME_UNKNOWN
 
 BACKOFF_CAP_SECONDS = 60.0
+
+UNKNOWN_OUTCOME_WAIT_SECONDS = 2.0
+"""Longest wait before listing the provider's jobs after a lost create (listings lag a little)."""
 
 
 def backoff_seconds(state: ShotState, *, base: float) -> float:
@@ -28,6 +36,17 @@ def backoff_seconds(state: ShotState, *, base: float) -> float:
 async def back_off(state: ShotState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Sleep, then clear the failed job so dispatch submits under a new idempotency key."""
     ctx = context_of(runtime)
+    error = state.get("error")
+    if error is not None and error.code == CREATE_OUTCOME_UNKNOWN:
+        wait = min(UNKNOWN_OUTCOME_WAIT_SECONDS, ctx.max_poll_interval)
+        if error.retry_after is not None:
+            wait = min(BACKOFF_CAP_SECONDS, max(0.0, float(error.retry_after)))
+        runtime.stream_writer(
+            {"event": "shot", "index": state["shot"].index, "stage": "reconciling", "wait": wait}
+        )
+        await asyncio.sleep(wait)
+        rounds: int = state.get("unknown_rounds", 0) + 1
+        return {"unknown_rounds": rounds, "error": None, "job": None, "job_id": None}
     wait = backoff_seconds(state, base=ctx.poll_interval)
     runtime.stream_writer(
         {"event": "shot", "index": state["shot"].index, "stage": "retrying", "wait": wait}

@@ -17,7 +17,9 @@ from lessonreel.graph.routers import (
     route_after_screen,
 )
 from lessonreel.graph.state import ShotResult, merge_shot_results
-from lessonreel.video.types import ErrorKind, JobError, VideoJob
+from lessonreel.video.types import CREATE_OUTCOME_UNKNOWN, ErrorKind, JobError, VideoJob
+
+UNKNOWN = CREATE_OUTCOME_UNKNOWN
 
 
 def _rt(**ctx: Any) -> Any:
@@ -54,6 +56,10 @@ def test_sanitizer_that_cannot_fix_gives_up() -> None:
         (_err(ErrorKind.SERVER_ERROR), {"retry": 3}, "give_up_shot"),
         (_err(ErrorKind.QUOTA_EXHAUSTED), {}, "stop_shot"),
         (_err(ErrorKind.INVALID_REQUEST), {}, "give_up_shot"),
+        # a lost create waits on the same key, bounded by its own rounds, whatever the retry
+        (_err(ErrorKind.SERVER_ERROR, UNKNOWN), {"retry": 3, "unknown_rounds": 0}, "back_off"),
+        (_err(ErrorKind.TIMEOUT, UNKNOWN), {"unknown_rounds": 2}, "back_off"),
+        (_err(ErrorKind.SERVER_ERROR, UNKNOWN), {"unknown_rounds": 3}, "give_up_shot"),
     ],
 )
 def test_provider_failures_follow_the_taxonomy(

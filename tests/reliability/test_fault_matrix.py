@@ -87,12 +87,6 @@ def test_transient_faults_are_retried_within_the_cap_and_every_shot_is_delivered
     assert all(s["attempts"] <= 1 + 3 for s in run.report["shots"])  # max_retries = 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="report attempts (described as 'provider jobs created') also count submits the "
-    "provider refused with a 5xx before creating any job (dispatch_shot increments attempts "
-    "before submit)",
-)
 def test_report_attempts_count_the_jobs_the_provider_created(lessonreel: Lessonreel) -> None:
     run = _make(lessonreel, {"server_errors": {"first": 3, "scope": "create"}})
 
@@ -274,12 +268,6 @@ def test_connection_resets_on_polls_and_downloads_are_retried_without_new_jobs(
     _assert_invariants(run, SHOTS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a create whose answer is lost (create_outcome_unknown) is routed to back_off, which "
-    "moves to a new ledger retry index, so dispatch_shot submits a second paid job under a new "
-    "idempotency key instead of listing the provider's jobs to adopt the one already created",
-)
 def test_a_create_whose_answer_was_cut_off_is_found_again_not_paid_twice(
     lessonreel: Lessonreel,
 ) -> None:

@@ -160,6 +160,21 @@ def test_open_jobs_lists_what_resume_must_collect(ledger: Ledger) -> None:
     assert [j["shot_index"] for j in ledger.jobs("run-1")] == [0, 1, 2, 3]
 
 
+def test_jobs_for_shot_returns_only_that_shots_jobs_in_reservation_order(ledger: Ledger) -> None:
+    reserve(ledger, "a1", shot_index=1)
+    reserve(ledger, "b0", shot_index=0)
+    reserve(ledger, "a2", shot_index=1)
+    reserve(ledger, "other", run_id="run-2", shot_index=1)
+    assert [j["idempotency_key"] for j in ledger.jobs_for_shot("run-1", 1)] == ["a1", "a2"]
+    assert ledger.jobs_for_shot("run-1", 7) == []
+
+
+def test_a_submit_with_unknown_outcome_is_still_open(ledger: Ledger) -> None:
+    reserve(ledger, "k0")
+    ledger.update_job("k0", status="submit_unknown")
+    assert [j["idempotency_key"] for j in ledger.open_jobs("run-1")] == ["k0"]
+
+
 def test_average_job_seconds_uses_recent_successes(ledger: Ledger) -> None:
     assert ledger.average_job_seconds("openai", "sora-2") is None
     now = time.time()
