@@ -54,18 +54,35 @@ def _write_files(
     results: dict[int, ShotResult],
     size: str,
 ) -> dict[str, Path]:
-    """Return the blocking part: slates, stitch, captions and the storyboard documents."""
+    """Return the blocking part: slates, stitch, captions and the storyboard documents.
+
+    ``results`` is updated in place when a delivered clip turns out unreadable (now a slate).
+    """
     from lessonreel.store.assets import atomic_write_text
     from lessonreel.video.captions import write_captions
-    from lessonreel.video.stitch import stitch
+    from lessonreel.video.stitch import probe, stitch
 
     clips: list[Path] = []
     for shot in storyboard.shots:
         result = results.get(shot.index)
         if result is not None and result.outcome == "delivered" and result.clip_path:
-            clips.append(Path(result.clip_path))
-        else:
-            clips.append(_slate(shot, result, size, run_id))
+            try:
+                probe(Path(result.clip_path))
+            except ValueError as exc:
+                # a clip damaged or removed after delivery: a slate keeps the lesson's timing
+                result = result.model_copy(
+                    update={
+                        "outcome": "given_up",
+                        "reason": f"the stored clip cannot be read: {exc}",
+                        "clip_path": None,
+                        "sha256": None,
+                    }
+                )
+                results[shot.index] = result
+            else:
+                clips.append(Path(result.clip_path))
+                continue
+        clips.append(_slate(shot, result, size, run_id))
     paths = {
         "video": out / "lesson.mp4",
         "srt": out / "lesson.srt",

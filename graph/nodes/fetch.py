@@ -1,4 +1,9 @@
-"""fetch_clip: store the finished clip (before its link expires) and report the shot delivered."""
+"""fetch_clip: store the finished clip (before its link expires) and report the shot delivered.
+
+A download can be cut silently (the body and its Content-Length agree, so the checksum of what
+arrived is "right"): every clip is probed before it counts as delivered, and a clip that does
+not decode to the requested length is deleted and fetched again (then rendered again).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,45 @@ def clip_path(run_id: str, index: int, generation: int) -> Path:
     return path
 
 
+DURATION_TOLERANCE_SECONDS = 0.25
+"""How far a clip's length may be from the requested seconds and still count as whole."""
+
+
+def clip_problem(path: Path, seconds: float) -> str | None:
+    """Return why ``path`` is not a whole clip of ``seconds`` (unreadable or short), else None.
+
+    The header is probed, then every video packet is demuxed: a file cut after a front ``moov``
+    box keeps a plausible header, only its packets run out early.
+    """
+    import av
+
+    from lessonreel.video.stitch import probe
+
+    try:
+        info = probe(path)
+    except ValueError as exc:
+        return str(exc)
+    if abs(info.duration - seconds) > DURATION_TOLERANCE_SECONDS:
+        return f"the clip lasts {info.duration:.2f}s, not the {seconds:g}s requested"
+    end = 0.0
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            base = float(stream.time_base or 0)
+            for packet in container.demux(stream):
+                if packet.pts is not None and packet.size:
+                    end = max(end, (packet.pts + (packet.duration or 0)) * base)
+    except (av.FFmpegError, OSError) as exc:
+        return f"the clip cannot be read to its end: {exc}"
+    if abs(end - seconds) > DURATION_TOLERANCE_SECONDS:
+        return f"the clip's video stops at {end:.2f}s of the {seconds:g}s requested"
+    return None
+
+
+def _discard(path: Path) -> None:
+    path.unlink(missing_ok=True)
+
+
 def _stored(path: Path, row: dict[str, Any] | None) -> str | None:
     """Return the checksum of an already stored clip that matches the ledger, else None."""
     if row is None or not row.get("sha256") or not path.exists():
@@ -48,14 +92,27 @@ async def fetch_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
     dest = await asyncio.to_thread(clip_path, state["run_id"], shot.index, state["generation"])
     row = await asyncio.to_thread(svc.ledger.job_by_key, key)
     digest = await asyncio.to_thread(_stored, dest, row)
+    if (
+        digest is not None
+        and (await asyncio.to_thread(clip_problem, dest, shot.duration)) is not None
+    ):
+        digest = None  # a stored copy that does not play is fetched again
+        await asyncio.to_thread(_discard, dest)
+        await asyncio.to_thread(svc.ledger.update_job, key, clip_path=None, sha256=None)
     if digest is None:
+        fetches = state.get("fetch_attempts", 0) + 1
         if job.expires_at is not None and time.time() > job.expires_at:
-            return {"error": _expired(job_id), "fetch_attempts": state.get("fetch_attempts", 0) + 1}
+            return {"error": _expired(job_id), "fetch_attempts": fetches}
         runtime.stream_writer({"event": "shot", "index": shot.index, "stage": "downloading"})
         try:
             clip = await svc.provider.download(job_id, dest)
         except ProviderError as exc:
-            return {"error": exc.error, "fetch_attempts": state.get("fetch_attempts", 0) + 1}
+            return {"error": exc.error, "fetch_attempts": fetches}
+        problem = await asyncio.to_thread(clip_problem, dest, shot.duration)
+        if problem is not None:
+            await asyncio.to_thread(_discard, dest)
+            await asyncio.to_thread(svc.ledger.update_job, key, clip_path=None, sha256=None)
+            return {"error": _damaged(job_id, problem), "fetch_attempts": fetches}
         digest = clip.sha256
     cost = float((row or {}).get("cost_usd") or 0.0)
     await asyncio.to_thread(
@@ -90,4 +147,13 @@ def _expired(job_id: str) -> JobError:
         kind=ErrorKind.SERVER_ERROR,
         code="expired",
         message=f"the download link of job {job_id} expired before it was fetched",
+    )
+
+
+def _damaged(job_id: str, problem: str) -> JobError:
+    """A download that arrived whole by its headers but does not play: fetch it again."""
+    return JobError(
+        kind=ErrorKind.SERVER_ERROR,
+        code="damaged_download",
+        message=f"the download of job {job_id} is damaged ({problem})",
     )
