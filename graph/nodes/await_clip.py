@@ -89,24 +89,42 @@ def _lost(error: JobError) -> JobError:
     return error
 
 
+def _billed(job: VideoJob) -> bool:
+    """True when the provider rendered the clip (and charged for it), fetchable or not.
+
+    A link that expired after the render still cost money: the client reports such a job as
+    ``expired`` with ``completed_at`` set. An ``expired`` job without it (OpenRouter's time to
+    live, Veo's vanished operation) never rendered and is not charged.
+    """
+    if job.status == "succeeded":
+        return True
+    return job.completed_at is not None and job.status not in {"failed", "canceled"}
+
+
+async def _charge(svc: Services, state: ShotState, job: VideoJob, key: str) -> None:
+    """Record what the provider charged for a rendered job (its price, else our estimate)."""
+    ledger = svc.ledger
+    run_id = state["run_id"]
+    row = await asyncio.to_thread(ledger.job_by_key, key)
+    charge = job.cost_usd if job.cost_usd is not None else (row or {}).get("estimate_usd") or 0
+    await asyncio.to_thread(ledger.update_job, key, cost_usd=float(charge))
+    await asyncio.to_thread(
+        ledger.record_spend, run_id, job_key=key, usd=float(charge), kind="charge"
+    )
+    shadow = _shadow(svc, state, job)
+    if shadow is not None:
+        await asyncio.to_thread(ledger.record_spend, run_id, job_key=key, usd=shadow, kind="shadow")
+
+
 async def _settle(svc: Services, state: ShotState, job: VideoJob, key: str) -> dict[str, Any]:
     """Record charges and turn a terminal job into the state the router reads."""
     ledger = svc.ledger
     run_id = state["run_id"]
-    if job.status == "succeeded":
-        row = await asyncio.to_thread(ledger.job_by_key, key)
-        charge = job.cost_usd if job.cost_usd is not None else (row or {}).get("estimate_usd") or 0
-        await asyncio.to_thread(ledger.update_job, key, cost_usd=float(charge))
-        await asyncio.to_thread(
-            ledger.record_spend, run_id, job_key=key, usd=float(charge), kind="charge"
-        )
-        shadow = _shadow(svc, state, job)
-        if shadow is not None:
-            await asyncio.to_thread(
-                ledger.record_spend, run_id, job_key=key, usd=shadow, kind="shadow"
-            )
-        return {"job": job, "error": None}
-    if job.cost_usd:
+    if _billed(job):
+        await _charge(svc, state, job, key)
+        if job.status == "succeeded":
+            return {"job": job, "error": None}
+    elif job.cost_usd:
         await asyncio.to_thread(
             ledger.record_spend, run_id, job_key=key, usd=float(job.cost_usd), kind="charge"
         )

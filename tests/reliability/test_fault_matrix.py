@@ -96,12 +96,6 @@ def test_report_attempts_count_the_jobs_the_provider_created(lessonreel: Lessonr
     assert run.report["totals"]["attempts"] == run.stats["creates"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="fetch_clip accepts a silently truncated MP4 (Content-Length matches the cut body) "
-    "as delivered without probing it; assemble_lesson then dies in stitch/probe "
-    "(ValueError: cannot read), no lesson.mp4 or report, and resume reuses the bad clip",
-)
 def test_silently_truncated_download_is_detected_and_fetched_again(
     lessonreel: Lessonreel, driver: Any
 ) -> None:
@@ -175,12 +169,6 @@ def test_links_that_expire_before_the_fetch_are_rendered_again_a_bounded_number_
     assert run.problems == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="await_clip records no charge for a job the provider completed (and billed) when "
-    "its link has expired by the time it is polled: the client maps it to status 'expired', "
-    "_settle treats it as an unpaid failure, so ledger spend and the budget miss real charges",
-)
 def test_completed_jobs_whose_links_expired_are_still_counted_as_spend(
     lessonreel: Lessonreel,
 ) -> None:
