@@ -68,7 +68,24 @@ class Context:
     )
     size: str = field(default="1280x720", metadata=_describe("Clip size WIDTHxHEIGHT."))
     max_concurrent_jobs: int = field(
-        default=4, metadata=_describe("Shots rendered at the same time (provider jobs in flight).")
+        default=8,
+        metadata=_describe(
+            "Shots rendered at the same time (provider jobs in flight; jobs render for minutes, "
+            "the provider's own gate still caps concurrent HTTP requests)."
+        ),
+    )
+    rpm: float | None = field(
+        default=None,
+        metadata=_describe(
+            "Client-side cap on provider requests per minute (all calls); provider default if unset"
+        ),
+    )
+    create_rpm: float | None = field(
+        default=None,
+        metadata=_describe(
+            "Client-side cap on job creations per minute (Azure allows few); provider default if "
+            "unset."
+        ),
     )
     max_sanitize_rounds: int = field(
         default=2, metadata=_describe("Rewrites per shot before it is given up (slate + reason).")

@@ -77,6 +77,11 @@ def build_services(context: Context, **overrides: Any) -> Services:
 
     home = lessonreel_home()
     options: dict[str, Any] = {}
+    # only limits that were set: an unset one keeps the provider's own default (Azure's create cap)
+    if context.rpm is not None:
+        options["rpm"] = context.rpm
+    if context.create_rpm is not None:
+        options["create_rpm"] = context.create_rpm
     if context.provider == "local" and context.base_url:
         import httpx
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import importlib.util
 import json
@@ -54,3 +55,37 @@ def test_context_fields_are_described_and_fall_back_to_the_environment(
     monkeypatch.setenv("LESSONREEL_TARGET_SECONDS", "lots")
     with pytest.raises(ValueError, match="LESSONREEL_TARGET_SECONDS"):
         Context()
+
+
+def test_client_side_rate_limits_come_from_the_context_or_environment_and_reach_the_provider(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from lessonreel.graph.context import Context
+    from lessonreel.graph.services import build_services
+    from lessonreel.video.providers import factory
+
+    seen: dict[str, object] = {}
+    real = factory.make_provider
+
+    def spy(name: str, **options: object) -> object:
+        seen.update(options)
+        return real(name, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(factory, "make_provider", spy)
+    monkeypatch.setenv("LESSONREEL_RPM", "90")
+    monkeypatch.setenv("LESSONREEL_CREATE_RPM", "2")
+    ctx = Context()
+    assert (ctx.rpm, ctx.create_rpm) == (90.0, 2.0)
+    svc = build_services(ctx)
+    try:
+        assert (seen["rpm"], seen["create_rpm"]) == (90.0, 2.0)
+    finally:
+        asyncio.run(svc.aclose())
+    monkeypatch.delenv("LESSONREEL_RPM")
+    monkeypatch.delenv("LESSONREEL_CREATE_RPM")
+    seen.clear()
+    svc = build_services(Context())
+    try:
+        assert not {"rpm", "create_rpm"} & set(seen)  # unset: the provider's defaults stay
+    finally:
+        asyncio.run(svc.aclose())
