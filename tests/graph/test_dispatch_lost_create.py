@@ -1,0 +1,131 @@
+"""dispatch_shot after a create whose answer was lost: find the job again, never pay twice."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from lessonreel.agents.schemas import Shot, ShotPrompt
+from lessonreel.graph.context import Context
+from lessonreel.graph.nodes.dispatch import UNLISTABLE_REASON, dispatch_shot
+from lessonreel.graph.services import Services, attach_services, services_for
+from lessonreel.graph.state import ShotState
+from lessonreel.store.ledger import Ledger
+from lessonreel.video.types import (
+    CREATE_OUTCOME_UNKNOWN,
+    ErrorKind,
+    JobError,
+    ProviderError,
+    VideoJob,
+    VideoRequest,
+)
+
+PROMPT = "A wide shot of a leaf turning towards the sun, slow dolly-in."
+
+
+class LosesFirstAnswer:
+    """A provider whose first create is accepted but its answer lost (a reset after the 200)."""
+
+    name = "local"
+
+    def __init__(self) -> None:
+        self.created: list[VideoJob] = []
+
+    async def submit(self, request: VideoRequest) -> VideoJob:
+        job = VideoJob(
+            id=f"video_{len(self.created)}",
+            provider=self.name,
+            model=request.model,
+            status="queued",
+            created_at=time.time(),
+            size=request.size,
+            seconds=request.seconds,
+            prompt=request.prompt,
+        )
+        self.created.append(job)
+        if len(self.created) == 1:
+            lost = JobError(
+                kind=ErrorKind.SERVER_ERROR, code=CREATE_OUTCOME_UNKNOWN, message="reset"
+            )
+            raise ProviderError(lost)
+        return job
+
+    async def aclose(self) -> None:
+        return None
+
+
+class ListsJobs(LosesFirstAnswer):
+    async def iter_jobs(self, order: str = "desc") -> AsyncIterator[VideoJob]:
+        for job in reversed(self.created):
+            yield job
+
+
+def _state() -> ShotState:
+    shot = Shot(
+        index=0,
+        start=0,
+        end=4,
+        duration=4,
+        framing="wide shot",
+        camera_move="slow dolly-in",
+        lens="35mm",
+        lighting="soft daylight",
+        palette=["green", "gold", "white"],
+        subject="a leaf",
+        setting="a garden",
+        action="turns towards the sun",
+        beats=["the leaf turns"],
+        objective="phototropism",
+    )
+    prompt = ShotPrompt(shot_index=0, text=PROMPT, seconds=4, size="320x180")
+    return ShotState(
+        run_id="run-1", shot=shot, prompt=prompt, model="sora-2", size="320x180", generation=0
+    )
+
+
+def _runtime(tmp_path: Path, provider: Any) -> Any:
+    ctx = Context()
+    ledger = Ledger(tmp_path / "ledger.db")
+    attach_services(ctx, Services(context=ctx, home=tmp_path, ledger=ledger, provider=provider))
+    return SimpleNamespace(context=ctx, stream_writer=lambda event: None)
+
+
+async def test_a_lost_create_is_adopted_from_the_providers_listing(tmp_path: Path) -> None:
+    provider = ListsJobs()
+    runtime = _runtime(tmp_path, provider)
+    state = _state()
+
+    first = await dispatch_shot(state, runtime)
+    assert first["error"].code == CREATE_OUTCOME_UNKNOWN
+    assert first.get("attempts", 0) == 0
+    svc = await services_for(runtime.context)
+    (row,) = svc.ledger.jobs("run-1")
+    assert (row["status"], row["provider_job_id"]) == ("submit_unknown", None)
+
+    second = await dispatch_shot({**state, "unknown_rounds": 1}, runtime)  # same retry index
+    assert second["error"] is None
+    assert second["job_id"] == "video_0"
+    assert second["attempts"] == 1
+    assert len(provider.created) == 1, "the lost create was submitted again"
+    (row,) = svc.ledger.jobs("run-1")
+    assert row["provider_job_id"] == "video_0"
+    svc.ledger.close()
+
+
+async def test_a_lost_create_on_a_provider_that_cannot_list_is_given_up_not_resubmitted(
+    tmp_path: Path,
+) -> None:
+    provider = LosesFirstAnswer()
+    runtime = _runtime(tmp_path, provider)
+    state = _state()
+
+    await dispatch_shot(state, runtime)
+    second = await dispatch_shot({**state, "unknown_rounds": 1}, runtime)
+
+    assert second["reason"] == UNLISTABLE_REASON
+    assert second["error"].kind is ErrorKind.INVALID_REQUEST  # routed to give_up_shot
+    assert len(provider.created) == 1
+    (await services_for(runtime.context)).ledger.close()
