@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from lessonreel.video.providers.download import PartFile
 from lessonreel.video.providers.errors import error_from_exception
 from lessonreel.video.providers.retry import (
     NOT_SENT_ERRORS,
@@ -187,38 +188,30 @@ class LiveHTTP:
         params: Mapping[str, str] | None,
         headers: Mapping[str, str] | None,
     ) -> Clip:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
-        digest = hashlib.sha256()
-        written = 0
         try:
-            async with self._client.stream(
-                "GET", url, params=params, headers=headers, follow_redirects=True
-            ) as response:
+            async with (
+                PartFile(dest) as part,
+                self._client.stream(
+                    "GET", url, params=params, headers=headers, follow_redirects=True
+                ) as response,
+            ):
                 if not response.is_success:
                     self._raise_for(response, await response.aread())
                 expected = response.headers.get("content-length")
-                with tmp.open("wb") as out:
-                    async for chunk in response.aiter_bytes(_CHUNK):
-                        digest.update(chunk)
-                        out.write(chunk)
-                        written += len(chunk)
+                async for chunk in response.aiter_bytes(_CHUNK):
+                    await part.write(chunk)
                 # Compressed bodies count wire bytes; preloaded (mock) bodies count none.
-                raw = response.num_bytes_downloaded or written
-            if expected is not None and expected.isdigit() and int(expected) != raw:
-                raise server_error(
-                    "truncated_download",
-                    f"{what} was truncated: got {raw} of {expected} bytes",
-                )
-            if written == 0:
-                raise server_error("empty_download", f"{what} returned no bytes")
-            os.replace(tmp, dest)
+                raw = response.num_bytes_downloaded or part.written
+                if expected is not None and expected.isdigit() and int(expected) != raw:
+                    raise server_error(
+                        "truncated_download",
+                        f"{what} was truncated: got {raw} of {expected} bytes",
+                    )
+                if part.written == 0:
+                    raise server_error("empty_download", f"{what} returned no bytes")
+                return await part.commit()
         except httpx.HTTPError as exc:
             raise ProviderError(error_from_exception(exc, base_url=self.base_url)) from None
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-        return Clip(path=dest, sha256=digest.hexdigest(), bytes=written)
 
 
 def write_base64(data: str, dest: Path, *, what: str) -> Clip:

@@ -8,11 +8,7 @@ table differ, so those are configuration rather than subclasses.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import hashlib
 import json
-import os
-import secrets
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
@@ -23,6 +19,7 @@ from pydantic import ValidationError
 
 from lessonreel.video import pricing
 from lessonreel.video.pricing import ModelSpec
+from lessonreel.video.providers.download import PartFile
 from lessonreel.video.providers.errors import error_from_exception, error_from_response
 from lessonreel.video.providers.retry import (
     NOT_SENT_ERRORS,
@@ -348,17 +345,16 @@ class OpenAIVideoProvider:
         return await self.retry.call(attempt, what=f"{self.name} download {variant}")
 
     async def _stream_to(self, job_id: str, dest: Path, variant: Variant) -> Clip:
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.part")
-        digest = hashlib.sha256()
-        written = 0
         try:
-            async with self._client.stream(
-                "GET",
-                f"videos/{job_id}/content",
-                params={"variant": variant},
-                headers={"accept": "application/binary"},
-            ) as response:
+            async with (
+                PartFile(dest) as part,
+                self._client.stream(
+                    "GET",
+                    f"videos/{job_id}/content",
+                    params={"variant": variant},
+                    headers={"accept": "application/binary"},
+                ) as response,
+            ):
                 if not response.is_success:
                     body = await response.aread()
                     try:
@@ -367,28 +363,21 @@ class OpenAIVideoProvider:
                         self.gate.on_error(exc)
                         raise
                 expected = response.headers.get("content-length")
-                with tmp.open("wb") as out:
-                    async for chunk in response.aiter_bytes(_CHUNK):
-                        digest.update(chunk)
-                        out.write(chunk)
-                        written += len(chunk)
+                async for chunk in response.aiter_bytes(_CHUNK):
+                    await part.write(chunk)
                 encoded = response.headers.get("content-encoding", "identity") != "identity"
-                received = response.num_bytes_downloaded if encoded else written
-            if expected is not None and expected.isdigit() and int(expected) != received:
-                raise ProviderError(
-                    JobError(
-                        kind=ErrorKind.SERVER_ERROR,
-                        code="truncated_download",
-                        message=(
-                            f"download of {job_id} ({variant}) was truncated: "
-                            f"got {received} of {expected} bytes"
-                        ),
+                received = response.num_bytes_downloaded if encoded else part.written
+                if expected is not None and expected.isdigit() and int(expected) != received:
+                    raise ProviderError(
+                        JobError(
+                            kind=ErrorKind.SERVER_ERROR,
+                            code="truncated_download",
+                            message=(
+                                f"download of {job_id} ({variant}) was truncated: "
+                                f"got {received} of {expected} bytes"
+                            ),
+                        )
                     )
-                )
-            os.replace(tmp, dest)
+                return await part.commit()
         except httpx.HTTPError as exc:
             raise self._transport_error(exc) from None
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-        return Clip(path=dest, sha256=digest.hexdigest(), bytes=written)
