@@ -11,8 +11,9 @@ import re
 from collections.abc import Sequence
 
 from lessonreel.agents.schemas import BEAT_SECONDS, Lesson, Storyboard
+from lessonreel.agents.shot_prompt import render_shot_prompt
 from lessonreel.agents.text import is_instruction, words
-from lessonreel.prompts.shot import SECTION_ORDER, render_shot_prompt, split_sections
+from lessonreel.prompts.shot import SECTION_ORDER, split_sections
 
 WORDS_PER_SECOND = 2.5
 """Comfortable narration pace; a shot's lines must fit its duration at this rate."""

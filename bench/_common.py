@@ -141,8 +141,8 @@ class AllowAllScreen:
 
 def shot_tasks(run_id: str, storyboard: Any, *, model: str, size: str) -> list[Any]:
     """The ``Send`` payloads the main graph would fan out, one per shot."""
+    from lessonreel.agents.shot_prompt import render_shot_prompt
     from lessonreel.graph.state import ShotTask
-    from lessonreel.prompts.shot import render_shot_prompt
 
     return [
         ShotTask(

@@ -96,7 +96,7 @@ def load_shots(lesson_dir: Path) -> list[ShotCase]:
     from lessonreel.agents.director import direct
     from lessonreel.agents.ingest import load_lesson
     from lessonreel.agents.safety import refine
-    from lessonreel.prompts.shot import render_shot_prompt
+    from lessonreel.agents.shot_prompt import render_shot_prompt
     from lessonreel.video import pricing
 
     legal = pricing.model_spec(PROVIDER, "sora-2").seconds

@@ -20,8 +20,8 @@ from lessonreel.agents.director_offline import plan_durations
 from lessonreel.agents.ingest import load_lesson
 from lessonreel.agents.lexicon import GENERIC_WORDS, STOPWORDS
 from lessonreel.agents.schemas import DialogueLine, Lesson, Shot, Storyboard, StyleBible
+from lessonreel.agents.shot_prompt import render_shot_prompt
 from lessonreel.agents.text import lemma, lesson_sentences, mentions, shorten, words
-from lessonreel.prompts.shot import render_shot_prompt
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval" / "lessons"
 

@@ -38,7 +38,7 @@ def legal_seconds(context: Context) -> tuple[int, ...]:
 
 def render_prompts(storyboard: Storyboard, *, size: str) -> dict[int, ShotPrompt]:
     """Return the provider prompt for every shot, from the shared shot template."""
-    from lessonreel.prompts.shot import render_shot_prompt
+    from lessonreel.agents.shot_prompt import render_shot_prompt
 
     return {
         shot.index: render_shot_prompt(storyboard, shot, size=size) for shot in storyboard.shots

@@ -22,18 +22,14 @@ Layout (the animatic renderer parses these headers; the safety refine keeps Dial
     Dialogue:
     Speaker: "line"
 
-This module only formats; it imports the schema types for annotations and builds the
-`ShotPrompt` value object lazily, so prompts stay free of project logic.
+This module only formats plain values (`lessonreel.agents.shot_prompt` maps a storyboard shot
+onto it), so prompts import nothing from the rest of the project.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from lessonreel.agents.schemas import Shot, ShotPrompt, Storyboard
 
 SECTION_ORDER = (
     "prose",
@@ -136,35 +132,6 @@ def format_shot_prompt(
     if lines:
         blocks.append("Dialogue:\n" + "\n".join(lines))
     return "\n\n".join(blocks) + "\n"
-
-
-def render_shot_prompt(storyboard: Storyboard, shot: Shot, *, size: str) -> ShotPrompt:
-    """Render one shot of a storyboard as the provider prompt (style bible applied)."""
-    from lessonreel.agents.schemas import ShotPrompt
-
-    style = storyboard.style
-    avoid = list(DEFAULT_AVOID)
-    text = format_shot_prompt(
-        look=style.look,
-        presenter=style.presenter,
-        subject=shot.subject,
-        setting=shot.setting,
-        action=shot.action,
-        framing=shot.framing,
-        camera_move=shot.camera_move,
-        lens=shot.lens or style.lens,
-        lighting=shot.lighting or style.lighting,
-        palette=shot.palette or style.palette,
-        mood=shot.mood,
-        beats=shot.beats,
-        duration=shot.duration,
-        sound=shot.background_sound or style.sound,
-        avoid=avoid,
-        dialogue=[(d.speaker, d.line) for d in shot.dialogue],
-    )
-    return ShotPrompt(
-        shot_index=shot.index, text=text, negative=avoid, seconds=shot.duration, size=size
-    )
 
 
 def split_sections(text: str) -> dict[str, str]:

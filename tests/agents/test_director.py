@@ -17,8 +17,8 @@ from lessonreel.agents.director import DirectorError, direct, direct_offline
 from lessonreel.agents.ingest import load_lesson
 from lessonreel.agents.models import chat_model
 from lessonreel.agents.schemas import Lesson, Storyboard
+from lessonreel.agents.shot_prompt import render_shot_prompt
 from lessonreel.agents.text import mentions
-from lessonreel.prompts.shot import render_shot_prompt
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "lessons"
 LESSON_FILES = sorted(EXAMPLES.glob("*.md"))

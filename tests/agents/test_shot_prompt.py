@@ -10,10 +10,10 @@ import pytest
 from lessonreel.agents.director import direct_offline
 from lessonreel.agents.ingest import load_lesson
 from lessonreel.agents.schemas import DialogueLine, Storyboard
+from lessonreel.agents.shot_prompt import render_shot_prompt
 from lessonreel.prompts.shot import (
     CINEMATOGRAPHY_KEYS,
     SECTION_ORDER,
-    render_shot_prompt,
     split_sections,
 )
 

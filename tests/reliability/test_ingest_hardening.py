@@ -24,7 +24,7 @@ from lessonreel.agents.director import direct_offline
 from lessonreel.agents.ingest import LessonInputError, load_lesson
 from lessonreel.agents.safety import Screen, refine
 from lessonreel.agents.schemas import Lesson, Storyboard
-from lessonreel.prompts.shot import render_shot_prompt
+from lessonreel.agents.shot_prompt import render_shot_prompt
 
 LESSON = """# Floating and Sinking
 

@@ -25,11 +25,11 @@ import httpx
 import pytest
 
 from lessonreel.agents.schemas import Shot, Storyboard, StyleBible, Verdict
+from lessonreel.agents.shot_prompt import render_shot_prompt
 from lessonreel.graph.builder import build_shot_graph
 from lessonreel.graph.context import Context
 from lessonreel.graph.services import Services, attach_services, build_services
 from lessonreel.graph.state import ShotTask
-from lessonreel.prompts.shot import render_shot_prompt
 from lessonreel.store.assets import sha256_file
 from lessonreel.store.home import ledger_path
 from lessonreel.store.ledger import Ledger
