@@ -125,7 +125,7 @@ def _rows(storyboard: Storyboard, report: RunReport | None) -> list[list[str]]:
     rows = []
     for shot in storyboard.shots:
         result = outcomes.get(shot.index)
-        status = result.outcome if result is not None else "planned"
+        status: str = result.outcome if result is not None else "planned"
         if result is not None and result.reason:
             status += f" ({result.reason})"
         rows.append(

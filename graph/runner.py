@@ -12,6 +12,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from langchain_core.runnables import RunnableConfig
+
 from lessonreel.graph.context import Context
 
 EventHandler = Callable[[dict[str, Any]], None]
@@ -70,7 +72,7 @@ async def open_checkpointer() -> AsyncIterator[Any]:
         yield AsyncSqliteSaver(conn, serde=checkpoint_serde())
 
 
-def thread_config(run_id: str, context: Context) -> dict[str, Any]:
+def thread_config(run_id: str, context: Context) -> RunnableConfig:
     """Config for a run's thread; ``max_concurrency`` bounds the shots in flight."""
     return {
         "configurable": {"thread_id": run_id},

@@ -163,7 +163,7 @@ class Blocklist:
         )
         collection = client.get_or_create_collection(
             COLLECTION,
-            embedding_function=ef,
+            embedding_function=ef,  # type: ignore[arg-type]  # chroma's protocol is narrower
             metadata={"hnsw:space": "cosine"},
         )
         bl = cls(collection, ef)

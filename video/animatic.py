@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from lessonreel.video.encode import (
     ClipWriter,
     EncoderSettings,
@@ -161,7 +163,7 @@ def _frames(
             x, y, w, h = rect
             crop = av.VideoFrame.from_ndarray(plate[y : y + h, x : x + w], format="rgb24")
             scaled = crop.reformat(width, height, "yuv420p", interpolation="BILINEAR")
-            background, last_rect = scaled.to_ndarray(), rect
+            background, last_rect = np.asarray(scaled.to_ndarray(), dtype=np.uint8), rect
         yuv = background.copy()
         captions.top(t).blend(yuv, width, height)
         bottom = captions.bottom(t)
