@@ -65,9 +65,10 @@ def _write_files(
     clips: list[Path] = []
     for shot in storyboard.shots:
         result = results.get(shot.index)
-        if result is not None and result.outcome == "delivered" and result.clip_path:
+        delivered = result.clip_path if result is not None else None
+        if result is not None and result.outcome == "delivered" and delivered:
             try:
-                probe(Path(result.clip_path))
+                probe(Path(delivered))
             except ValueError as exc:
                 # a clip damaged or removed after delivery: a slate keeps the lesson's timing
                 result = result.model_copy(
@@ -80,7 +81,7 @@ def _write_files(
                 )
                 results[shot.index] = result
             else:
-                clips.append(Path(result.clip_path))
+                clips.append(Path(delivered))
                 continue
         clips.append(_slate(shot, result, size, run_id))
     paths = {
