@@ -240,3 +240,21 @@ async def test_local_with_a_base_url_talks_to_a_running_emulator() -> None:
             stats = (await client.get(f"{url}/_emulator/stats")).json()
     assert p.pricing_provider == "local"
     assert [j["id"] for j in stats["jobs"]] == [job.id]
+
+
+@pytest.mark.parametrize("name", ["local", "openai", "azure", "openrouter", "veo"])
+async def test_every_provider_takes_the_client_side_rate_limits(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--rpm/--create-rpm` (Context.rpm/create_rpm) must work whichever provider is chosen."""
+    for var in (
+        "OPENAI_API_KEY",
+        "AZURE_OPENAI_API_KEY",
+        "OPENROUTER_API_KEY",
+        "GOOGLE_CLOUD_ACCESS_TOKEN",
+    ):
+        monkeypatch.setenv(var, "test-key-0123456789")
+    monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://example-resource.openai.azure.com")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo")
+    provider = make_provider(name, rpm=90.0, create_rpm=2.0)
+    await provider.aclose()

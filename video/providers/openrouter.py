@@ -196,6 +196,7 @@ class OpenRouterVideoProvider:
         name: str = PROVIDER,
         max_retries: int = 4,
         rpm: float | None = None,
+        create_rpm: float | None = None,
         max_concurrency: int = 4,
         timeout: float = 60.0,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -218,7 +219,7 @@ class OpenRouterVideoProvider:
             headers={**headers, "x-title": "lessonreel"},
             map_error=lambda s, b, h: map_http_error(s, b, h, secret=self.__key),
             retry=retry,
-            gate=make_gate(retry, rpm=rpm, max_concurrency=max_concurrency),
+            gate=make_gate(retry, rpm=rpm, create_rpm=create_rpm, max_concurrency=max_concurrency),
             timeout=timeout,
             transport=transport,
         )
