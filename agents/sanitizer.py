@@ -20,6 +20,7 @@ from lessonreel.agents.schemas import Match, Rewrite, Verdict
 from lessonreel.agents.screen_lexical import normalise
 from lessonreel.agents.screen_text import screenable, strip_style
 from lessonreel.prompts.sanitizer import SANITIZER_SYSTEM, render_sanitizer_user
+from lessonreel.prompts.shot import SECTION_ORDER, split_sections
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -117,10 +118,43 @@ def _teachable(text: str) -> bool:
     return len([w for w in words if w not in _TEMPLATE_WORDS]) >= 3
 
 
+def simplify_for_provider(text: str) -> str:
+    """Simplify a prompt the provider refused although our screen allowed it.
+
+    With nothing matched there is nothing to substitute, so follow the prompting guide's advice
+    for a shot that keeps failing: drop the dialogue (voices and quoted lines are a frequent
+    trigger), keep one beat of action and freeze the camera. The subject and setting stay, so the
+    teaching intent survives; if the refusal was about the subject itself the provider refuses
+    again and the shot is given up with the reason.
+    """
+    sections = split_sections(text)
+    if "Cinematography" not in sections:
+        return " ".join(_SENTENCE.split(text.strip())[:2])
+    sections.pop("Dialogue", None)
+    actions = [line for line in sections.get("Actions", "").splitlines() if line.strip()]
+    if actions:
+        sections["Actions"] = actions[0]
+    sections["Cinematography"] = re.sub(
+        r"(?im)^(camera move:).*$", r"\1 static", sections["Cinematography"]
+    )
+    blocks = [sections.pop("prose", "")]
+    for name in SECTION_ORDER[1:]:
+        body = sections.get(name, "")
+        if body:
+            sep = "\n" if name in ("Cinematography", "Actions") else " "
+            blocks.append(f"{name}:{sep}{body}")
+    return "\n\n".join(b for b in blocks if b) + "\n"
+
+
 def sanitize_offline(text: str, verdict: Verdict | None, *, screen: Screen | None = None) -> str:
-    """Substitute matched spans with suggestions, then drop sentences that still match."""
+    """Substitute matched spans with suggestions, then drop sentences that still match.
+
+    A provider refusal comes without a verdict: the prompt is simplified instead.
+    """
+    if verdict is None:
+        return simplify_for_provider(text)
     out = text
-    for m in verdict.matches if verdict else []:
+    for m in verdict.matches:
         out = _substitute(out, m)
     out = _tidy(out)
     if screen is not None:

@@ -110,3 +110,31 @@ async def test_llm_failure_falls_back_to_offline_and_give_up_returns_none(screen
     assert "Mickey" not in rewrite.after
     giving_up = FakeChat(SanitizedPrompt(prompt="", give_up=True))
     assert await sanitize(text, reason="x", verdict=verdict, round=1, chat_model=giving_up) is None  # type: ignore[arg-type]
+
+
+def test_a_provider_refusal_without_a_verdict_is_simplified_once_then_given_up() -> None:
+    import asyncio
+
+    from lessonreel.agents.sanitizer import sanitize, simplify_for_provider
+
+    text = (
+        "A glass beaker of water boils over a blue flame in a school lab.\n\n"
+        "Cinematography:\nCamera shot: close-up\nCamera move: slow pan left\nLens: 50mm\n"
+        "Lighting: bright overhead light\nPalette: steel grey, cobalt blue, white\n"
+        "Mood: focused\n\n"
+        "Actions:\n- 0-4 s: bubbles rise\n- 4-8 s: steam curls upward\n\n"
+        "Background sound: a soft bubbling\n\n"
+        'Dialogue:\nNarrator: "Watch the bubbles rise."\n'
+    )
+    simpler = simplify_for_provider(text)
+    assert "Dialogue" not in simpler
+    assert "Camera move: static" in simpler
+    assert "steam curls" not in simpler
+    assert "bubbles rise" in simpler
+    assert "glass beaker of water boils" in simpler
+    first = asyncio.run(sanitize(text, reason="provider rejected", verdict=None, round=1))
+    assert first is not None
+    assert first.after == simpler
+    assert "-Narrator" in first.diff  # the diff records what went
+    again = asyncio.run(sanitize(simpler, reason="provider rejected", verdict=None, round=2))
+    assert again is None  # nothing left to simplify: give up rather than loop

@@ -126,3 +126,49 @@ def test_screen_blocked_prompt_is_sanitized_offline_and_delivered(
     assert "screen blocked" in result.rewrites[0].reason
     assert "mickey" not in result.prompt.lower()
     assert Path(result.clip_path).exists()
+
+
+def test_provider_refusal_of_a_line_of_dialogue_is_simplified_offline_and_delivered(
+    small_local_sizes: str, make_emulator_yaml: Any, sample_shot: Any
+) -> None:
+    """No key, no verdict to work from: the offline sanitizer drops the dialogue and retries."""
+    import asyncio
+
+    from lessonreel.agents.schemas import ShotPrompt
+    from lessonreel.graph.builder import build_shot_graph
+    from lessonreel.graph.services import open_services
+    from lessonreel.graph.state import ShotTask
+    from lessonreel.store.home import new_run_id
+
+    config = make_emulator_yaml("moderation:\n  async_terms: [thunderclap]\n")
+    text = (
+        "A potted plant on a sunlit classroom windowsill slowly turns toward the light.\n\n"
+        "Cinematography:\nCamera shot: medium shot\nCamera move: slow dolly-in\nLens: 35mm\n"
+        "Lighting: soft window light\nPalette: leaf green, sky blue, warm white\nMood: calm\n\n"
+        "Actions:\n- 0-4 s: the leaves tilt toward the window\n\n"
+        "Background sound: a quiet room tone\n\n"
+        'Dialogue:\nNarrator: "Like a thunderclap, the plant races to the light."\n'
+    )
+    ctx = Context(emulator_config=str(config), size=small_local_sizes)
+    task = ShotTask(
+        run_id=new_run_id("plant"),
+        shot=sample_shot,
+        prompt=ShotPrompt(shot_index=0, text=text, seconds=4, size=small_local_sizes),
+        model="sora-2",
+        size=small_local_sizes,
+        generation=0,
+    )
+
+    async def run() -> dict[str, Any]:
+        async with open_services(ctx):
+            out: dict[str, Any] = await build_shot_graph().ainvoke(task, context=ctx)
+            return out
+
+    result = asyncio.run(run())["shot_results"][0]
+    assert result.outcome == "delivered"
+    assert result.attempts == 2  # the refused job, then the simplified one — never a blind retry
+    assert len(result.rewrites) == 1
+    assert "provider rejected" in result.rewrites[0].reason
+    assert "thunderclap" not in result.prompt
+    assert "potted plant" in result.prompt  # the subject, i.e. the teaching intent, stays
+    assert "Camera move: static" in result.prompt
