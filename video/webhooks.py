@@ -18,7 +18,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 from starlette.applications import Starlette
@@ -155,6 +155,22 @@ def _finite(value: object, fallback: float) -> float:
     return fallback
 
 
+class Verifier(Protocol):
+    """A signature scheme: verify ``body`` and its headers, return the parsed event."""
+
+    def __call__(
+        self,
+        body: bytes,
+        headers: Mapping[str, str],
+        secret: str,
+        *,
+        tolerance: int = ...,
+        now: float | None = ...,
+    ) -> WebhookEvent:
+        """Raise `WebhookError` (with its HTTP status) for anything not genuine and fresh."""
+        ...
+
+
 async def _read_limited(request: Request, max_body: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_body:
@@ -173,7 +189,7 @@ async def _receive(request: Request) -> JSONResponse:
     state = request.app.state
     try:
         body = await _read_limited(request, state.max_body)
-        event = verify_standard(
+        event = state.verify(
             body, request.headers, state.secret, tolerance=state.tolerance, now=state.clock()
         )
     except WebhookError as exc:
@@ -189,16 +205,22 @@ def create_receiver_app(
     max_body: int = 65536,
     tolerance: int = DEFAULT_TOLERANCE,
     clock: Callable[[], float] = time.time,
+    verify: Verifier | None = None,
 ) -> Starlette:
     """Build a Starlette app whose ``POST /`` verifies events and hands them to ``on_event``.
+
+    ``verify`` is the provider's signature scheme (Standard Webhooks by default; OpenRouter
+    passes its own), so every receiver shares the same size limit, refusals and de-duplication.
 
     Answers 413 (too large), 400 (malformed headers/JSON), 401 (bad signature, stale or
     future timestamp) without calling ``on_event``; 200 ``ok`` for a new event and 200
     ``duplicate`` when ``on_event`` returns False (already seen), so the sender stops retrying.
     An exception in ``on_event`` becomes a 500 and the sender retries later.
     """
-    _signer(secret)  # fail at startup on a malformed secret, not at the first event
+    if verify is None:
+        _signer(secret)  # fail at startup on a malformed secret, not at the first event
     app = Starlette(routes=[Route("/", _receive, methods=["POST"])])
+    app.state.verify = verify or verify_standard
     app.state.secret = secret
     app.state.on_event = on_event
     app.state.max_body = max_body

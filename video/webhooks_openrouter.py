@@ -19,11 +19,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
 
-from lessonreel.video.webhooks import DEFAULT_TOLERANCE, WebhookError, WebhookEvent
+from lessonreel.video.webhooks import (
+    DEFAULT_TOLERANCE,
+    WebhookError,
+    WebhookEvent,
+    create_receiver_app,
+)
 
 SIGNATURE_HEADER = "X-OpenRouter-Signature"
 IDEMPOTENCY_HEADER = "X-OpenRouter-Idempotency-Key"
@@ -139,33 +141,6 @@ def verify_openrouter(
     )
 
 
-async def _read_limited(request: Request, max_body: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_body:
-        raise WebhookError(f"webhook body exceeds {max_body} bytes", 413)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_body:
-            raise WebhookError(f"webhook body exceeds {max_body} bytes", 413)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-async def _receive(request: Request) -> JSONResponse:
-    state = request.app.state
-    try:
-        body = await _read_limited(request, state.max_body)
-        event = verify_openrouter(
-            body, request.headers, state.secret, tolerance=state.tolerance, now=state.clock()
-        )
-    except WebhookError as exc:
-        return JSONResponse({"error": exc.message}, status_code=exc.status_code)
-    fresh = await state.on_event(event)
-    return JSONResponse({"status": "ok" if fresh else "duplicate", "id": event.id})
-
-
 def create_openrouter_receiver_app(
     secret: str,
     on_event: Callable[[WebhookEvent], Awaitable[bool]],
@@ -182,10 +157,11 @@ def create_openrouter_receiver_app(
     """
     if not secret:
         raise WebhookError("an OpenRouter webhook secret is required", 500)
-    app = Starlette(routes=[Route("/", _receive, methods=["POST"])])
-    app.state.secret = secret
-    app.state.on_event = on_event
-    app.state.max_body = max_body
-    app.state.tolerance = tolerance
-    app.state.clock = clock
-    return app
+    return create_receiver_app(
+        secret,
+        on_event,
+        max_body=max_body,
+        tolerance=tolerance,
+        clock=clock,
+        verify=verify_openrouter,
+    )
