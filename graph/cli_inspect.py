@@ -112,10 +112,14 @@ def webhooks(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8787,
     provider: Annotated[
-        str | None, typer.Option(help="File events under this provider name [default: sender's].")
+        str | None,
+        typer.Option(
+            help="Provider whose signature scheme to verify (openrouter: its own; others: "
+            "Standard Webhooks) and name to file events under (default: the sender's)."
+        ),
     ] = None,
     secret_env: Annotated[
-        str, typer.Option(help="Environment variable holding the whsec_ signing secret.")
+        str, typer.Option(help="Environment variable holding the signing secret (whsec_… or raw).")
     ] = "LESSONREEL_WEBHOOK_SECRET",
 ) -> None:
     """Receive signed provider webhooks and write them into the ledger for running jobs."""
@@ -123,7 +127,7 @@ def webhooks(
 
     secret = os.environ.get(secret_env, "").strip()
     if not secret:
-        raise _fail(f"set {secret_env} to the webhook signing secret (whsec_…)")
+        raise _fail(f"set {secret_env} to the webhook signing secret")
     from lessonreel.graph.webhook_sink import serve_receiver
 
     typer.echo(f"lessonreel webhooks: http://{host}:{port}/ → ledger")

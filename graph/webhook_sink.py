@@ -29,15 +29,26 @@ def ledger_sink(ledger: Any, *, provider: str | None = None) -> Callable[[Any], 
     return on_event
 
 
+def receiver_app(secret: str, ledger: Any, *, provider: str | None = None) -> Any:
+    """The receiver for ``provider``'s signature scheme, writing into ``ledger``.
+
+    OpenRouter signs callbacks in its own scheme; every other provider uses Standard Webhooks.
+    """
+    from lessonreel.video.webhooks import create_receiver_app
+    from lessonreel.video.webhooks_openrouter import verify_openrouter
+
+    verify = verify_openrouter if provider == "openrouter" else None
+    return create_receiver_app(secret, ledger_sink(ledger, provider=provider), verify=verify)
+
+
 def serve_receiver(
     secret: str, *, host: str = "127.0.0.1", port: int = 8787, provider: str | None = None
 ) -> None:
-    """Serve the Standard-Webhooks receiver until interrupted (blocking)."""
+    """Serve the receiver until interrupted (blocking)."""
     import uvicorn
 
     from lessonreel.store.ledger import Ledger
-    from lessonreel.video.webhooks import create_receiver_app
 
     with Ledger.open() as ledger:
-        app = create_receiver_app(secret, ledger_sink(ledger, provider=provider))
+        app = receiver_app(secret, ledger, provider=provider)
         uvicorn.run(app, host=host, port=port, log_level="warning")
