@@ -110,6 +110,10 @@ def slugify(text: str, *, max_len: int = 40) -> str:
 
 
 def new_run_id(lesson_id: str, *, now: datetime | None = None) -> str:
-    """Make a run id that sorts by creation time: ``20260131-142501-photosynthesis-3fa9c1``."""
+    """Make a run id that sorts by creation time: ``20260131-142501-photosynthesis-3fa9c1d2``.
+
+    Four random bytes: a school scheduling hundreds of runs of one lesson in the same second
+    must not get two runs sharing a folder (three bytes collided in a 200-id test run).
+    """
     stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%d-%H%M%S")
-    return f"{stamp}-{slugify(lesson_id)}-{secrets.token_hex(3)}"
+    return f"{stamp}-{slugify(lesson_id)}-{secrets.token_hex(4)}"

@@ -125,11 +125,13 @@ def test_moderation_at_submit_and_as_failed_job_gives_the_shot_up_without_blind_
     assert sorted(given_up) == [0, 2]
     assert all("provider rejected" in s["reason"] for s in given_up.values())
     assert sorted(s["index"] for s in run.shots("delivered")) == [1, 3]
-    # refused at the door: no job (attempts count created jobs); failed by moderation: one job,
-    # never resubmitted unchanged
+    # refused at the door: no job (attempts count created jobs); failed by moderation: the
+    # offline sanitizer simplifies the prompt once (the flagged framing survives it), so two
+    # jobs with two different prompts — never the same prompt resubmitted
     assert given_up[0]["attempts"] == 0
-    assert given_up[2]["attempts"] == 1
-    assert run.stats["creates"] == 3
+    assert given_up[2]["attempts"] == 2
+    assert len(given_up[2]["rewrites"]) >= 1
+    assert run.stats["creates"] == 4
     assert all(n == 1 for n in run.stats["creates_by_prompt_hash"].values())
     _assert_invariants(run, 4)
     # slates keep the lesson's timing
