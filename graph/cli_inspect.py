@@ -97,6 +97,10 @@ def providers() -> None:
             continue
         rates = sorted(set(spec.price_per_second.values()))
         rate = f"{rates[0]:.2f}" if len(rates) == 1 else f"{rates[0]:.2f}–{rates[-1]:.2f}"
+        if spec.priced_per_token:
+            rate += " (per token: estimate)"
+        elif "UNVERIFIED" in spec.notes or "placeholder" in spec.notes:
+            rate += " (unverified)"
         table.add_row(
             spec.provider,
             spec.model,
@@ -105,7 +109,12 @@ def providers() -> None:
             rate,
             ", ".join(required_env(spec.provider)) or "nothing (free, offline)",
         )
-    Console().print(table)
+    console = Console()
+    console.print(table)
+    console.print(
+        "OpenAI's own Sora endpoint was retired on 2026-09-24: `openai` serves compatible "
+        "gateways (OPENAI_BASE_URL). Live video: openrouter, veo or azure."
+    )
 
 
 def webhooks(

@@ -70,6 +70,10 @@ def test_providers_lists_models_durations_prices_and_keys() -> None:
     assert result.exit_code == 0
     for text in ("local", "openai", "sora-2-pro", "4, 8, 12", "OPENAI_API_KEY", "0.30"):
         assert text in result.output
+    # prices we could not verify, or that are derived from token prices, say so
+    assert "(per token: estimate)" in result.output
+    assert "(unverified)" in result.output
+    assert "retired on 2026-09-24" in result.output
 
 
 def test_runs_on_a_fresh_home_says_how_to_start() -> None:
