@@ -1,6 +1,6 @@
 """Fixtures for reliability tests: `lessonreel` as a child process against a served emulator.
 
-The process helpers live in ``bench/crash.py`` (the full crash driver uses them too); this file
+The process helpers live in ``bench/_crashkit.py``, re-exported by ``bench/crash.py``; this file
 loads it once and wraps it in fixtures: a home with a pre-seeded blocklist, emulator servers
 that are stopped after the test, and a runner for ``lessonreel make``/``resume`` that returns
 the report, the emulator's counts and the broken invariants in one object.
