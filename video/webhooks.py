@@ -121,14 +121,7 @@ def verify_standard(
         matched |= hmac.compare_digest(expected, candidate)
     if not matched:
         raise WebhookError("no matching webhook signature", 401)
-    try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise WebhookError("webhook body is not valid JSON") from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
-        raise WebhookError("webhook body is not an event object with a type")
-    data = payload.get("data")
-    data = data if isinstance(data, dict) else {}
+    payload, data = parse_event_body(body)
     event_id = payload.get("id")
     created = payload.get("created_at")
     video_id = data.get("id")
@@ -153,6 +146,21 @@ def _finite(value: object, fallback: float) -> float:
         if math.isfinite(number):
             return number
     return fallback
+
+
+def parse_event_body(body: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Decode a verified body into ``(event, event["data"])``; WebhookError (400) otherwise.
+
+    Shared by every signature scheme, so odd JSON is refused the same way whoever sent it.
+    """
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
+        raise WebhookError("webhook body is not valid JSON") from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+        raise WebhookError("webhook body is not an event object with a type")
+    data = payload.get("data")
+    return payload, data if isinstance(data, dict) else {}
 
 
 class Verifier(Protocol):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import math
 import time
 from collections.abc import Awaitable, Callable, Mapping
@@ -25,6 +24,7 @@ from lessonreel.video.webhooks import (
     WebhookError,
     WebhookEvent,
     create_receiver_app,
+    parse_event_body,
 )
 
 SIGNATURE_HEADER = "X-OpenRouter-Signature"
@@ -114,14 +114,7 @@ def verify_openrouter(
     expected = _digest(secret, stamp, body)
     if not any(hmac.compare_digest(expected, c) for c in candidates):
         raise WebhookError("no matching webhook signature", 401)
-    try:
-        payload = json.loads(body)
-    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise WebhookError("webhook body is not valid JSON") from None
-    if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
-        raise WebhookError("webhook body is not an event object with a type")
-    data = payload.get("data")
-    data = data if isinstance(data, dict) else {}
+    payload, data = parse_event_body(body)
     job_id = data.get("id") if isinstance(data.get("id"), str) else None
     # The idempotency header is not signed: build the same ``<job_id>-<status>`` key from the
     # signed body whenever it can, so a replay with an edited header is still a repeat.
