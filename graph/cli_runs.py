@@ -117,6 +117,16 @@ def _execute(coro: Any) -> Any:
         raise _fail(exc.error.message, code) from None
 
 
+def _lesson_source(lesson: str) -> tuple[str | None, str | None]:
+    """``(path, None)`` for a file, ``(None, text)`` for ``-`` (stdin, which must not be empty)."""
+    if lesson != "-":
+        return lesson, None
+    text = sys.stdin.read()
+    if not text.strip():
+        raise _fail("the lesson on stdin is empty — pipe a lesson text, e.g. `cat lesson.md |`")
+    return None, text
+
+
 def make(
     lesson: Annotated[
         str, typer.Argument(help="Lesson file (.md .txt .pdf .docx .pptx .html), or - for stdin.")
@@ -147,12 +157,7 @@ def make(
     from lessonreel.graph.api import amake_video
     from lessonreel.graph.cli_view import RunView, review_prompt
 
-    text: str | None = None
-    path: str | None = lesson
-    if lesson == "-":
-        text, path = sys.stdin.read(), None
-        if not text.strip():
-            raise _fail("the lesson on stdin is empty — pipe a lesson text, e.g. `cat lesson.md |`")
+    path, text = _lesson_source(lesson)
     ctx = _context(
         provider=provider,
         base_url=base_url,
@@ -196,12 +201,7 @@ def plan(
 
     from lessonreel.graph.api import aplan_storyboard
 
-    text: str | None = None
-    path: str | None = lesson
-    if lesson == "-":
-        text, path = sys.stdin.read(), None
-        if not text.strip():
-            raise _fail("the lesson on stdin is empty — pipe a lesson text")
+    path, text = _lesson_source(lesson)
     ctx = _context(
         provider=provider, video_model=model, size=size, target_seconds=seconds, draft=draft or None
     )
