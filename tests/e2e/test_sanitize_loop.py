@@ -35,6 +35,33 @@ class ScriptedSanitizer:
         return self.schema(prompt=prompt.replace(self.old, self.new), changes=["reworded"])
 
 
+def _render_one_shot(ctx: Context, shot: Any, text: str, size: str) -> Any:
+    """Run the per-shot subgraph alone on ``text`` and return the shot's result."""
+    import asyncio
+
+    from lessonreel.agents.schemas import ShotPrompt
+    from lessonreel.graph.builder import build_shot_graph
+    from lessonreel.graph.services import open_services
+    from lessonreel.graph.state import ShotTask
+    from lessonreel.store.home import new_run_id
+
+    task = ShotTask(
+        run_id=new_run_id("shot"),
+        shot=shot,
+        prompt=ShotPrompt(shot_index=0, text=text, seconds=4, size=size),
+        model="sora-2",
+        size=size,
+        generation=0,
+    )
+
+    async def run() -> dict[str, Any]:
+        async with open_services(ctx):
+            out: dict[str, Any] = await build_shot_graph().ainvoke(task, context=ctx)
+            return out
+
+    return asyncio.run(run())["shot_results"][0]
+
+
 def _context(make_emulator_yaml: Any, tmp_path: Path, size: str, moderation: str) -> Context:
     config = make_emulator_yaml(f"moderation:\n  {moderation}: [{TERM}]\n")
     return Context(
@@ -92,35 +119,12 @@ def test_prompt_that_cannot_be_fixed_becomes_a_slate_with_its_reason(
 def test_screen_blocked_prompt_is_sanitized_offline_and_delivered(
     small_local_sizes: str, fast_emulator: Path, sample_shot: Any
 ) -> None:
-    import asyncio
-
-    from lessonreel.agents.schemas import ShotPrompt
-    from lessonreel.graph.builder import build_shot_graph
-    from lessonreel.graph.services import open_services
-    from lessonreel.graph.state import ShotTask
-    from lessonreel.store.home import new_run_id
-
-    shot = sample_shot
     text = (
         "Mickey Mouse waves at a sunlit classroom window while a plant grows on the sill.\n\n"
         'Dialogue:\nNarrator: "Plants turn light into food."'
     )
     ctx = Context(emulator_config=str(fast_emulator), size=small_local_sizes)
-    task = ShotTask(
-        run_id=new_run_id("mickey"),
-        shot=shot,
-        prompt=ShotPrompt(shot_index=0, text=text, seconds=4, size=small_local_sizes),
-        model="sora-2",
-        size=small_local_sizes,
-        generation=0,
-    )
-
-    async def run() -> dict[str, Any]:
-        async with open_services(ctx):
-            out: dict[str, Any] = await build_shot_graph().ainvoke(task, context=ctx)
-            return out
-
-    result = asyncio.run(run())["shot_results"][0]
+    result = _render_one_shot(ctx, sample_shot, text, small_local_sizes)
     assert result.outcome == "delivered"
     assert len(result.rewrites) == 1
     assert "screen blocked" in result.rewrites[0].reason
@@ -132,14 +136,6 @@ def test_provider_refusal_of_a_line_of_dialogue_is_simplified_offline_and_delive
     small_local_sizes: str, make_emulator_yaml: Any, sample_shot: Any
 ) -> None:
     """No key, no verdict to work from: the offline sanitizer drops the dialogue and retries."""
-    import asyncio
-
-    from lessonreel.agents.schemas import ShotPrompt
-    from lessonreel.graph.builder import build_shot_graph
-    from lessonreel.graph.services import open_services
-    from lessonreel.graph.state import ShotTask
-    from lessonreel.store.home import new_run_id
-
     config = make_emulator_yaml("moderation:\n  async_terms: [thunderclap]\n")
     text = (
         "A potted plant on a sunlit classroom windowsill slowly turns toward the light.\n\n"
@@ -150,21 +146,7 @@ def test_provider_refusal_of_a_line_of_dialogue_is_simplified_offline_and_delive
         'Dialogue:\nNarrator: "Like a thunderclap, the plant races to the light."\n'
     )
     ctx = Context(emulator_config=str(config), size=small_local_sizes)
-    task = ShotTask(
-        run_id=new_run_id("plant"),
-        shot=sample_shot,
-        prompt=ShotPrompt(shot_index=0, text=text, seconds=4, size=small_local_sizes),
-        model="sora-2",
-        size=small_local_sizes,
-        generation=0,
-    )
-
-    async def run() -> dict[str, Any]:
-        async with open_services(ctx):
-            out: dict[str, Any] = await build_shot_graph().ainvoke(task, context=ctx)
-            return out
-
-    result = asyncio.run(run())["shot_results"][0]
+    result = _render_one_shot(ctx, sample_shot, text, small_local_sizes)
     assert result.outcome == "delivered"
     assert result.attempts == 2  # the refused job, then the simplified one — never a blind retry
     assert len(result.rewrites) == 1
