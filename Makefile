@@ -1,29 +1,49 @@
 # lessonreel — `make demo` runs the main job offline; `make test` runs the whole suite offline.
+# Both install exactly what uv.lock pins (uv itself comes from PyPI through pip); `make lock`
+# refreshes the lock and `make test-latest` runs the suite on the newest releases (not in CI).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench crash clean
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+export UV_NATIVE_TLS := 1
+export UV_LINK_MODE := copy
 
-$(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+.PHONY: demo test test-latest lock lint bench crash clean
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --quiet --python $(PYTHON)
 	touch $@
 
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(DEV_STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --quiet --python $(PYTHON) --extra dev
 	touch $@ $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/lessonreel make examples/lessons/photosynthesis.md --out runs/demo
+	@echo "lessonreel is at $(BIN)/lessonreel (or: source $(BIN)/activate)"
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -q
+
+# The newest release of every dependency, in a throwaway environment: drift shows up here first.
+test-latest: | $(UV)
+	$(UV) venv --quiet --allow-existing --python $(PYTHON) .venv-latest
+	$(UV) pip install --quiet --python .venv-latest/bin/python --upgrade -e '.[dev]'
+	.venv-latest/bin/python -m pytest -q
+
+lock: | $(UV)
+	$(UV) lock --upgrade --python $(PYTHON)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
@@ -31,7 +51,7 @@ lint: $(DEV_STAMP)
 	@# mypy cannot follow setuptools' editable path mapping, so check a symlinked view of the package.
 	rm -rf build/typecheck && mkdir -p build/typecheck/lessonreel
 	touch build/typecheck/lessonreel/__init__.py
-	for d in graph agents prompts store video; do ln -s ../../../$$d build/typecheck/lessonreel/$$d; done
+	for d in app graph agents prompts store video; do [ -d $$d ] && ln -s ../../../$$d build/typecheck/lessonreel/$$d || true; done
 	cd build/typecheck && MYPYPATH=. ../../$(BIN)/mypy --config-file ../../pyproject.toml -p lessonreel
 
 bench: $(DEV_STAMP)
@@ -50,4 +70,4 @@ crash: $(DEV_STAMP)
 	$(BIN)/python bench/crash.py --shots 30 --kills 20
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-latest $(TOOLS) runs .pytest_cache .mypy_cache .ruff_cache

@@ -182,13 +182,15 @@ def _convert_document(path: Path) -> str:
             "reading PDF/DOCX/PPTX/HTML needs markitdown — pip install 'markitdown[pdf,docx,pptx]'"
         ) from exc
     try:
-        result = MarkItDown().convert(str(path))
+        if path.suffix.lower() == ".docx":
+            body = _convert_docx(path)
+        else:
+            body = MarkItDown().convert(str(path)).text_content or ""
     except Exception as exc:
         raise LessonInputError(
             f"could not read {path.name}: {type(exc).__name__} — check that the file is not "
             "damaged or password-protected"
         ) from exc
-    body = result.text_content or ""
     if not words(body):
         hint = (
             " (a scanned image?) — run OCR on it first or paste the lesson text"
@@ -197,6 +199,21 @@ def _convert_document(path: Path) -> str:
         )
         raise LessonInputError(f"{path.name} has no extractable text{hint}")
     return body
+
+
+def _convert_docx(path: Path) -> str:
+    """Read a Word file with mammoth, then markitdown's HTML converter.
+
+    markitdown's own DOCX path pre-processes the XML for equations first, and with lxml 6.2
+    that step loses the document body ("Could not find the body element"); mammoth alone reads
+    every Word file python-docx and Word write.
+    """
+    import mammoth
+    from markitdown.converters import HtmlConverter
+
+    with path.open("rb") as stream:
+        html = mammoth.convert_to_html(stream).value
+    return HtmlConverter().convert_string(html).text_content or ""
 
 
 def slugify(title: str, max_len: int = 40) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -111,44 +111,63 @@ def test_html_lesson_goes_through_markitdown(tmp_path: Path) -> None:
     assert lesson.source.endswith("v.html")
 
 
-def _minimal_docx(path: Path, paragraphs: list[str]) -> None:
-    body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
-    ns = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org'
-            '/package/2006/content-types"><Default Extension="rels" ContentType="application/'
-            'vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" '
-            'ContentType="application/xml"/><Override PartName="/word/document.xml" '
-            'ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.'
-            'document.main+xml"/></Types>',
-        )
-        z.writestr(
-            "_rels/.rels",
-            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
-            'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http'
-            '://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
-            'Target="word/document.xml"/></Relationships>',
-        )
-        z.writestr(
-            "word/document.xml",
-            f'<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="{ns}"><w:body>{body}'
-            "</w:body></w:document>",
-        )
+MOON = ["The Moon", "The Moon orbits the Earth once a month. The Moon reflects light from the Sun."]
 
 
-def test_docx_lesson_goes_through_markitdown(tmp_path: Path) -> None:
-    _minimal_docx(
-        tmp_path / "l.docx",
-        [
-            "The Moon",
-            "The Moon orbits the Earth once a month. The Moon reflects light from the Sun.",
-        ],
-    )
-    lesson = load_lesson(tmp_path / "l.docx")
+def _word_file(path: Path) -> Path:
+    """A Word file as python-docx (and so Word) writes it: heading, paragraph, table."""
+    import docx
+
+    document = docx.Document()
+    document.add_heading(MOON[0], level=1)
+    document.add_paragraph(MOON[1])
+    table = document.add_table(rows=1, cols=2)
+    table.rows[0].cells[0].text = "Phase"
+    table.rows[0].cells[1].text = "Full moon"
+    document.save(str(path))
+    return path
+
+
+def _slides_file(path: Path) -> Path:
+    from pptx import Presentation
+
+    deck = Presentation()
+    slide = deck.slides.add_slide(deck.slide_layouts[1])
+    slide.shapes.title.text = MOON[0]
+    slide.placeholders[1].text = MOON[1]
+    deck.save(str(path))
+    return path
+
+
+def _pdf_file(path: Path) -> Path:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=16)
+    pdf.cell(text=MOON[0], new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(0, 8, text=MOON[1])
+    pdf.output(str(path))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "suffix"),
+    [(_word_file, ".docx"), (_slides_file, ".pptx"), (_pdf_file, ".pdf")],
+    ids=["docx", "pptx", "pdf"],
+)
+def test_office_and_pdf_lessons_read_as_users_write_them(
+    tmp_path: Path, make: Callable[[Path], Path], suffix: str
+) -> None:
+    lesson = load_lesson(make(tmp_path / f"moon{suffix}"))
     assert lesson.title == "The Moon"
     assert "orbits the Earth" in lesson.text
+
+
+def test_word_tables_reach_the_lesson_text(tmp_path: Path) -> None:
+    lesson = load_lesson(_word_file(tmp_path / "moon.docx"))
+    assert "Full moon" in lesson.text
 
 
 @pytest.mark.parametrize(
