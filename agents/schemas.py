@@ -54,6 +54,27 @@ class StyleBible(BaseModel):
     sound: str = Field(default="soft ambient room tone", description="Background sound bed.")
 
 
+class KeyTerm(BaseModel):
+    """A key term shown on screen when the narration first says it."""
+
+    term: str = Field(description="The term exactly as the narration says it.")
+    definition: str = Field(default="", description="A one-line definition for a key-term card.")
+
+
+class OnScreen(BaseModel):
+    """The teaching text composited over a shot (video models cannot draw legible text)."""
+
+    terms: list[KeyTerm] = Field(
+        default_factory=list, description="Key terms introduced in this shot, with definitions."
+    )
+    labels: list[str] = Field(
+        default_factory=list, description="Short labels or callouts for what is on screen."
+    )
+    equation: str | None = Field(
+        default=None, description="One equation to show, in LaTeX math (no $ delimiters)."
+    )
+
+
 Framing = Literal["wide", "medium", "close-up", "macro", "insert", "over-the-shoulder"]
 
 
@@ -75,8 +96,15 @@ class Shot(BaseModel):
     beats: list[str] = Field(
         min_length=1, description="The action as counted beats, one per 4 seconds."
     )
+    narration: str = Field(
+        default="",
+        description="What the narrator says over this shot, in whole sentences (voice-over).",
+    )
     dialogue: list[DialogueLine] = Field(
-        default_factory=list, description="Narration or dialogue, in its own block."
+        default_factory=list, description="On-camera speech (rare in lessons), in its own block."
+    )
+    on_screen: OnScreen = Field(
+        default_factory=OnScreen, description="Terms, labels and equation composited on screen."
     )
     background_sound: str = Field(default="", description="One small sound cue or ambience.")
     mood: str = Field(default="calm, curious", description="Mood of the shot, a few words.")
@@ -93,6 +121,32 @@ class Shot(BaseModel):
         return self
 
 
+class QuizQuestion(BaseModel):
+    """One multiple-choice question whose answer the narration states."""
+
+    question: str = Field(description="The question, one sentence.")
+    choices: list[str] = Field(min_length=2, max_length=5, description="Answer choices.")
+    answer: int = Field(ge=0, description="Index of the correct choice.")
+    objective: str = Field(default="", description="The learning objective it checks.")
+    explanation: str = Field(
+        default="", description="The narrated sentence that answers it, shown after answering."
+    )
+
+    @model_validator(mode="after")
+    def _answer_in_range(self) -> QuizQuestion:
+        if self.answer >= len(self.choices):
+            raise ValueError(f"answer {self.answer} is not one of {len(self.choices)} choices")
+        return self
+
+
+class Quiz(BaseModel):
+    """A short learning check built from the objectives, each answer said in the narration."""
+
+    questions: list[QuizQuestion] = Field(
+        default_factory=list, description="Three to five multiple-choice questions."
+    )
+
+
 class Storyboard(BaseModel):
     """A timed storyboard: the style bible and contiguous shots."""
 
@@ -101,6 +155,7 @@ class Storyboard(BaseModel):
     style: StyleBible = Field(description="The look shared by every shot.")
     shots: list[Shot] = Field(min_length=1, description="Shots in order, contiguous in time.")
     target_seconds: int = Field(default=60, gt=0, description="Intended total length.")
+    quiz: Quiz | None = Field(default=None, description="The learning check, when one was made.")
 
     @property
     def total_seconds(self) -> int:

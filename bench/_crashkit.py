@@ -52,7 +52,7 @@ SUBMIT_WINDOW = 0.15
 
 def _small_cli(argv: list[str]) -> None:
     """Run the lessonreel CLI with 320x180 4 s sora-2 clips legal and priced at $0.10/s."""
-    from lessonreel.graph.cli import app
+    from lessonreel.app.cli import app
     from lessonreel.video import pricing
 
     for spec in list(pricing.specs()):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from lessonreel.graph.cli import app
+from lessonreel.app.cli import app
 from lessonreel.store.ledger import Ledger
 
 

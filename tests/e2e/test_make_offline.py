@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from lessonreel.agents.schemas import Storyboard
-from lessonreel.graph import Context, make_video
+from lessonreel.app import Context, make_video
 from lessonreel.video.stitch import probe
 
 
@@ -80,7 +80,7 @@ def test_lesson_becomes_video_with_captions_storyboard_and_report(
 def test_the_same_run_resumed_after_it_finished_changes_nothing(
     lesson_file: Path, fast_emulator: Path, small_local_sizes: str
 ) -> None:
-    from lessonreel.graph.api import resume
+    from lessonreel.app.api import resume
     from lessonreel.store.ledger import Ledger
 
     ctx = Context(emulator_config=str(fast_emulator), size=small_local_sizes, target_seconds=8)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lessonreel.graph import Context, make_video
+from lessonreel.app import Context, make_video
 from lessonreel.video.stitch import probe
 
 
@@ -37,7 +37,7 @@ def test_quota_exhaustion_stops_the_run_keeps_delivered_shots_and_reports_it(
 def test_webhook_events_are_recorded_once(tmp_path: Path) -> None:
     import asyncio
 
-    from lessonreel.graph.webhook_sink import ledger_sink
+    from lessonreel.app.webhook_sink import ledger_sink
     from lessonreel.store.ledger import Ledger
     from lessonreel.video.webhooks import WebhookEvent
 

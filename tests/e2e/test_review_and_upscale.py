@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lessonreel.graph import Context, make_video
-from lessonreel.graph.api import resume, upscale
+from lessonreel.app import Context, make_video
+from lessonreel.app.api import resume, upscale
 from lessonreel.store.ledger import Ledger
 
 

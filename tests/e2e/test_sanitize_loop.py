@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from lessonreel.graph import Context, make_video
+from lessonreel.app import Context, make_video
 from lessonreel.graph.services import attach_services, build_services
 from lessonreel.video.stitch import probe
 

@@ -163,7 +163,7 @@ def test_cli_serves_and_prints_its_base_url(tmp_path: Path) -> None:
     command = [
         sys.executable,
         "-c",
-        "from lessonreel.graph.cli import main; main()",
+        "from lessonreel.app.cli import main; main()",
         "emulator",
         "--port",
         str(port),
@@ -195,7 +195,7 @@ def test_cli_serves_and_prints_its_base_url(tmp_path: Path) -> None:
 
 
 def test_cli_rejects_a_bad_config_without_serving(tmp_path: Path) -> None:
-    from lessonreel.graph.cli import app
+    from lessonreel.app.cli import app
 
     bad = tmp_path / "bad.json"
     bad.write_text('{"latency": -1}')

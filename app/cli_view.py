@@ -117,7 +117,7 @@ def review_prompt(console: Console, request: dict[str, Any]) -> Any:
     import typer
 
     from lessonreel.agents.schemas import Storyboard
-    from lessonreel.graph.api import PlanResult
+    from lessonreel.app.api import PlanResult
     from lessonreel.graph.state import CostEstimate
 
     storyboard = Storyboard.model_validate(request["storyboard"])

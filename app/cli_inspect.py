@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lessonreel.graph.cli_runs import JsonOpt, _fail, _run_or_fail
+from lessonreel.app.cli_common import JsonOpt, fail, run_or_fail
 
 
 def runs(limit: Annotated[int, typer.Option(min=1, help="How many runs to list.")] = 20) -> None:
@@ -48,7 +48,7 @@ def show(
 
     from lessonreel.store.ledger import Ledger
 
-    run = _run_or_fail(run_id)
+    run = run_or_fail(run_id)
     report_path = Path(str(run.get("out_dir") or "")) / "report.json"
     report = (
         json.loads(report_path.read_text()) if run.get("out_dir") and report_path.exists() else None
@@ -74,7 +74,7 @@ def show(
         )
     console.print(table)
     if report is not None:
-        from lessonreel.graph.cli_view import files_table
+        from lessonreel.app.cli_view import files_table
 
         for label, path in files_table(report):
             console.print(f"{label:>15}: {path}")
@@ -136,8 +136,8 @@ def webhooks(
 
     secret = os.environ.get(secret_env, "").strip()
     if not secret:
-        raise _fail(f"set {secret_env} to the webhook signing secret")
-    from lessonreel.graph.webhook_sink import serve_receiver
+        raise fail(f"set {secret_env} to the webhook signing secret")
+    from lessonreel.app.webhook_sink import serve_receiver
 
     typer.echo(f"lessonreel webhooks: http://{host}:{port}/ → ledger")
     serve_receiver(secret, host=host, port=port, provider=provider)

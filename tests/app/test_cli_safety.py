@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lessonreel.graph.cli import app
+from lessonreel.app.cli import app
 
 
 @pytest.fixture(scope="module")

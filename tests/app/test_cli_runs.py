@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lessonreel.graph.cli import app
+from lessonreel.app.cli import app
 
 COMMANDS = ["make", "plan", "runs", "show", "resume", "upscale", "providers", "webhooks"]
 

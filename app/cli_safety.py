@@ -151,9 +151,3 @@ def blocklist_import(
         raise typer.Exit(2) from exc
     n = Blocklist.open().add(entries)
     typer.echo(f"imported {n} entries")
-
-
-def register(app: typer.Typer) -> None:
-    """Attach the safety commands to ``app``."""
-    app.command("screen")(screen)
-    app.add_typer(blocklist_app, name="blocklist")

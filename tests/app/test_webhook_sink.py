@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from lessonreel.graph.webhook_sink import receiver_app
+from lessonreel.app.webhook_sink import receiver_app
 from lessonreel.store.ledger import Ledger
 from lessonreel.video.webhooks import sign_standard
 from lessonreel.video.webhooks_openrouter import sign_openrouter

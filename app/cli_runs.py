@@ -14,28 +14,16 @@ from typing import Annotated, Any
 
 import typer
 
-EXIT_BAD_INPUT = 2
-
-ProviderOpt = Annotated[
-    str | None,
-    typer.Option(help="Video provider: local ($0 emulator), openai, azure, … (see `providers`)."),
-]
-BaseUrlOpt = Annotated[
-    str | None, typer.Option("--base-url", help="Provider base URL (gateway or emulator).")
-]
-ModelOpt = Annotated[str | None, typer.Option(help="Video model, e.g. sora-2 or sora-2-pro.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print the run report as JSON on stdout.")]
-
-
-def _stderr() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True)
-
-
-def _fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(code)
+from lessonreel.app.cli_common import (
+    EXIT_BAD_INPUT,
+    BaseUrlOpt,
+    JsonOpt,
+    ModelOpt,
+    ProviderOpt,
+    fail,
+    run_or_fail,
+    stderr_console,
+)
 
 
 def _context(**options: Any) -> Any:
@@ -45,7 +33,7 @@ def _context(**options: Any) -> Any:
     try:
         return Context(**{k: v for k, v in options.items() if v is not None})
     except ValueError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 def _check_context(ctx: Any) -> None:
@@ -60,12 +48,12 @@ def _check_context(ctx: Any) -> None:
         render_settings(ctx)
         needed = required_env(ctx.provider)
     except ProviderError as exc:
-        raise _fail(exc.error.message) from None
+        raise fail(exc.error.message) from None
     missing = [v for v in needed if not os.environ.get(v)]
     if ctx.base_url:
         missing = [v for v in missing if "KEY" in v]
     if missing:
-        raise _fail(f"provider {ctx.provider!r} needs {', '.join(missing)} in the environment")
+        raise fail(f"provider {ctx.provider!r} needs {', '.join(missing)} in the environment")
 
 
 def _average_seconds(ctx: Any) -> float | None:
@@ -78,10 +66,10 @@ def _average_seconds(ctx: Any) -> float | None:
 
 def _finish(result: Any, *, as_json: bool) -> None:
     """Print where everything went (or the JSON report) and exit with the run's code."""
-    from lessonreel.graph.api import summary_line
-    from lessonreel.graph.cli_view import files_table
+    from lessonreel.app.api import summary_line
+    from lessonreel.app.cli_view import files_table
 
-    console = _stderr()
+    console = stderr_console()
     if result.report is None:
         if result.review is not None:
             console.print(
@@ -109,12 +97,12 @@ def _execute(coro: Any) -> Any:
     try:
         return asyncio.run(coro)
     except LessonInputError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
     except RunNotFoundError as exc:
-        raise _fail(str(exc.args[0])) from None
+        raise fail(str(exc.args[0])) from None
     except ProviderError as exc:
         code = EXIT_BAD_INPUT if exc.error.kind is ErrorKind.INVALID_REQUEST else 1
-        raise _fail(exc.error.message, code) from None
+        raise fail(exc.error.message, code) from None
 
 
 def _lesson_source(lesson: str) -> tuple[str | None, str | None]:
@@ -123,7 +111,7 @@ def _lesson_source(lesson: str) -> tuple[str | None, str | None]:
         return lesson, None
     text = sys.stdin.read()
     if not text.strip():
-        raise _fail("the lesson on stdin is empty — pipe a lesson text, e.g. `cat lesson.md |`")
+        raise fail("the lesson on stdin is empty — pipe a lesson text, e.g. `cat lesson.md |`")
     return None, text
 
 
@@ -154,8 +142,8 @@ def make(
     as_json: JsonOpt = False,
 ) -> None:
     """Turn a lesson into lesson.mp4 with captions, a storyboard and a report."""
-    from lessonreel.graph.api import amake_video
-    from lessonreel.graph.cli_view import RunView, review_prompt
+    from lessonreel.app.api import amake_video
+    from lessonreel.app.cli_view import RunView, review_prompt
 
     path, text = _lesson_source(lesson)
     ctx = _context(
@@ -171,7 +159,7 @@ def make(
         emulator_config=str(emulator_config) if emulator_config is not None else None,
     )
     _check_context(ctx)
-    console = _stderr()
+    console = stderr_console()
     with RunView(console, average_seconds=_average_seconds(ctx), budget=ctx.budget_usd) as view:
         result = _execute(
             amake_video(
@@ -199,7 +187,7 @@ def plan(
     """Write the storyboard and estimate the cost; nothing is rendered or spent."""
     from rich.console import Console
 
-    from lessonreel.graph.api import aplan_storyboard
+    from lessonreel.app.api import aplan_storyboard
 
     path, text = _lesson_source(lesson)
     ctx = _context(
@@ -217,34 +205,19 @@ def plan(
     Console().print(result)
 
 
-def _run_or_fail(run_id: str) -> dict[str, Any]:
-    from lessonreel.store.home import check_run_id
-    from lessonreel.store.ledger import Ledger
-
-    try:
-        check_run_id(run_id)
-    except ValueError as exc:
-        raise _fail(str(exc)) from None
-    with Ledger.open() as ledger:
-        run: dict[str, Any] | None = ledger.get_run(run_id)
-    if run is None:
-        raise _fail(f"no run {run_id!r} — see `lessonreel runs` for run ids")
-    return run
-
-
 def resume(
     run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id to continue.")],
     base_url: BaseUrlOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Continue a run from its last checkpoint (after a crash or a paused review)."""
-    from lessonreel.graph.api import aresume
-    from lessonreel.graph.cli_view import RunView, review_prompt
+    from lessonreel.app.api import aresume
+    from lessonreel.app.cli_view import RunView, review_prompt
     from lessonreel.graph.runner import stored_context
 
-    _run_or_fail(run_id)
+    run_or_fail(run_id)
     ctx = stored_context(run_id, base_url=base_url)
-    console = _stderr()
+    console = stderr_console()
     with RunView(console, average_seconds=_average_seconds(ctx), budget=ctx.budget_usd) as view:
         result = _execute(
             aresume(
@@ -261,9 +234,9 @@ def _parse_shots(text: str) -> list[int]:
     try:
         numbers = sorted({int(part) for part in text.replace(" ", "").split(",") if part})
     except ValueError:
-        raise _fail(f"--shots {text!r}: give shot numbers like 2,5") from None
+        raise fail(f"--shots {text!r}: give shot numbers like 2,5") from None
     if not numbers or numbers[0] < 1:
-        raise _fail("--shots: shot numbers start at 1 (as in storyboard.md)")
+        raise fail("--shots: shot numbers start at 1 (as in storyboard.md)")
     return [n - 1 for n in numbers]
 
 
@@ -276,12 +249,12 @@ def upscale(
     as_json: JsonOpt = False,
 ) -> None:
     """Re-render chosen shots at a higher tier and re-assemble the lesson."""
-    from lessonreel.graph.api import aupscale
-    from lessonreel.graph.cli_view import RunView
+    from lessonreel.app.api import aupscale
+    from lessonreel.app.cli_view import RunView
 
-    run = _run_or_fail(run_id)
+    run = run_or_fail(run_id)
     indexes = _parse_shots(shots)
-    console = _stderr()
+    console = stderr_console()
     console.print(f"Upscaling shots {', '.join(str(i + 1) for i in indexes)} of {run['title']}")
     with RunView(console, average_seconds=None) as view:
         result = _execute(
@@ -295,17 +268,3 @@ def upscale(
             )
         )
     _finish(result, as_json=as_json)
-
-
-def register(app: typer.Typer) -> None:
-    """Attach the run commands to ``app``."""
-    from lessonreel.graph import cli_inspect
-
-    app.command()(make)
-    app.command()(plan)
-    app.command()(cli_inspect.runs)
-    app.command()(cli_inspect.show)
-    app.command()(resume)
-    app.command()(upscale)
-    app.command()(cli_inspect.providers)
-    app.command()(cli_inspect.webhooks)
