@@ -1,0 +1,138 @@
+"""Plan the teaching text of each shot offline: key terms with definitions, labels, an equation.
+
+Text-to-video models cannot draw legible words, so the words a learner must read are planned
+here and composited locally. A key term goes on the shot whose narration first says it (the
+dialogue, then the shot's concepts, stand in while the narration is empty); its one-line
+definition is the lesson's own defining sentence ("Inertia is ...", "... is called inertia").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from lessonreel.agents.schemas import KeyTerm, Lesson, OnScreen, Shot, Storyboard
+from lessonreel.agents.text import extract_concepts, lesson_sentences, mentions, term_key, words
+
+MAX_TERMS = 2
+"""Key-term cards per shot: more than two in one shot cannot each be read in time."""
+MAX_LABELS = 4
+"""Labels per shot (the steps of a small diagram at most)."""
+DEFINITION_WORDS = 16
+"""A definition longer than this is cut at a clause boundary (one line on a card)."""
+
+_EQUATION = re.compile(
+    r"(?:\$([^$\n]{3,80})\$)"  # $...$ in Markdown
+    r"|((?:\d*\s*[A-Z][a-z]?\d*\s*\+\s*)+\d*\s*[A-Z][A-Za-z0-9]*\s*(?:→|->|=)\s*[^.;\n]{3,60})"
+    r"|(\b[A-Za-z]\s*=\s*[A-Za-z0-9][A-Za-z0-9 ×*/·^+\-()]{1,30})"
+)
+_SUBSCRIPT = re.compile(r"(?<=[A-Za-z)])(\d+)")
+
+
+def _definition_patterns(term: str) -> list[re.Pattern[str]]:
+    t = re.escape(term)
+    return [
+        re.compile(rf"\b{t}s?\s+(?:is|are|means|refers to)\s+(.+)", re.I),
+        re.compile(rf"(.+?)\s+(?:is|are)\s+(?:called|known as|named)\s+(?:an?\s+|the\s+)?{t}\b", re.I),
+    ]
+
+
+def _one_line(text: str) -> str:
+    text = " ".join(text.split()).strip(" .;:,")
+    cut = words(text)
+    if len(cut) <= DEFINITION_WORDS:
+        return text[:1].upper() + text[1:] + "."
+    for sep in (";", ",", " which ", " that ", " and "):
+        head = text.split(sep)[0].strip()
+        if 3 <= len(words(head)) <= DEFINITION_WORDS:
+            return head[:1].upper() + head[1:] + "."
+    return " ".join(text.split()[:DEFINITION_WORDS]).rstrip(",;:") + " …"
+
+
+def define(term: str, sentences: Sequence[str]) -> str:
+    """The lesson's one-line definition of ``term``, or '' when the lesson never defines it."""
+    for sentence in sentences:
+        for k, pattern in enumerate(_definition_patterns(term)):
+            match = pattern.search(sentence)
+            if match is None:
+                continue
+            body = match.group(1)
+            if k == 1:  # "X is called T": X is the definition, T the term
+                body = re.sub(r"^(?:the|a|an)\s+", "", body.strip(), flags=re.I)
+            if len(words(body)) >= 3:
+                return _one_line(body)
+    return ""
+
+
+def _to_latex(found: str) -> str:
+    latex = found.strip().strip("$").strip()
+    latex = latex.replace("→", r"\rightarrow ").replace("->", r"\rightarrow ")
+    latex = latex.replace("×", r"\times ").replace("·", r"\cdot ")
+    if "\\" not in found and "_" not in latex:
+        latex = _SUBSCRIPT.sub(r"_{\1}", latex)  # chemical formulae: CO2 -> CO_{2}
+    return latex
+
+
+def find_equation(text: str) -> str | None:
+    """The first equation written in ``text`` (Markdown math or a plain formula), as LaTeX."""
+    match = _EQUATION.search(text)
+    if match is None:
+        return None
+    return _to_latex(next(g for g in match.groups() if g))
+
+
+def key_terms(lesson: Lesson) -> list[str]:
+    """The lesson's key terms: the ingested key concepts, or the ones the text ranks highest."""
+    return list(lesson.key_concepts) or extract_concepts(lesson.text, title=lesson.title)
+
+
+def _spoken(shot: Shot) -> str:
+    return shot.narration or " ".join(d.line for d in shot.dialogue)
+
+
+def plan_on_screen(
+    lesson: Lesson, shot: Shot, shown: Iterable[str] = (), *, sentences: Sequence[str] = ()
+) -> OnScreen:
+    """Terms first said in this shot (not in ``shown``), labels and an equation, from the lesson."""
+    seen = {term_key(t) for t in shown}
+    sentences = sentences or lesson_sentences(lesson.text)
+    spoken = _spoken(shot)
+    candidates = [c for c in key_terms(lesson) if spoken and mentions(spoken, c)]
+    candidates += [c for c in shot.concepts if c not in candidates]
+    terms: list[KeyTerm] = []
+    for term in candidates:
+        if term_key(term) in seen or len(terms) >= MAX_TERMS:
+            continue
+        seen.add(term_key(term))
+        terms.append(KeyTerm(term=term, definition=define(term, sentences)))
+    labels = [c for c in shot.concepts if c not in {t.term for t in terms}][:MAX_LABELS]
+    equation = find_equation(spoken) if spoken else None
+    if equation is None and "diagram" in shot.subject.lower():
+        equation = find_equation(lesson.text)
+    return OnScreen(terms=terms, labels=labels, equation=equation)
+
+
+def with_on_screen(lesson: Lesson, storyboard: Storyboard) -> Storyboard:
+    """Fill every shot's ``on_screen`` in order, so each key term gets a card once.
+
+    Key terms that no shot says are added to the teaching shots with room left, so the whole
+    list reaches the screen; the last shot (the recap) keeps its labels for the recap card.
+    """
+    sentences = lesson_sentences(lesson.text)
+    shown: list[str] = []
+    shots: list[Shot] = []
+    for shot in storyboard.shots:
+        plan = plan_on_screen(lesson, shot, shown, sentences=sentences)
+        shown += [t.term for t in plan.terms]
+        shots.append(shot.model_copy(update={"on_screen": plan}))
+    done = {term_key(t) for t in shown}
+    missing = [t for t in key_terms(lesson) if term_key(t) not in done]
+    teaching = shots[1:-1] or shots
+    for shot in teaching:
+        while missing and len(shot.on_screen.terms) < MAX_TERMS:
+            term = missing.pop(0)
+            shot.on_screen.terms.append(KeyTerm(term=term, definition=define(term, sentences)))
+    return storyboard.model_copy(update={"shots": shots})
+
+
+__all__ = ["define", "find_equation", "key_terms", "plan_on_screen", "with_on_screen"]
