@@ -12,41 +12,53 @@ import re
 from collections.abc import Iterable, Sequence
 
 from lessonreel.agents.schemas import KeyTerm, Lesson, OnScreen, Shot, Storyboard
-from lessonreel.agents.text import extract_concepts, lesson_sentences, mentions, term_key, words
+from lessonreel.agents.text import (
+    extract_concepts,
+    lesson_sentences,
+    mentions,
+    shorten,
+    term_key,
+    words,
+)
 
 MAX_TERMS = 2
 """Key-term cards per shot: more than two in one shot cannot each be read in time."""
 MAX_LABELS = 4
 """Labels per shot (the steps of a small diagram at most)."""
-DEFINITION_WORDS = 16
+DEFINITION_WORDS = 18
 """A definition longer than this is cut at a clause boundary (one line on a card)."""
 
+_CHEM = r"\d*(?:[A-Z][a-z]?\d*)+"
 _EQUATION = re.compile(
     r"(?:\$([^$\n]{3,80})\$)"  # $...$ in Markdown
-    r"|((?:\d*\s*[A-Z][a-z]?\d*\s*\+\s*)+\d*\s*[A-Z][A-Za-z0-9]*\s*(?:→|->|=)\s*[^.;\n]{3,60})"
-    r"|(\b[A-Za-z]\s*=\s*[A-Za-z0-9][A-Za-z0-9 ×*/·^+\-()]{1,30})"
+    rf"|({_CHEM}(?:\s*\+\s*{_CHEM})*\s*(?:→|->|=)\s*{_CHEM}(?:\s*\+\s*{_CHEM})*)"
+    r"|(\b\d+/\d+\s*=\s*\d+/\d+(?:\s*=\s*\d+/\d+)*)"
+    r"|(\b[A-Za-z]\s*=\s*[A-Za-z0-9]{1,3}(?:\s*[×*/·^+\-]\s*[A-Za-z0-9]{1,3})+)"
 )
+_FRACTION = re.compile(r"\b(\d+)/(\d+)\b")
 _SUBSCRIPT = re.compile(r"(?<=[A-Za-z)])(\d+)")
 
 
 def _definition_patterns(term: str) -> list[re.Pattern[str]]:
     t = re.escape(term)
     return [
-        re.compile(rf"\b{t}s?\s+(?:is|are|means|refers to)\s+(.+)", re.I),
+        re.compile(
+            rf"\b{t}s?\s+(?:is|are)\s+((?:a|an|the|one|how|what|when|where|made|any)\b.+)", re.I
+        ),
+        re.compile(rf"\b{t}s?\s+(?:means|refers to|describes)\s+(.+)", re.I),
         re.compile(rf"(.+?)\s+(?:is|are)\s+(?:called|known as|named)\s+(?:an?\s+|the\s+)?{t}\b", re.I),
     ]
 
 
 def _one_line(text: str) -> str:
-    text = " ".join(text.split()).strip(" .;:,")
-    cut = words(text)
-    if len(cut) <= DEFINITION_WORDS:
+    text = " ".join(re.sub(r"\s*\([^)]*\)", "", text).split()).strip(" .;:,")
+    if len(words(text)) <= DEFINITION_WORDS:
         return text[:1].upper() + text[1:] + "."
-    for sep in (";", ",", " which ", " that ", " and "):
+    for sep in (";", ","):
         head = text.split(sep)[0].strip()
-        if 3 <= len(words(head)) <= DEFINITION_WORDS:
+        if 5 <= len(words(head)) <= DEFINITION_WORDS:
             return head[:1].upper() + head[1:] + "."
-    return " ".join(text.split()[:DEFINITION_WORDS]).rstrip(",;:") + " …"
+    return shorten(text, DEFINITION_WORDS)
 
 
 def define(term: str, sentences: Sequence[str]) -> str:
@@ -61,24 +73,38 @@ def define(term: str, sentences: Sequence[str]) -> str:
                 body = re.sub(r"^(?:the|a|an)\s+", "", body.strip(), flags=re.I)
             if len(words(body)) >= 3:
                 return _one_line(body)
-    return ""
+    # No defining sentence: the sentence where the term comes earliest says what it does.
+    about = [
+        (_position(sentence, term), len(words(sentence)), sentence)
+        for sentence in sentences
+        if len(words(sentence)) >= 6 and mentions(sentence, term)
+    ]
+    return shorten(min(about)[2], DEFINITION_WORDS) if about else ""
+
+
+def _position(sentence: str, term: str) -> int:
+    key = term_key(term).split()[0]
+    tokens = [term_key(w) for w in words(sentence)]
+    return tokens.index(key) if key in tokens else len(tokens)
 
 
 def _to_latex(found: str) -> str:
     latex = found.strip().strip("$").strip()
     latex = latex.replace("→", r"\rightarrow ").replace("->", r"\rightarrow ")
     latex = latex.replace("×", r"\times ").replace("·", r"\cdot ")
-    if "\\" not in found and "_" not in latex:
+    if "\\" not in found and "_" not in latex and "/" not in latex:
         latex = _SUBSCRIPT.sub(r"_{\1}", latex)  # chemical formulae: CO2 -> CO_{2}
+    latex = _FRACTION.sub(r"\\frac{\1}{\2}", latex)
     return latex
 
 
 def find_equation(text: str) -> str | None:
     """The first equation written in ``text`` (Markdown math or a plain formula), as LaTeX."""
-    match = _EQUATION.search(text)
-    if match is None:
-        return None
-    return _to_latex(next(g for g in match.groups() if g))
+    for match in _EQUATION.finditer(text):
+        if match.group(2) and not re.search(r"\d", match.group(2)):
+            continue  # "A = B" in prose is not a chemical equation
+        return _to_latex(next(g for g in match.groups() if g))
+    return None
 
 
 def key_terms(lesson: Lesson) -> list[str]:
@@ -105,7 +131,12 @@ def plan_on_screen(
             continue
         seen.add(term_key(term))
         terms.append(KeyTerm(term=term, definition=define(term, sentences)))
-    labels = [c for c in shot.concepts if c not in {t.term for t in terms}][:MAX_LABELS]
+    # Labels name the parts of the shot's picture: its concepts, then key terms it mentions.
+    labels: list[str] = []
+    for label in [*shot.concepts, *candidates]:
+        if term_key(label) not in {term_key(x) for x in labels}:
+            labels.append(label)
+    labels = labels[:MAX_LABELS]
     equation = find_equation(spoken) if spoken else None
     if equation is None and "diagram" in shot.subject.lower():
         equation = find_equation(lesson.text)

@@ -96,8 +96,8 @@ def _explainer_frames(
     frame: U8 | None = None
     for i in range(n):
         p = i / max(1, n - 1)
-        # Stages reveal over the first 70 % of the shot; the full diagram then holds.
-        stage = min(stages - 1, int(p / 0.7 * stages)) if stages > 1 else 0
+        # After a beat of background, the stages reveal up to 60 % of the shot, then hold.
+        stage = 0 if p < 0.05 or stages == 1 else min(stages - 1, 1 + int((p - 0.05) / 0.55 * (stages - 1)))
         zoom = 1 + ZOOM * (0.5 - 0.5 * math.cos(math.pi * p))
         w = round(pw / zoom) // 2 * 2
         h = round(ph / zoom) // 2 * 2

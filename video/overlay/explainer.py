@@ -174,7 +174,7 @@ def _stage_elements(visual: ShotVisual, width: int, height: int, bottom: int) ->
     labels = list(visual.labels)[:4]
     steps: list[Any] = []
     kind = visual.diagram
-    if kind in ("process", "comparison") and len(labels) >= 2:
+    if kind in ("process", "comparison", "group") and labels:
         if kind == "comparison":
             labels = labels[:2]
         gap = width * (0.07 if kind == "process" else 0.14)
@@ -186,6 +186,8 @@ def _stage_elements(visual: ShotVisual, width: int, height: int, bottom: int) ->
             if k + 1 < len(boxes):
                 nxt = boxes[k + 1]
                 mid = (box[1] + box[3]) / 2
+                if kind == "group":
+                    continue
                 if kind == "process":
                     a, b = (box[2] + scaled(8, height), mid), (nxt[0] - scaled(8, height), mid)
                     steps.append(lambda d, a=a, b=b: _arrow(d, a, b, edge, height))

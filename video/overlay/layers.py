@@ -131,8 +131,13 @@ def title_card(visual: ShotVisual, size: tuple[int, int], span: tuple[float, flo
     width, height = size
     x0, _, x1, _ = _safe(width, height)
     pad = scaled(30, height)
-    head = text_font(scaled(70, height), bold=True)
-    lines = wrap_text(visual.title, head, x1 - x0 - 2 * pad, 2)
+    for px in (72, 62, 54):  # the largest size at which the title fits in two lines
+        head = text_font(scaled(px, height), bold=True)
+        lines = wrap_text(visual.title, head, x1 - x0 - 2 * pad, 2)
+        if not lines[-1].endswith("…"):
+            break
+    else:
+        lines = wrap_text(visual.title, head, x1 - x0 - 2 * pad, 3)
     line_h = round(head.size * 1.2)
     canvas = _Canvas(width, 2 * pad + line_h * len(lines), height)
     used = max(head.getlength(s) for s in lines)

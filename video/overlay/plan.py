@@ -14,7 +14,7 @@ from typing import Literal
 from lessonreel.video.colors import RGB
 
 Role = Literal["title", "teach", "recap"]
-Diagram = Literal["none", "process", "cycle", "comparison", "quantities"]
+Diagram = Literal["none", "group", "process", "cycle", "comparison", "quantities"]
 
 _CYCLE = re.compile(r"\bcycles?\b|\bround and round\b|\bagain and again\b|\brepeats?\b", re.I)
 _COMPARE = re.compile(r"\b(versus|vs\.?|compared? (?:to|with)|whereas|unlike|differs?)\b", re.I)
@@ -59,11 +59,9 @@ def diagram_kind(spoken: str, labels: tuple[str, ...]) -> Diagram:
         return "comparison"
     if len(quantities_in(spoken)) >= 2:
         return "quantities"
-    if len(labels) >= 2 and (_PROCESS.search(spoken) or len(labels) >= 3):
+    if len(labels) >= 2 and _PROCESS.search(spoken):
         return "process"
-    if len(labels) >= 2:
-        return "comparison"
-    return "none"
+    return "group" if labels else "none"
 
 
 def quantities_in(text: str) -> tuple[Quantity, ...]:
