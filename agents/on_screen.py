@@ -23,8 +23,12 @@ from lessonreel.agents.text import (
 
 MAX_TERMS = 2
 """Key-term cards per shot: more than two in one shot cannot each be read in time."""
+TERM_SECONDS = 3.0
+"""Screen time one key-term card needs (a term and its one-line definition)."""
 MAX_LABELS = 4
 """Labels per shot (the steps of a small diagram at most)."""
+RECAP_TERMS = 8
+"""Key words the recap card lists."""
 DEFINITION_WORDS = 18
 """A definition longer than this is cut at a clause boundary (one line on a card)."""
 
@@ -35,6 +39,10 @@ _EQUATION = re.compile(
     r"|(\b\d+/\d+\s*=\s*\d+/\d+(?:\s*=\s*\d+/\d+)*)"
     r"|(\b[A-Za-z]\s*=\s*[A-Za-z0-9]{1,3}(?:\s*[×*/·^+\-]\s*[A-Za-z0-9]{1,3})+)"
 )
+_SIGNPOST = re.compile(
+    r":\s*$|\b(following|next section|this section|chapter|we will|you will|figure)\b", re.I
+)
+"""Sentences about the text itself, not the term: never a definition."""
 _FRACTION = re.compile(r"\b(\d+)/(\d+)\b")
 _SUBSCRIPT = re.compile(r"(?<=[A-Za-z)])(\d+)")
 
@@ -71,15 +79,19 @@ def define(term: str, sentences: Sequence[str]) -> str:
             body = match.group(1)
             if k == 1:  # "X is called T": X is the definition, T the term
                 body = re.sub(r"^(?:the|a|an)\s+", "", body.strip(), flags=re.I)
-            if len(words(body)) >= 3:
+            if len(words(body)) >= 3 and not re.match(r"the same\b|the following\b", body, re.I):
                 return _one_line(body)
     # No defining sentence: the sentence where the term comes earliest says what it does.
     about = [
         (_position(sentence, term), len(words(sentence)), sentence)
         for sentence in sentences
-        if len(words(sentence)) >= 6 and mentions(sentence, term)
+        if len(words(sentence)) >= 6 and mentions(sentence, term) and not _SIGNPOST.search(sentence)
     ]
-    return shorten(min(about)[2], DEFINITION_WORDS) if about else ""
+    for _, _, sentence in sorted(about):
+        line = shorten(sentence, DEFINITION_WORDS)
+        if mentions(line, term):  # a cut that lost the term says nothing about it
+            return line
+    return ""
 
 
 def _position(sentence: str, term: str) -> int:
@@ -112,6 +124,11 @@ def key_terms(lesson: Lesson) -> list[str]:
     return list(lesson.key_concepts) or extract_concepts(lesson.text, title=lesson.title)
 
 
+def capacity(shot: Shot) -> int:
+    """How many key-term cards fit in the shot, each up for TERM_SECONDS."""
+    return max(1, min(MAX_TERMS, int(shot.duration // TERM_SECONDS)))
+
+
 def _spoken(shot: Shot) -> str:
     return shot.narration or " ".join(d.line for d in shot.dialogue)
 
@@ -127,7 +144,7 @@ def plan_on_screen(
     candidates += [c for c in shot.concepts if c not in candidates]
     terms: list[KeyTerm] = []
     for term in candidates:
-        if term_key(term) in seen or len(terms) >= MAX_TERMS:
+        if term_key(term) in seen or len(terms) >= capacity(shot):
             continue
         seen.add(term_key(term))
         terms.append(KeyTerm(term=term, definition=define(term, sentences)))
@@ -152,17 +169,22 @@ def with_on_screen(lesson: Lesson, storyboard: Storyboard) -> Storyboard:
     sentences = lesson_sentences(lesson.text)
     shown: list[str] = []
     shots: list[Shot] = []
+    last = len(storyboard.shots) - 1
     for shot in storyboard.shots:
         plan = plan_on_screen(lesson, shot, shown, sentences=sentences)
+        if shot.index == last and last > 0:
+            plan.terms = []  # the recap card names every key word; cards go on teaching shots
         shown += [t.term for t in plan.terms]
         shots.append(shot.model_copy(update={"on_screen": plan}))
     done = {term_key(t) for t in shown}
     missing = [t for t in key_terms(lesson) if term_key(t) not in done]
     teaching = shots[1:-1] or shots
     for shot in teaching:
-        while missing and len(shot.on_screen.terms) < MAX_TERMS:
+        while missing and len(shot.on_screen.terms) < capacity(shot):
             term = missing.pop(0)
             shot.on_screen.terms.append(KeyTerm(term=term, definition=define(term, sentences)))
+    if len(shots) > 1:  # the recap names the key words once more, all together
+        shots[-1].on_screen.labels = key_terms(lesson)[:RECAP_TERMS]
     return storyboard.model_copy(update={"shots": shots})
 
 

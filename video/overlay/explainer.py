@@ -269,7 +269,7 @@ def explainer_plates(visual: ShotVisual, width: int, height: int, *, bottom: int
 
     base = _background(visual, width, height)
     plates = [np.asarray(base, dtype=np.uint8)]
-    steps = [] if visual.role == "recap" else _stage_elements(visual, width, height, bottom)
+    steps = [] if visual.role != "teach" else _stage_elements(visual, width, height, bottom)
     image = base.copy()
     draw = ImageDraw.Draw(image, "RGBA")
     for step in steps:

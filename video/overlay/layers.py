@@ -14,12 +14,15 @@ import numpy as np
 
 from lessonreel.video.colors import RGB
 from lessonreel.video.overlay.equation import render_equation
+from lessonreel.video.overlay.explainer import icons_for
 from lessonreel.video.overlay.plan import ShotVisual
 from lessonreel.video.overlay.text import (
     INK,
     PANEL,
     PANEL_ALPHA,
     SAFE_MARGIN,
+    icon_charmap,
+    icon_font,
     readable_on,
     scaled,
     text_font,
@@ -68,6 +71,9 @@ class _Canvas:
 
     def panel(self, x0: int, x1: int, top: int = 0, bottom: int | None = None) -> None:
         bottom = self.height - 1 if bottom is None else bottom
+        # Pillow's boxes include their last pixel: keep it inside the safe area.
+        x0 = max(x0, round(self.width * SAFE_MARGIN))
+        x1 = min(x1, self.width - round(self.width * SAFE_MARGIN) - 1)
         radius = scaled(18, self.frame_h)
         self.draw.rounded_rectangle(
             [x0, top, x1, bottom], radius=radius, fill=(*PANEL, PANEL_ALPHA)
@@ -126,8 +132,10 @@ def term_card(
     return canvas.band(span[0], span[1], y0, "term")
 
 
-def title_card(visual: ShotVisual, size: tuple[int, int], span: tuple[float, float]) -> Band:
-    """The lesson title, centred, in the largest type."""
+def title_card(
+    visual: ShotVisual, size: tuple[int, int], span: tuple[float, float], *, icon: bool = True
+) -> Band:
+    """The lesson title in the largest type, under the subject's icon, centred."""
     width, height = size
     x0, _, x1, _ = _safe(width, height)
     pad = scaled(30, height)
@@ -139,12 +147,23 @@ def title_card(visual: ShotVisual, size: tuple[int, int], span: tuple[float, flo
     else:
         lines = wrap_text(visual.title, head, x1 - x0 - 2 * pad, 3)
     line_h = round(head.size * 1.2)
-    canvas = _Canvas(width, 2 * pad + line_h * len(lines), height)
+    glyph_font = icon_font(scaled(76, height))
+    glyph = chr(icon_charmap()[icons_for(visual.words, visual.subject, 1)[0]])
+    icon_h = scaled(96, height) if icon else 0
+    canvas = _Canvas(width, 2 * pad + icon_h + line_h * len(lines), height)
     used = max(head.getlength(s) for s in lines)
     left = round((width - used) / 2 - pad)
     canvas.panel(left, width - left)
+    if icon:
+        canvas.draw.text(
+            ((width - glyph_font.getlength(glyph)) / 2, pad),
+            glyph,
+            font=glyph_font,
+            fill=accent(visual),
+        )
     for k, line in enumerate(lines):
-        canvas.text(((width - head.getlength(line)) / 2, pad + k * line_h), line, head, INK)
+        y = pad + icon_h + k * line_h
+        canvas.text(((width - head.getlength(line)) / 2, y), line, head, INK)
     top = (height - canvas.height) // 2
     return canvas.band(span[0], span[1], top, "title")
 
@@ -160,7 +179,10 @@ def recap_card(
     line_h, body_h = round(head.size * 1.3), round(body.size * 1.25)
     bullet = body.getlength("•  ")
     max_w = x1 - x0 - 2 * pad - bullet
-    room = bottom - y0 - 2 * pad - line_h
+    words_font = text_font(scaled(40, height), bold=True)
+    key_words = wrap_text(" · ".join(visual.labels), words_font, x1 - x0 - 2 * pad, 3)
+    words_h = len(key_words) * body_h + (pad if key_words else 0)
+    room = bottom - y0 - 2 * pad - line_h - words_h
     items: list[list[str]] = []
     for objective in visual.recap:
         lines = wrap_text(objective[:1].upper() + objective[1:], body, max_w, 2)
@@ -168,7 +190,7 @@ def recap_card(
             break
         items.append(lines)
     total = 2 * pad + line_h + sum(len(i) for i in items) * body_h + len(items) * pad // 2
-    canvas = _Canvas(width, total, height)
+    canvas = _Canvas(width, total + words_h, height)
     canvas.panel(x0, x1)
     canvas.text((x0 + pad, pad), "What we learned", head, accent(visual))
     y = pad + line_h
@@ -178,6 +200,10 @@ def recap_card(
             canvas.text((x0 + pad + bullet, y), line, body, INK)
             y += body_h
         y += pad // 2
+    y += pad // 2 if key_words else 0
+    for line in key_words:
+        canvas.text((x0 + pad, y), line, words_font, accent(visual))
+        y += body_h
     return canvas.band(span[0], span[1], y0, "recap")
 
 
@@ -297,10 +323,16 @@ def shot_bands(
         low = y1
     lead = 0.2
     if visual.role == "title" and visual.title:
-        end = min(seconds, max(3.0, seconds * 0.45)) if visual.terms else seconds
-        bands.append(title_card(visual, size, (lead, end)))
-        lead = end
-    if visual.role == "recap" and visual.recap:
+        # The title holds the middle for the whole shot; key terms appear above it from 1 s.
+        lead = min(1.0, seconds / 4)
+        terms = term_spans(lead, seconds, len(visual.terms))
+        cards = [term_card(t, d, visual, size, s) for (t, d), s in zip(visual.terms, terms, strict=False)]
+        top = max((c.y0 + c.rgba.shape[0] + gap for c in cards), default=y0)
+        title = title_card(visual, size, (0.2, seconds))
+        if title.rgba.shape[0] > low - top:
+            title = title_card(visual, size, (0.2, seconds), icon=False)
+        bands += [*cards, _moved(title, max(top, (top + low - title.rgba.shape[0]) // 2))]
+    elif visual.role == "recap" and visual.recap:
         bands.append(recap_card(visual, size, (lead, seconds), low))
     else:
         spans = term_spans(lead, seconds, len(visual.terms))

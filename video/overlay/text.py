@@ -24,7 +24,7 @@ SAFE_MARGIN = 0.05
 
 INK: RGB = (255, 255, 255)
 PANEL: RGB = (16, 22, 36)
-PANEL_ALPHA = 236
+PANEL_ALPHA = 242
 """Panels are nearly opaque, so text contrast holds over any footage behind them."""
 DARK_INK: RGB = (22, 26, 38)
 
