@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_NATIVE_TLS := 1
 export UV_LINK_MODE := copy
 
-.PHONY: demo test test-latest lock lint bench crash clean
+.PHONY: demo test test-latest lock lint bench crash clean ocr
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -33,7 +33,14 @@ demo: $(STAMP)
 	$(BIN)/lessonreel make examples/lessons/photosynthesis.md --out runs/demo
 	@echo "lessonreel is at $(BIN)/lessonreel (or: source $(BIN)/activate)"
 
-test: $(DEV_STAMP)
+# Tesseract reads key terms back from rendered frames in the teaching-layer test (a separate
+# program, Apache-2.0); installed from Debian when missing and we are root, else that test skips.
+ocr:
+	@command -v tesseract >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null; } || \
+		echo "tesseract-ocr not installed: the OCR test will skip"; }
+
+test: $(DEV_STAMP) ocr
 	$(BIN)/python -m pytest -q
 
 # The newest release of every dependency, in a throwaway environment: drift shows up here first.

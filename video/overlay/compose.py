@@ -135,6 +135,10 @@ def _clip_frames(clip: Path, width: int, height: int, n: int, fps: int) -> Itera
 
 
 def _fill(frame: Any, width: int, height: int) -> U8:
+    """The frame scaled to cover width x height (centre crop when the aspect differs)."""
+    if frame.width * height == frame.height * width:  # the usual case: one swscale pass
+        same = frame.reformat(width, height, "yuv420p", interpolation="BILINEAR")
+        return np.asarray(same.to_ndarray(), np.uint8)
     scale = max(width / frame.width, height / frame.height)
     sw, sh = math.ceil(frame.width * scale / 2) * 2, math.ceil(frame.height * scale / 2) * 2
     rgb = frame.reformat(sw, sh, "rgb24", interpolation="BILINEAR").to_ndarray()
