@@ -54,7 +54,9 @@ def _definition_patterns(term: str) -> list[re.Pattern[str]]:
             rf"\b{t}s?\s+(?:is|are)\s+((?:a|an|the|one|how|what|when|where|made|any)\b.+)", re.I
         ),
         re.compile(rf"\b{t}s?\s+(?:means|refers to|describes)\s+(.+)", re.I),
-        re.compile(rf"(.+?)\s+(?:is|are)\s+(?:called|known as|named)\s+(?:an?\s+|the\s+)?{t}\b", re.I),
+        re.compile(
+            rf"(.+?)\s+(?:is|are)\s+(?:called|known as|named)\s+(?:an?\s+|the\s+)?{t}\b", re.I
+        ),
     ]
 
 

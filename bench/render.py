@@ -34,9 +34,9 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from lessonreel.video.animatic import render_animatic
+from lessonreel.video.encode import audio_bed
 from lessonreel.video.overlay.compose import compose_shot
 from lessonreel.video.overlay.plan import ShotVisual
-from lessonreel.video.encode import audio_bed
 from lessonreel.video.shotspec import parse_shot
 
 WIDTH, HEIGHT, FPS = 1280, 720, 24

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from lessonreel.agents.schemas import Lesson, Shot, Storyboard
-from lessonreel.video.overlay.plan import ShotVisual, diagram_kind, quantities_in
+from lessonreel.video.overlay.plan import Role, ShotVisual, diagram_kind, quantities_in
 from lessonreel.video.tracks import Chapter
 
 RECAP_TITLE = "Recap"
@@ -56,7 +56,9 @@ def shot_visuals(storyboard: Storyboard, lesson: Lesson | None) -> list[ShotVisu
     for shot in storyboard.shots:
         spoken = shot.narration or " ".join(d.line for d in shot.dialogue)
         labels = tuple(shot.on_screen.labels or shot.concepts)
-        role = "title" if shot.index == 0 else "recap" if n > 1 and shot.index == n - 1 else "teach"
+        role: Role = (
+            "title" if shot.index == 0 else "recap" if n > 1 and shot.index == n - 1 else "teach"
+        )
         out.append(
             ShotVisual(
                 index=shot.index,
@@ -138,7 +140,9 @@ def compose_pictures(
     return out
 
 
-def add_lesson_tracks(video: Path, storyboard: Storyboard, cues: Sequence[Any], chapters_path: Path) -> None:
+def add_lesson_tracks(
+    video: Path, storyboard: Storyboard, cues: Sequence[Any], chapters_path: Path
+) -> None:
     """Put the soft subtitle track and chapters into ``video``; write the WebVTT chapters."""
     from lessonreel.store.assets import atomic_write_text
     from lessonreel.video.tracks import add_tracks, chapters_vtt

@@ -20,13 +20,13 @@ from lessonreel.video.encode import temp_path_for
 
 MS = Fraction(1, 1000)
 _ASS_HEADER = (
-    "[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\n\n"
-    "[V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, "
-    "OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, "
-    "Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
-    "Style: Default,Sans,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0\n\n"
-    "[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
-).encode()
+    b"[Script Info]\nScriptType: v4.00+\nPlayResX: 384\nPlayResY: 288\n\n"
+    b"[V4+ Styles]\nFormat: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, "
+    b"OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, "
+    b"Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
+    b"Style: Default,Sans,16,&Hffffff,&Hffffff,&H0,&H0,0,0,0,0,100,100,0,0,1,1,0,2,10,10,10,0\n\n"
+    b"[Events]\nFormat: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n"
+)
 """The mov_text encoder reads its default style from an ASS header; players use their own."""
 
 
@@ -55,7 +55,12 @@ def _mov_text(text: str) -> bytes:
 
 
 def add_tracks(
-    video: Path, dest: Path, *, cues: Sequence[Cue], chapters: Sequence[Chapter], language: str = "eng"
+    video: Path,
+    dest: Path,
+    *,
+    cues: Sequence[Cue],
+    chapters: Sequence[Chapter],
+    language: str = "eng",
 ) -> None:
     """Copy ``video`` to ``dest`` (may be the same path) with a subtitle track and chapters."""
     import av
@@ -90,16 +95,18 @@ def add_tracks(
                     continue
                 packet.stream = mapped[packet.stream.index]
                 out.mux(packet)
-            for cue in cues if subs is not None else ():
+            for cue in cues:
+                if subs is None:
+                    break
                 start, end = round(cue.start * 1000), round(cue.end * 1000)
                 if end <= start or not cue.text.strip():
                     continue
-                packet = av.Packet(_mov_text(cue.text))
-                packet.stream = subs
-                packet.pts = packet.dts = start
-                packet.duration = end - start
-                packet.time_base = MS
-                out.mux(packet)
+                text = av.Packet(_mov_text(cue.text))
+                text.stream = subs
+                text.pts = text.dts = start
+                text.duration = end - start
+                text.time_base = MS
+                out.mux(text)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)

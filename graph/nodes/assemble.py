@@ -82,9 +82,9 @@ def _write_files(
 
     ``results`` is updated in place when a delivered clip turns out unreadable (now a slate).
     """
+    from lessonreel.graph.teaching import add_lesson_tracks
     from lessonreel.store.assets import atomic_write_text
     from lessonreel.video.captions import write_captions
-    from lessonreel.graph.teaching import add_lesson_tracks
     from lessonreel.video.stitch import probe, stitch
 
     clips: list[tuple[Path, bool]] = []
@@ -161,9 +161,7 @@ async def assemble_lesson(state: LessonState, runtime: Runtime[Context]) -> dict
         "explainer": ctx.provider == "local",  # offline: the explainer look replaces footage
         "burn_captions": ctx.burn_captions,
     }
-    paths = await asyncio.to_thread(
-        _write_files, out, run_id, storyboard, results, size, picture
-    )
+    paths = await asyncio.to_thread(_write_files, out, run_id, storyboard, results, size, picture)
     spent = await asyncio.to_thread(svc.ledger.spent, run_id)
     shadow = await asyncio.to_thread(svc.ledger.spent, run_id, shadow=True)
     report = build_report(

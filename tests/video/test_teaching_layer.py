@@ -12,13 +12,13 @@ import av
 import numpy as np
 import pytest
 
+from lessonreel.video.captions import Cue
 from lessonreel.video.encode import ClipWriter, EncoderSettings
 from lessonreel.video.overlay.compose import compose_shot
 from lessonreel.video.overlay.layers import Band, TextLine
 from lessonreel.video.overlay.plan import ShotVisual
 from lessonreel.video.overlay.text import MIN_CONTRAST, MIN_TEXT_PX, SAFE_MARGIN, contrast
 from lessonreel.video.tracks import Chapter, add_tracks
-from lessonreel.video.captions import Cue
 
 W, H, FPS = 1280, 720, 24
 ASCENDERS = set("ABCDEFGHIJKLMNOPQRSTUVWXYZbdfhklt0123456789")
@@ -82,7 +82,9 @@ def composed(tmp_path_factory: pytest.TempPathFactory) -> list[tuple[Path, Path,
     return out
 
 
-def _lines(composed: list[tuple[Path, Path, list[Band]]]) -> list[tuple[Path, Path, Band, TextLine]]:
+def _lines(
+    composed: list[tuple[Path, Path, list[Band]]],
+) -> list[tuple[Path, Path, Band, TextLine]]:
     return [(d, f, b, line) for d, f, bands in composed for b in bands for line in b.lines]
 
 
@@ -91,11 +93,16 @@ def test_every_kind_of_card_is_drawn(composed: list[tuple[Path, Path, list[Band]
     assert {"title", "term", "equation", "labels", "recap", "caption"} <= kinds
 
 
-def test_text_stays_inside_the_title_safe_area(composed: list[tuple[Path, Path, list[Band]]]) -> None:
+def test_text_stays_inside_the_title_safe_area(
+    composed: list[tuple[Path, Path, list[Band]]],
+) -> None:
     mx, my = round(W * SAFE_MARGIN), round(H * SAFE_MARGIN)
     for dest, footage, band, _ in _lines(composed):
         t = (band.start + band.end) / 2
-        changed = np.abs(_frame_at(dest, t).astype(int) - _frame_at(footage, t).astype(int)).max(axis=2) > 40
+        changed = (
+            np.abs(_frame_at(dest, t).astype(int) - _frame_at(footage, t).astype(int)).max(axis=2)
+            > 40
+        )
         outside = changed.copy()
         outside[my : H - my, mx : W - mx] = False
         assert not outside.any(), f"{band.kind} draws outside the safe area"

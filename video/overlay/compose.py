@@ -62,7 +62,9 @@ class _Blender:
             rgba = band.rgba
             if step < FADE_STEPS:
                 rgba = rgba.copy()
-                rgba[:, :, 3] = (rgba[:, :, 3].astype(np.uint16) * step // FADE_STEPS).astype(np.uint8)
+                rgba[:, :, 3] = (rgba[:, :, 3].astype(np.uint16) * step // FADE_STEPS).astype(
+                    np.uint8
+                )
             slide = round(SLIDE_PX * self.height / 720 * (FADE_STEPS - step) / FADE_STEPS) // 2 * 2
             y0 = min(band.y0 + slide, self.height - rgba.shape[0]) // 2 * 2
             inked = np.flatnonzero(band.rgba[:, :, 3].any(axis=0))
@@ -97,15 +99,24 @@ def _explainer_frames(
     for i in range(n):
         p = i / max(1, n - 1)
         # After a beat of background, the stages reveal up to 60 % of the shot, then hold.
-        stage = 0 if p < 0.05 or stages == 1 else min(stages - 1, 1 + int((p - 0.05) / 0.55 * (stages - 1)))
+        stage = (
+            0
+            if p < 0.05 or stages == 1
+            else min(stages - 1, 1 + int((p - 0.05) / 0.55 * (stages - 1)))
+        )
         zoom = 1 + ZOOM * (0.5 - 0.5 * math.cos(math.pi * p))
         w = round(pw / zoom) // 2 * 2
         h = round(ph / zoom) // 2 * 2
         key = (stage, w, h)
         if key != last or frame is None:
             x, y = (pw - w) // 2, (ph - h) // 2
-            crop = av.VideoFrame.from_ndarray(np.ascontiguousarray(plates[stage][y : y + h, x : x + w]), format="rgb24")
-            frame = np.asarray(crop.reformat(width, height, "yuv420p", interpolation="BILINEAR").to_ndarray(), np.uint8)
+            crop = av.VideoFrame.from_ndarray(
+                np.ascontiguousarray(plates[stage][y : y + h, x : x + w]), format="rgb24"
+            )
+            frame = np.asarray(
+                crop.reformat(width, height, "yuv420p", interpolation="BILINEAR").to_ndarray(),
+                np.uint8,
+            )
             last = key
         yield frame
 
@@ -130,7 +141,9 @@ def _clip_frames(clip: Path, width: int, height: int, n: int, fps: int) -> Itera
             if i >= n:
                 break
         while i < n:
-            yield current if current is not None else np.full((height * 3 // 2, width), 16, np.uint8)
+            yield (
+                current if current is not None else np.full((height * 3 // 2, width), 16, np.uint8)
+            )
             i += 1
 
 
@@ -145,7 +158,9 @@ def _fill(frame: Any, width: int, height: int) -> U8:
     x, y = (sw - width) // 2, (sh - height) // 2
     import av
 
-    crop = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb[y : y + height, x : x + width]), format="rgb24")
+    crop = av.VideoFrame.from_ndarray(
+        np.ascontiguousarray(rgb[y : y + height, x : x + width]), format="rgb24"
+    )
     return np.asarray(crop.reformat(format="yuv420p").to_ndarray(), np.uint8)
 
 

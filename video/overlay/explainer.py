@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -33,37 +34,122 @@ TOP = 262
 """The diagram's top row at 720p: below the key-term card (its floor comes from the layout)."""
 
 _ICONS: dict[str, str] = {
-    "plant": "seedling", "leaf": "leaf", "photosynth": "leaf", "chloro": "leaf",
-    "sun": "sun", "light": "sun", "energy": "bolt", "electric": "bolt", "water": "droplet",
-    "rain": "cloud-rain", "cloud": "cloud", "evapor": "cloud-sun", "ocean": "water",
-    "river": "water", "cell": "circle-nodes", "membrane": "circle-nodes", "dna": "dna",
-    "gene": "dna", "protein": "dna", "virus": "virus", "bacteri": "bacterium",
-    "heart": "heart-pulse", "blood": "droplet", "brain": "brain", "lung": "lungs",
-    "atom": "atom", "molecule": "atom", "electron": "atom", "reaction": "flask",
-    "chemical": "flask", "acid": "flask-vial", "temperature": "temperature-half",
-    "heat": "fire", "fire": "fire", "force": "arrow-right-long", "motion": "person-running",
-    "velocity": "gauge-high", "speed": "gauge-high", "mass": "weight-hanging",
-    "weight": "weight-hanging", "inertia": "cart-flatbed", "friction": "hand",
-    "gravity": "earth-americas", "magnet": "magnet", "wave": "wave-square", "sound": "music",
-    "earth": "earth-americas", "plate": "mountain", "volcano": "volcano", "mountain": "mountain",
-    "crust": "layer-group", "rock": "gem", "fossil": "bone", "climate": "temperature-half",
-    "wind": "wind", "air": "wind", "oxygen": "wind", "carbon": "smog", "gas": "smog",
-    "number": "hashtag", "fraction": "chart-pie", "percent": "percent", "probab": "dice",
-    "average": "chart-simple", "mean": "chart-simple", "data": "chart-column",
-    "equation": "equals", "graph": "chart-line", "binary": "microchip", "computer": "computer",
-    "bit": "microchip", "code": "code", "history": "landmark", "war": "flag", "army": "flag",
-    "king": "crown", "pharaoh": "crown", "empire": "crown", "pyramid": "monument",
-    "egypt": "monument", "city": "city", "trade": "scale-balanced", "law": "scale-balanced",
-    "money": "coins", "book": "book-open", "write": "pen-nib", "time": "clock",
-    "year": "calendar", "ship": "ship", "map": "map", "people": "users", "vote": "check-to-slot",
-    "food": "apple-whole", "sugar": "cubes-stacked", "glucose": "cubes-stacked",
-    "root": "seedling", "animal": "paw", "fish": "fish", "bird": "dove", "star": "star",
-    "planet": "globe", "moon": "moon", "space": "rocket", "machine": "gears",
+    "plant": "seedling",
+    "leaf": "leaf",
+    "photosynth": "leaf",
+    "chloro": "leaf",
+    "sun": "sun",
+    "light": "sun",
+    "energy": "bolt",
+    "electric": "bolt",
+    "water": "droplet",
+    "rain": "cloud-rain",
+    "cloud": "cloud",
+    "evapor": "cloud-sun",
+    "ocean": "water",
+    "river": "water",
+    "cell": "circle-nodes",
+    "membrane": "circle-nodes",
+    "dna": "dna",
+    "gene": "dna",
+    "protein": "dna",
+    "virus": "virus",
+    "bacteri": "bacterium",
+    "heart": "heart-pulse",
+    "blood": "droplet",
+    "brain": "brain",
+    "lung": "lungs",
+    "atom": "atom",
+    "molecule": "atom",
+    "electron": "atom",
+    "reaction": "flask",
+    "chemical": "flask",
+    "acid": "flask-vial",
+    "temperature": "temperature-half",
+    "heat": "fire",
+    "fire": "fire",
+    "force": "arrow-right-long",
+    "motion": "person-running",
+    "velocity": "gauge-high",
+    "speed": "gauge-high",
+    "mass": "weight-hanging",
+    "weight": "weight-hanging",
+    "inertia": "cart-flatbed",
+    "friction": "hand",
+    "gravity": "earth-americas",
+    "magnet": "magnet",
+    "wave": "wave-square",
+    "sound": "music",
+    "earth": "earth-americas",
+    "plate": "mountain",
+    "volcano": "volcano",
+    "mountain": "mountain",
+    "crust": "layer-group",
+    "rock": "gem",
+    "fossil": "bone",
+    "climate": "temperature-half",
+    "wind": "wind",
+    "air": "wind",
+    "oxygen": "wind",
+    "carbon": "smog",
+    "gas": "smog",
+    "number": "hashtag",
+    "fraction": "chart-pie",
+    "percent": "percent",
+    "probab": "dice",
+    "average": "chart-simple",
+    "mean": "chart-simple",
+    "data": "chart-column",
+    "equation": "equals",
+    "graph": "chart-line",
+    "binary": "microchip",
+    "computer": "computer",
+    "bit": "microchip",
+    "code": "code",
+    "history": "landmark",
+    "war": "flag",
+    "army": "flag",
+    "king": "crown",
+    "pharaoh": "crown",
+    "empire": "crown",
+    "pyramid": "monument",
+    "egypt": "monument",
+    "city": "city",
+    "trade": "scale-balanced",
+    "law": "scale-balanced",
+    "money": "coins",
+    "book": "book-open",
+    "write": "pen-nib",
+    "time": "clock",
+    "year": "calendar",
+    "ship": "ship",
+    "map": "map",
+    "people": "users",
+    "vote": "check-to-slot",
+    "food": "apple-whole",
+    "sugar": "cubes-stacked",
+    "glucose": "cubes-stacked",
+    "root": "seedling",
+    "animal": "paw",
+    "fish": "fish",
+    "bird": "dove",
+    "star": "star",
+    "planet": "globe",
+    "moon": "moon",
+    "space": "rocket",
+    "machine": "gears",
 }
 _SUBJECT_ICONS = {
-    "biology": "leaf", "chemistry": "flask", "physics": "atom", "math": "square-root-variable",
-    "mathematics": "square-root-variable", "history": "landmark", "earth": "earth-americas",
-    "geography": "earth-americas", "computer": "microchip", "literature": "book-open",
+    "biology": "leaf",
+    "chemistry": "flask",
+    "physics": "atom",
+    "math": "square-root-variable",
+    "mathematics": "square-root-variable",
+    "history": "landmark",
+    "earth": "earth-americas",
+    "geography": "earth-americas",
+    "computer": "microchip",
+    "literature": "book-open",
 }
 _FALLBACK_ICON = "lightbulb"
 
@@ -85,7 +171,11 @@ def icons_for(text: str, subject: str, count: int) -> list[str]:
 def icon_for(label: str, visual: ShotVisual) -> str:
     """One icon for a diagram label (its own words first, then the shot's, then the subject)."""
     own = icons_for(label, "", 1)
-    return own[0] if own and own[0] != _FALLBACK_ICON else icons_for(visual.words, visual.subject, 1)[0]
+    return (
+        own[0]
+        if own and own[0] != _FALLBACK_ICON
+        else icons_for(visual.words, visual.subject, 1)[0]
+    )
 
 
 def _background(visual: ShotVisual, width: int, height: int) -> Any:
@@ -108,19 +198,36 @@ def _background(visual: ShotVisual, width: int, height: int) -> Any:
     for k, (fx, fy, fr) in enumerate(((0.9, 0.15, 0.42), (0.05, 0.95, 0.35))):
         color = pal[(k + 1) % len(pal)]
         r = fr * height
-        draw.ellipse([fx * width - r, fy * height - r, fx * width + r, fy * height + r], fill=(*color, 34))
+        draw.ellipse(
+            [fx * width - r, fy * height - r, fx * width + r, fy * height + r], fill=(*color, 34)
+        )
     return image
 
 
-def _node(draw: Any, box: tuple[float, float, float, float], label: str, icon: str, fill: RGB, edge: RGB, height: int) -> None:
+def _node(
+    draw: Any,
+    box: tuple[float, float, float, float],
+    label: str,
+    icon: str,
+    fill: RGB,
+    edge: RGB,
+    height: int,
+) -> None:
     """A rounded box with an icon on top and its label (dark, bold, ≥40 px) below."""
     x0, y0, x1, y1 = box
-    draw.rounded_rectangle(box, radius=scaled(22, height), fill=fill, outline=edge, width=scaled(4, height))
+    draw.rounded_rectangle(
+        box, radius=scaled(22, height), fill=fill, outline=edge, width=scaled(4, height)
+    )
     ink = readable_on(DARK_INK, fill)
     glyph = chr(icon_charmap()[icon])
     ifont = icon_font(scaled(64, height))
     iw = ifont.getlength(glyph)
-    draw.text(((x0 + x1 - iw) / 2, y0 + scaled(16, height)), glyph, font=ifont, fill=readable_on(edge, fill, 3.0))
+    draw.text(
+        ((x0 + x1 - iw) / 2, y0 + scaled(16, height)),
+        glyph,
+        font=ifont,
+        fill=readable_on(edge, fill, 3.0),
+    )
     fnt = text_font(scaled(40, height), bold=True)
     lines = wrap_text(label, fnt, x1 - x0 - scaled(20, height), 2)
     y = y0 + scaled(96 if y1 - y0 > scaled(180, height) else 88, height)
@@ -129,7 +236,9 @@ def _node(draw: Any, box: tuple[float, float, float, float], label: str, icon: s
         y += round(fnt.size * 1.2)
 
 
-def _arrow(draw: Any, a: tuple[float, float], b: tuple[float, float], color: RGB, height: int) -> None:
+def _arrow(
+    draw: Any, a: tuple[float, float], b: tuple[float, float], color: RGB, height: int
+) -> None:
     width = scaled(8, height)
     draw.line([a, b], fill=color, width=width)
     angle = math.atan2(b[1] - a[1], b[0] - a[0])
@@ -144,10 +253,12 @@ def _label_width(label: str, height: int) -> float:
     fnt = text_font(scaled(40, height), bold=True)
     longest = max((fnt.getlength(w) for w in label.split()), default=0.0)
     whole = fnt.getlength(label)
-    return max(longest, min(whole, scaled(300, height))) + scaled(36, height)
+    return float(max(longest, min(whole, scaled(300, height))) + scaled(36, height))
 
 
-def _row_boxes(labels: list[str], width: int, height: int, gap: float, bottom: int) -> list[tuple[float, float, float, float]]:
+def _row_boxes(
+    labels: list[str], width: int, height: int, gap: float, bottom: int
+) -> list[tuple[float, float, float, float]]:
     """Boxes in a row sized to their labels, centred; labels that do not fit are left out."""
     avail = width * 0.88
     widths: list[float] = []
@@ -170,7 +281,6 @@ def _stage_elements(visual: ShotVisual, width: int, height: int, bottom: int) ->
     """Drawing steps in reveal order; each is a function of an ImageDraw."""
     pal = visual.palette
     edge = mix(pal[0], (0, 0, 0), 0.15)
-    fill = mix(pal[1 % len(pal)], WHITE, 0.82)
     labels = list(visual.labels)[:4]
     steps: list[Any] = []
     kind = visual.diagram
@@ -182,7 +292,11 @@ def _stage_elements(visual: ShotVisual, width: int, height: int, bottom: int) ->
         for k, (label, box) in enumerate(zip(labels, boxes, strict=False)):
             icon = icon_for(label, visual)
             color = mix(pal[k % len(pal)], WHITE, 0.8)
-            steps.append(lambda d, b=box, lb=label, ic=icon, c=color: _node(d, b, lb, ic, c, edge, height))
+            steps.append(
+                partial(
+                    _node, box=box, label=label, icon=icon, fill=color, edge=edge, height=height
+                )
+            )
             if k + 1 < len(boxes):
                 nxt = boxes[k + 1]
                 mid = (box[1] + box[3]) / 2
@@ -190,25 +304,43 @@ def _stage_elements(visual: ShotVisual, width: int, height: int, bottom: int) ->
                     continue
                 if kind == "process":
                     a, b = (box[2] + scaled(8, height), mid), (nxt[0] - scaled(8, height), mid)
-                    steps.append(lambda d, a=a, b=b: _arrow(d, a, b, edge, height))
+                    steps.append(partial(_arrow, a=a, b=b, color=edge, height=height))
                 else:
-                    steps.append(lambda d, x=(box[2] + nxt[0]) / 2, y=mid: _versus(d, x, y, edge, height))
+                    steps.append(
+                        partial(_versus, x=(box[2] + nxt[0]) / 2, y=mid, color=edge, height=height)
+                    )
     elif kind == "cycle" and len(labels) >= 3:
         cx, cy = width / 2, (scaled(TOP, height) + bottom) / 2
         rx, ry = width * 0.3, (bottom - scaled(TOP, height)) / 2 - scaled(70, height)
         n = len(labels)
-        centres = [(cx + rx * math.cos(-math.pi / 2 + 2 * math.pi * k / n), cy + ry * math.sin(-math.pi / 2 + 2 * math.pi * k / n)) for k in range(n)]
+        centres = [
+            (
+                cx + rx * math.cos(-math.pi / 2 + 2 * math.pi * k / n),
+                cy + ry * math.sin(-math.pi / 2 + 2 * math.pi * k / n),
+            )
+            for k in range(n)
+        ]
         bh = scaled(150, height)
         for k, (label, (x, y)) in enumerate(zip(labels, centres, strict=True)):
             bw = max(width * 0.16, _label_width(label, height))
             box = (x - bw / 2, y - bh / 2, x + bw / 2, y + bh / 2)
             color = mix(pal[k % len(pal)], WHITE, 0.8)
-            steps.append(lambda d, b=box, lb=label, ic=icon_for(label, visual), c=color: _node(d, b, lb, ic, c, edge, height))
+            steps.append(
+                partial(
+                    _node,
+                    box=box,
+                    label=label,
+                    icon=icon_for(label, visual),
+                    fill=color,
+                    edge=edge,
+                    height=height,
+                )
+            )
         for k in range(n):
             (x0, y0), (x1, y1) = centres[k], centres[(k + 1) % n]
             a = (x0 + (x1 - x0) * 0.36, y0 + (y1 - y0) * 0.36)
             b = (x0 + (x1 - x0) * 0.64, y0 + (y1 - y0) * 0.64)
-            steps.insert(2 * k + 1, lambda d, a=a, b=b: _arrow(d, a, b, edge, height))
+            steps.insert(2 * k + 1, partial(_arrow, a=a, b=b, color=edge, height=height))
     elif kind == "quantities" and visual.quantities:
         steps += _bars(visual.quantities, width, height, bottom, pal, edge)
     else:
@@ -220,7 +352,9 @@ def _stage_elements(visual: ShotVisual, width: int, height: int, bottom: int) ->
             big = k == (n - 1) // 2
             r = min(scaled(120 if big else 84, height), (bottom - scaled(TOP, height)) / 2)
             color = pal[k % len(pal)]
-            steps.append(lambda d, x=x, y=y, r=r, ic=icons[k], c=color: _medallion(d, x, y, r, ic, c, height))
+            steps.append(
+                partial(_medallion, x=x, y=y, r=r, icon=icons[k], color=color, height=height)
+            )
     return steps
 
 
@@ -230,15 +364,27 @@ def _versus(draw: Any, x: float, y: float, color: RGB, height: int) -> None:
 
 
 def _medallion(draw: Any, x: float, y: float, r: float, icon: str, color: RGB, height: int) -> None:
-    draw.ellipse([x - r, y - r, x + r, y + r], fill=mix(color, WHITE, 0.25), outline=WHITE, width=scaled(6, height))
+    draw.ellipse(
+        [x - r, y - r, x + r, y + r],
+        fill=mix(color, WHITE, 0.25),
+        outline=WHITE,
+        width=scaled(6, height),
+    )
     glyph = chr(icon_charmap()[icon])
     fnt = icon_font(round(r * 1.05))
     bbox = draw.textbbox((0, 0), glyph, font=fnt)
-    draw.text((x - (bbox[0] + bbox[2]) / 2, y - (bbox[1] + bbox[3]) / 2), glyph, font=fnt, fill=WHITE)
+    draw.text(
+        (x - (bbox[0] + bbox[2]) / 2, y - (bbox[1] + bbox[3]) / 2), glyph, font=fnt, fill=WHITE
+    )
 
 
 def _bars(
-    quantities: tuple[Quantity, ...], width: int, height: int, base: int, pal: tuple[RGB, ...], edge: RGB
+    quantities: tuple[Quantity, ...],
+    width: int,
+    height: int,
+    base: int,
+    pal: tuple[RGB, ...],
+    edge: RGB,
 ) -> list[Any]:
     top = scaled(TOP + 60, height)
     n = len(quantities)
@@ -254,17 +400,30 @@ def _bars(
         color = pal[k % len(pal)]
         label = f"{q.text}{'' if q.unit == '%' else ' '}{q.unit}".strip()
 
-        def step(d: Any, x: float = x, h: float = h, color: RGB = color, label: str = label) -> None:
-            d.rounded_rectangle([x, base - h, x + bar_w, base], radius=scaled(10, height), fill=color, outline=edge, width=scaled(3, height))
+        def step(
+            d: Any, x: float = x, h: float = h, color: RGB = color, label: str = label
+        ) -> None:
+            d.rounded_rectangle(
+                [x, base - h, x + bar_w, base],
+                radius=scaled(10, height),
+                fill=color,
+                outline=edge,
+                width=scaled(3, height),
+            )
             tx = x + bar_w / 2 - fnt.getlength(label) / 2
-            d.text((tx, base - h - fnt.size * 1.25), label, font=fnt, fill=readable_on(DARK_INK, mix(pal[0], WHITE, 0.86)))
+            d.text(
+                (tx, base - h - fnt.size * 1.25),
+                label,
+                font=fnt,
+                fill=readable_on(DARK_INK, mix(pal[0], WHITE, 0.86)),
+            )
 
         steps.append(step)
     return steps
 
 
 def explainer_plates(visual: ShotVisual, width: int, height: int, *, bottom: int) -> list[U8]:
-    """The shot's plates, one per build stage (the last shows the whole diagram above ``bottom``)."""
+    """The shot's plates, one per build stage; the last shows the whole diagram above ``bottom``."""
     from PIL import ImageDraw
 
     base = _background(visual, width, height)

@@ -83,7 +83,9 @@ class _Canvas:
         x, y = xy
         self.draw.text((x, y), text, font=fnt, fill=(*ink, 255))
         left, top, right, bottom = self.draw.textbbox((x, y), text, font=fnt)
-        self.lines.append(TextLine(text, (int(left), int(top), int(right), int(bottom)), fnt.size, ink))
+        self.lines.append(
+            TextLine(text, (int(left), int(top), int(right), int(bottom)), fnt.size, ink)
+        )
 
     def band(self, start: float, end: float, y0: int, kind: str) -> Band:
         y0 = y0 // 2 * 2
@@ -118,9 +120,7 @@ def term_card(
     line_h, body_h = round(head.size * 1.2), round(body.size * 1.25)
     total = 2 * pad + line_h * len(head_lines) + body_h * len(body_lines)
     canvas = _Canvas(width, total, height)
-    used = max(
-        [head.getlength(s) for s in head_lines] + [body.getlength(s) for s in body_lines]
-    )
+    used = max([head.getlength(s) for s in head_lines] + [body.getlength(s) for s in body_lines])
     canvas.panel(x0, min(x1, round(x0 + used + 2 * pad)))
     y = pad
     for line in head_lines:
@@ -227,7 +227,11 @@ def equation_card(
 
 
 def label_chips(
-    labels: tuple[str, ...], visual: ShotVisual, size: tuple[int, int], span: tuple[float, float], top: int
+    labels: tuple[str, ...],
+    visual: ShotVisual,
+    size: tuple[int, int],
+    span: tuple[float, float],
+    top: int,
 ) -> Band:
     """Short callouts as a centred row of chips (over footage; the explainer draws its own)."""
     width, height = size
@@ -326,7 +330,9 @@ def shot_bands(
         # The title holds the middle for the whole shot; key terms appear above it from 1 s.
         lead = min(1.0, seconds / 4)
         terms = term_spans(lead, seconds, len(visual.terms))
-        cards = [term_card(t, d, visual, size, s) for (t, d), s in zip(visual.terms, terms, strict=False)]
+        cards = [
+            term_card(t, d, visual, size, s) for (t, d), s in zip(visual.terms, terms, strict=False)
+        ]
         top = max((c.y0 + c.rgba.shape[0] + gap for c in cards), default=y0)
         title = title_card(visual, size, (0.2, seconds))
         if title.rgba.shape[0] > low - top:
@@ -337,8 +343,7 @@ def shot_bands(
     else:
         spans = term_spans(lead, seconds, len(visual.terms))
         bands += [
-            term_card(t, d, visual, size, s)
-            for (t, d), s in zip(visual.terms, spans, strict=False)
+            term_card(t, d, visual, size, s) for (t, d), s in zip(visual.terms, spans, strict=False)
         ]
     if visual.equation and visual.role != "recap":
         card = equation_card(visual.equation, visual, size, (max(lead, seconds * 0.3), seconds), 0)

@@ -106,7 +106,7 @@ def mix(a: RGB, b: RGB, t: float) -> RGB:
 
 
 def readable_on(color: RGB, background: RGB, target: float = 7.0) -> RGB:
-    """``color`` lightened or darkened just enough to reach ``target`` contrast on ``background``."""
+    """``color`` moved toward white or black until it has ``target`` contrast on ``background``."""
     toward = (255, 255, 255) if luminance(background) < 0.18 else (0, 0, 0)
     for k in range(21):
         candidate = mix(color, toward, k / 20)
