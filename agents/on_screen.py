@@ -43,6 +43,8 @@ _SIGNPOST = re.compile(
     r":\s*$|\b(following|next section|this section|chapter|we will|you will|figure)\b", re.I
 )
 """Sentences about the text itself, not the term: never a definition."""
+_DEFINES_OTHER = re.compile(r"\b(?:is|are)\s+(?:called|known as|named)\b", re.I)
+"""'... is called X' defines X: never the fallback definition of another term."""
 _FRACTION = re.compile(r"\b(\d+)/(\d+)\b")
 _SUBSCRIPT = re.compile(r"(?<=[A-Za-z)])(\d+)")
 
@@ -79,15 +81,20 @@ def define(term: str, sentences: Sequence[str]) -> str:
             if match is None:
                 continue
             body = match.group(1)
-            if k == 1:  # "X is called T": X is the definition, T the term
-                body = re.sub(r"^(?:the|a|an)\s+", "", body.strip(), flags=re.I)
+            if k == 2:  # "X is called T": X is the definition, T the term
+                body = re.sub(
+                    r"^(?:the|a|an|this|that|these|those)\s+", "", body.strip(), flags=re.I
+                )
             if len(words(body)) >= 3 and not re.match(r"the same\b|the following\b", body, re.I):
                 return _one_line(body)
     # No defining sentence: the sentence where the term comes earliest says what it does.
     about = [
         (_position(sentence, term), len(words(sentence)), sentence)
         for sentence in sentences
-        if len(words(sentence)) >= 6 and mentions(sentence, term) and not _SIGNPOST.search(sentence)
+        if len(words(sentence)) >= 6
+        and mentions(sentence, term)
+        and not _SIGNPOST.search(sentence)
+        and not _DEFINES_OTHER.search(sentence)
     ]
     for _, _, sentence in sorted(about):
         line = shorten(sentence, DEFINITION_WORDS)
@@ -117,7 +124,10 @@ def find_equation(text: str) -> str | None:
     for match in _EQUATION.finditer(text):
         if match.group(2) and not re.search(r"\d", match.group(2)):
             continue  # "A = B" in prose is not a chemical equation
-        return _to_latex(next(g for g in match.groups() if g))
+        latex = _to_latex(next(g for g in match.groups() if g))
+        if match.group(2):  # chemical symbols are set upright: \mathrm{CO}_{2}
+            latex = re.sub(r"((?:[A-Z][a-z]?)+)", r"\\mathrm{\1}", latex)
+        return latex
     return None
 
 
@@ -135,6 +145,21 @@ def _spoken(shot: Shot) -> str:
     return shot.narration or " ".join(d.line for d in shot.dialogue)
 
 
+def _nearby_terms(lesson: Lesson, spoken: str, sentences: Sequence[str]) -> list[str]:
+    """Key terms in the lesson sentences next to the one the shot says, in lesson order."""
+    said = {term_key(w) for w in words(spoken)}
+    best, index = 0, -1
+    for i, sentence in enumerate(sentences):
+        overlap = len(said & {term_key(w) for w in words(sentence)})
+        if overlap > best:
+            best, index = overlap, i
+    if index < 0:
+        return []
+    window = " ".join(sentences[max(0, index - 2) : index + 3])
+    found = [(window.lower().find(t.lower().split()[0]), t) for t in key_terms(lesson)]
+    return [t for at, t in sorted(found) if at >= 0 and mentions(window, t)]
+
+
 def plan_on_screen(
     lesson: Lesson, shot: Shot, shown: Iterable[str] = (), *, sentences: Sequence[str] = ()
 ) -> OnScreen:
@@ -150,9 +175,10 @@ def plan_on_screen(
             continue
         seen.add(term_key(term))
         terms.append(KeyTerm(term=term, definition=define(term, sentences)))
-    # Labels name the parts of the shot's picture: its concepts, then key terms it mentions.
+    # Labels name the parts of the shot's picture: its concepts, the key terms it mentions, then
+    # key terms the lesson mentions around what the shot says (the rest of a process or cycle).
     labels: list[str] = []
-    for label in [*shot.concepts, *candidates]:
+    for label in [*shot.concepts, *candidates, *_nearby_terms(lesson, spoken, sentences)]:
         if term_key(label) not in {term_key(x) for x in labels}:
             labels.append(label)
     labels = labels[:MAX_LABELS]

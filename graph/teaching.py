@@ -72,7 +72,7 @@ def shot_visuals(storyboard: Storyboard, lesson: Lesson | None) -> list[ShotVisu
                 palette=_palette(shot),
                 subject=subject,
                 words=" ".join([spoken, *labels, *shot.concepts]),
-                diagram=diagram_kind(spoken, labels),
+                diagram=diagram_kind(f"{spoken} {storyboard.title}", labels),
                 quantities=quantities_in(spoken),
             )
         )

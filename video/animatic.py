@@ -93,7 +93,7 @@ class _Captions:
         return [(line, size, color) for line in wrap(text, font(size), self.width * 0.82, n)]
 
     def bottom(self, t: float) -> YuvOverlay | None:
-        """Return the current dialogue line (or the prose when there are no beats or lines)."""
+        """Return the current dialogue line, if any (the prompt's prose is never drawn)."""
         spec = self.spec
         i = self._index(t, len(spec.dialogue))
         if i not in self._bottom:
@@ -103,8 +103,6 @@ class _Captions:
                 if speaker:
                     lines.append((speaker.upper(), self.small, (255, 214, 120)))
                 lines += self._lines(f"“{text}”", self.big, (255, 255, 255), 2)
-            elif not spec.beats and spec.prose:
-                lines += self._lines(spec.prose, self.beat, (255, 255, 255), 2)
             overlay = None
             if lines:
                 band, y0 = caption_band(lines, self.width, self.height, top=False)

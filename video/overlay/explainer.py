@@ -154,6 +154,15 @@ _SUBJECT_ICONS = {
 _FALLBACK_ICON = "lightbulb"
 
 
+def vivid(palette: tuple[RGB, ...]) -> tuple[RGB, ...]:
+    """The palette ordered most saturated first (greys and creams make poor outlines)."""
+
+    def saturation(c: RGB) -> int:
+        return max(c) - min(c)
+
+    return tuple(sorted(palette, key=saturation, reverse=True)) or ((46, 125, 50),)
+
+
 def icons_for(text: str, subject: str, count: int) -> list[str]:
     """Up to ``count`` distinct icon names for the words in ``text`` (the subject's icon first)."""
     charmap = icon_charmap()
@@ -279,8 +288,8 @@ def _row_boxes(
 
 def _stage_elements(visual: ShotVisual, width: int, height: int, bottom: int) -> list[Any]:
     """Drawing steps in reveal order; each is a function of an ImageDraw."""
-    pal = visual.palette
-    edge = mix(pal[0], (0, 0, 0), 0.15)
+    pal = vivid(visual.palette)
+    edge = mix(pal[0], (0, 0, 0), 0.25)
     labels = list(visual.labels)[:4]
     steps: list[Any] = []
     kind = visual.diagram
