@@ -7,6 +7,7 @@ table, the cost) and in a terminal through rich (``__rich__``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import os
 from collections.abc import Coroutine, Sequence
@@ -21,6 +22,45 @@ from lessonreel.graph.runner import EventHandler, ReviewHandler, run_graph, stor
 from lessonreel.graph.state import CostEstimate
 
 T = TypeVar("T")
+
+
+class RunStoppedError(RuntimeError):
+    """A run stopped on an expected failure (the LLM director failed); it can be resumed.
+
+    ``run_id`` names the run to resume; ``__cause__`` is the failure itself.
+    """
+
+    def __init__(self, run_id: str, reason: BaseException) -> None:
+        super().__init__(f"run {run_id} stopped: {reason}")
+        self.run_id = run_id
+        self.reason = reason
+
+
+async def _run_kept(
+    run_id: str,
+    ctx: Context,
+    coro: Coroutine[Any, Any, T],
+    *,
+    lesson_path: str | None = None,
+) -> T:
+    """Await a run holding its ``--out`` folder; a director failure becomes RunStoppedError."""
+    from lessonreel.agents.director import DirectorError
+    from lessonreel.app.out_guard import hold_output_dir
+
+    with contextlib.ExitStack() as stack:
+        if ctx.output_dir:
+            try:
+                stack.enter_context(
+                    hold_output_dir(ctx.output_dir, run_id=run_id, lesson_path=lesson_path)
+                )
+            except BaseException:
+                coro.close()
+                raise
+        try:
+            return await coro
+        except DirectorError as exc:
+            raise RunStoppedError(run_id, exc) from exc
+    raise AssertionError("unreachable")  # pragma: no cover - ExitStack never swallows
 
 
 @dataclass
@@ -38,7 +78,7 @@ class PlanResult:
         from rich.console import Group
         from rich.text import Text
 
-        return Group(_storyboard_table(self.storyboard, None), Text(_estimate_text(self.estimate)))
+        return Group(_storyboard_table(self.storyboard, None), Text(estimate_text(self.estimate)))
 
 
 @dataclass
@@ -100,13 +140,18 @@ def summary_line(report: RunReport) -> str:
     """One line: status, shots delivered, spend, and where the video is."""
     t = report.totals
     shadow = f", would cost ${t.shadow_usd:.2f} on {t.shadow_provider}" if t.shadow_provider else ""
+    slates = ""
+    if t.given_up or t.stopped:
+        why = [f"{n} {what}" for n, what in ((t.given_up, "given up"), (t.stopped, "stopped")) if n]
+        slates = f", {t.given_up + t.stopped} shown as slates ({', '.join(why)})"
     return (
-        f"{report.status}: {t.delivered}/{t.shots} shots delivered, {t.given_up} slates, "
-        f"{t.stopped} stopped · spent ${t.spent_usd:.2f}{shadow} · {report.video_path}"
+        f"{report.status}: {t.delivered}/{t.shots} shots delivered{slates} · "
+        f"spent ${t.spent_usd:.2f}{shadow} · {report.video_path}"
     )
 
 
-def _estimate_text(estimate: CostEstimate) -> str:
+def estimate_text(estimate: CostEstimate) -> str:
+    """The estimate as one line (the review prompt and the notebook show it)."""
     text = (
         f"Estimate: {estimate.seconds} s on {estimate.provider}/{estimate.model} "
         f"{estimate.size} = ${estimate.usd:.2f}"
@@ -117,7 +162,7 @@ def _estimate_text(estimate: CostEstimate) -> str:
 
 
 def _estimate_html(estimate: CostEstimate) -> str:
-    return f"<p>{html.escape(_estimate_text(estimate))}</p>"
+    return f"<p>{html.escape(estimate_text(estimate))}</p>"
 
 
 def _rows(storyboard: Storyboard, report: RunReport | None) -> list[list[str]]:
@@ -204,8 +249,7 @@ async def aplan_storyboard(
     **options: Any,
 ) -> PlanResult:
     """Write the storyboard and estimate its cost without rendering anything."""
-    from lessonreel.agents.director import direct
-    from lessonreel.agents.models import chat_model
+    from lessonreel.agents.director import direct, director_chat_model
     from lessonreel.graph.plan import estimate, render_settings
 
     ctx = _context(context, options)
@@ -215,7 +259,9 @@ async def aplan_storyboard(
         loaded,
         legal_seconds=spec.seconds,
         target_seconds=ctx.target_seconds,
-        chat_model=chat_model("director", model=ctx.director_model, base_url=ctx.chat_base_url),
+        chat_model=director_chat_model(
+            ctx.director, model=ctx.director_model, base_url=ctx.chat_base_url
+        ),
     )
     return PlanResult(lesson=loaded, storyboard=storyboard, estimate=estimate(storyboard, ctx))
 
@@ -267,10 +313,13 @@ async def amake_video(
 
     ctx = _context(context, options)
     loaded, payload = await asyncio.to_thread(lesson_input, lesson, text)
-    rid = run_id or new_run_id(loaded.id)
+    rid = run_id or new_run_id(loaded.title)
     payload["run_id"] = rid
-    outcome = await run_graph(
-        payload, run_id=rid, context=ctx, on_event=on_event, on_review=on_review
+    outcome = await _run_kept(
+        rid,
+        ctx,
+        run_graph(payload, run_id=rid, context=ctx, on_event=on_event, on_review=on_review),
+        lesson_path=payload.get("lesson_path"),
     )
     return result_from_values(rid, outcome.values, outcome.interrupted)
 
@@ -304,8 +353,10 @@ async def aresume(
     if not pending:
         return result_from_values(run_id, values)
     payload: Any = Command(resume=answer) if answer is not None else None
-    outcome = await run_graph(
-        payload, run_id=run_id, context=ctx, on_event=on_event, on_review=on_review
+    outcome = await _run_kept(
+        run_id,
+        ctx,
+        run_graph(payload, run_id=run_id, context=ctx, on_event=on_event, on_review=on_review),
     )
     return result_from_values(run_id, outcome.values, outcome.interrupted)
 
@@ -333,8 +384,10 @@ async def aupscale(
     ctx.video_model = model or next_tier(ctx.provider, ctx.video_model)
     if size:
         ctx.size = size
-    outcome = await run_graph(
-        {"upscale": list(shots)}, run_id=run_id, context=ctx, on_event=on_event
+    outcome = await _run_kept(
+        run_id,
+        ctx,
+        run_graph({"upscale": list(shots)}, run_id=run_id, context=ctx, on_event=on_event),
     )
     return result_from_values(run_id, outcome.values)
 

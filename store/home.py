@@ -110,16 +110,21 @@ def slugify(text: str, *, max_len: int = 40) -> str:
 
 RUN_ID_MAX = 40
 """Longest run id we make: it fits a terminal column and is easy to read aloud or type."""
+RUN_SLUG_MAX = 24
+"""Characters of the lesson's name in a run id (a few words; the id stays near 33)."""
 
 
-def new_run_id(lesson_id: str) -> str:
+def new_run_id(title: str) -> str:
     """Make a readable run id of at most 40 characters: ``photosynthesis-7f3a2c1d``.
 
     Four random bytes: a school scheduling hundreds of runs of one lesson must not get two runs
     sharing a folder. Runs are ordered by the ledger's ``created_at``, not by their id.
     """
     suffix = secrets.token_hex(4)
-    slug = slugify(lesson_id, max_len=RUN_ID_MAX - len(suffix) - 1)
+    slug = slugify(title, max_len=200)
+    if len(slug) > RUN_SLUG_MAX:  # whole words only: photosynthesis-how, not photosynthesis-how-p
+        cut = slug[: RUN_SLUG_MAX + 1].rsplit("-", 1)[0]
+        slug = cut if len(cut) <= RUN_SLUG_MAX else slug[:RUN_SLUG_MAX]
     return f"{slug}-{suffix}"
 
 
