@@ -43,7 +43,7 @@ def chat_stub(status: int, body: dict[str, Any]) -> Iterator[str]:
     """An OpenAI-compatible server on loopback answering every request with ``status``."""
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             self.rfile.read(int(self.headers.get("content-length") or 0))
             data = json.dumps(body).encode()
             self.send_response(status)

@@ -187,7 +187,8 @@ def test_resume_writes_a_paused_run_to_its_new_out(
     )
     assert paused.returncode == 0, paused.stderr[-2000:]
     run_id = lessonreel.driver.only_run_id(home)
-    assert run_id and "--approve" in paused.stderr
+    assert run_id
+    assert "--approve" in paused.stderr
     moved = tmp_path / "moved"
     done = lessonreel.run("resume", run_id, "--approve", "--out", str(moved))
     assert done.returncode == 0, done.stderr[-2000:]
@@ -214,5 +215,5 @@ def test_upscale_shots_outside_the_run_are_bad_input(
         )
     proc = lessonreel("upscale", "six-shots-00000001", "--shots", shots, env=env)
     line = one_line_error(proc, "--shots")
-    if shots.isdigit() and len(shots) < 5 or shots == "2,7":
+    if shots in {"99", "0", "2,7"}:
         assert re.search(r"1.6", line), line
