@@ -44,9 +44,15 @@ def _check_context(ctx: Any) -> None:
     import os
 
     from lessonreel.graph.plan import render_settings
-    from lessonreel.video.providers.factory import required_env
+    from lessonreel.video.providers.factory import provider_names, required_env
     from lessonreel.video.types import ProviderError
 
+    names = provider_names()
+    if ctx.provider not in names:
+        raise fail(
+            f"unknown provider {ctx.provider!r}; choose one of {', '.join(sorted(names))} "
+            "(see `lessonreel providers`)"
+        )
     try:
         render_settings(ctx)
         needed = required_env(ctx.provider)
