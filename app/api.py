@@ -72,7 +72,16 @@ class PlanResult:
     estimate: CostEstimate
 
     def _repr_html_(self) -> str:
-        return _storyboard_html(self.storyboard, None) + _estimate_html(self.estimate)
+        from lessonreel.app.notebook import estimate_html, storyboard_html
+
+        return storyboard_html(self.storyboard, None) + estimate_html(estimate_text(self.estimate))
+
+    def __repr__(self) -> str:
+        return (
+            f"<PlanResult {self.storyboard.title!r}: {len(self.storyboard.shots)} shots, "
+            f"{self.storyboard.total_seconds} s, ${self.estimate.usd:.2f} on "
+            f"{self.estimate.provider}>"
+        )
 
     def __rich__(self) -> Any:
         from rich.console import Group
@@ -102,27 +111,25 @@ class VideoResult:
         return code
 
     def _repr_html_(self) -> str:
-        parts = [f"<h3>{html.escape(self.report.title if self.report else self.run_id)}</h3>"]
+        from lessonreel.app.notebook import storyboard_html, video_html
+
+        title = self.report.title if self.report else self.run_id
+        parts = [f"<h3>{html.escape(title)}</h3>"]
         if self.video_path is not None and self.video_path.exists():
-            track = ""
-            if self.captions_path is not None:
-                vtt = self.captions_path.with_suffix(".vtt")
-                track = f'<track kind="captions" src="{html.escape(str(vtt))}" default>'
+            parts.append(video_html(self.video_path, self.captions_path))
+        if self.review is not None:
             parts.append(
-                f'<video src="{html.escape(str(self.video_path))}" controls width="640">'
-                f"{track}</video>"
+                f"<p>Awaiting review: <code>resume({self.run_id!r}, answer='approve')</code></p>"
             )
         if self.storyboard is not None:
-            parts.append(_storyboard_html(self.storyboard, self.report))
+            parts.append(storyboard_html(self.storyboard, self.report))
         if self.report is not None:
-            t = self.report.totals
-            parts.append(
-                f"<p>Status <b>{self.report.status}</b> · delivered {t.delivered}/{t.shots} · "
-                f"spent ${t.spent_usd:.2f} (estimate ${t.estimate_usd:.2f}"
-                + (f", on {t.shadow_provider}: ${t.shadow_usd:.2f}" if t.shadow_provider else "")
-                + ")</p>"
-            )
+            parts.append(f"<p>{html.escape(summary_line(self.report))}</p>")
         return "\n".join(parts)
+
+    def __repr__(self) -> str:
+        status = self.report.status if self.report else "awaiting review" if self.review else "-"
+        return f"<VideoResult {self.run_id} {status}: {self.video_path}>"
 
     def __rich__(self) -> Any:
         from rich.console import Group
@@ -161,51 +168,17 @@ def estimate_text(estimate: CostEstimate) -> str:
     return text
 
 
-def _estimate_html(estimate: CostEstimate) -> str:
-    return f"<p>{html.escape(estimate_text(estimate))}</p>"
-
-
-def _rows(storyboard: Storyboard, report: RunReport | None) -> list[list[str]]:
-    outcomes = {r.index: r for r in report.shots} if report is not None else {}
-    rows = []
-    for shot in storyboard.shots:
-        result = outcomes.get(shot.index)
-        status: str = result.outcome if result is not None else "planned"
-        if result is not None and result.reason:
-            status += f" ({result.reason})"
-        rows.append(
-            [
-                str(shot.index + 1),
-                f"{shot.start:g}–{shot.end:g}s",
-                shot.framing,
-                shot.action,
-                " ".join(d.line for d in shot.dialogue),
-                status,
-            ]
-        )
-    return rows
-
-
-_HEADERS = ["#", "time", "framing", "action", "narration", "outcome"]
-
-
-def _storyboard_html(storyboard: Storyboard, report: RunReport | None) -> str:
-    head = "".join(f"<th>{h}</th>" for h in _HEADERS)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-        for row in _rows(storyboard, report)
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _storyboard_table(storyboard: Storyboard, report: RunReport | None) -> Any:
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=storyboard.title)
-    for h in _HEADERS:
+    from lessonreel.app.notebook import headers, storyboard_rows
+
+    table = Table(title=Text(storyboard.title))
+    for h in headers(report):
         table.add_column(h, overflow="fold")
-    for row in _rows(storyboard, report):
-        table.add_row(*row)
+    for row in storyboard_rows(storyboard, report):
+        table.add_row(*(Text(c) for c in row))
     return table
 
 
@@ -331,8 +304,17 @@ def make_video(
     context: Context | None = None,
     **options: Any,
 ) -> VideoResult:
-    """Sync twin of :func:`amake_video`."""
-    return _run(amake_video(lesson, text=text, context=context, **options))
+    """Sync twin of :func:`amake_video`; in Jupyter it shows progress while rendering."""
+    from lessonreel.app.notebook import notebook_progress
+
+    progress = notebook_progress() if "on_event" not in options else None
+    if progress is not None:
+        options["on_event"] = progress.on_event
+    try:
+        return _run(amake_video(lesson, text=text, context=context, **options))
+    finally:
+        if progress is not None:
+            progress.close()
 
 
 async def aresume(
