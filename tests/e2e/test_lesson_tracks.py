@@ -37,6 +37,7 @@ def test_lesson_mp4_has_soft_captions_and_chapters_matching_the_files(
     titles = [b.splitlines()[2] for b in blocks[1:]]
     assert titles == [c["metadata"]["title"] for c in chapters]
     objectives = {s.objective[:1].upper() + s.objective[1:] for s in storyboard.shots}
-    assert set(titles[:-1]) <= objectives and titles[-1] == "Recap"
+    assert set(titles[:-1]) <= objectives
+    assert titles[-1] == "Recap"
     ends = [parse_timestamp(b.splitlines()[1].split("-->")[1]) for b in blocks[1:]]
     assert abs(ends[-1] - storyboard.total_seconds) < 1e-3
