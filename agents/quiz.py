@@ -27,6 +27,7 @@ CHOICES = 4
 BLANK = "_____"
 MIN_SENTENCE_WORDS = 5
 MIN_TERM_CHARS = 5
+RECAP_OPENINGS = ("so remember", "remember:", "in short", "to sum up")
 
 log = logging.getLogger(__name__)
 
@@ -131,26 +132,28 @@ def offline_quiz(lesson: Lesson, storyboard: Storyboard, *, avoid: Iterable[str]
     """Cloze questions from narrated key sentences, one objective and one answer term at a time."""
     pool = _term_pool(lesson, storyboard)
     used = {term_key(a) for a in avoid}
-    candidates: list[tuple[str, str, str]] = []  # (sentence, term, objective)
+    candidates: list[tuple[str, str, str]] = []  # (sentence, term, objective), best first
     for shot in storyboard.shots:
         for sentence in split_sentences(shot_narration(shot)):
             if len(sentence.split()) < MIN_SENTENCE_WORDS:
                 continue
             found = [t for t in pool if _find(t, sentence) is not None]
-            if found:
-                # the whole phrase, not a word of it: "water cycle", never "the _____ cycle"
-                term = max(found, key=lambda t: (term_key(found[0]) in term_key(t), len(t)))
-                candidates.append((sentence, term, shot.objective))
+            # the whole phrase, not a word of it: "water cycle", never "the _____ cycle"
+            found = [t for t in found if not any(t != o and _find(t, o) for o in found)]
+            candidates += [(sentence, t, shot.objective) for t in found]
+    # a recap list ("So remember: a, b and c") makes a weak question: use it last
+    candidates.sort(key=lambda c: c[0].lower().startswith(RECAP_OPENINGS))
     questions: list[QuizQuestion] = []
     covered: set[str] = set()
     sentences: set[str] = set()
-    for first_pass in (True, False):
+    # first one question per objective, then per sentence, then a second term of a sentence
+    for rule in ("objective", "sentence", "term"):
         for sentence, term, objective in candidates:
             if len(questions) >= MAX_QUESTIONS:
                 break
-            if sentence in sentences or term_key(term) in used:
+            if term_key(term) in used or (rule != "term" and sentence in sentences):
                 continue
-            if first_pass and objective in covered:
+            if rule == "objective" and objective in covered:
                 continue
             question = _cloze(sentence, term, pool, objective)
             if question is None:
