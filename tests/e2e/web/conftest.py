@@ -104,6 +104,10 @@ class ConsoleLog:
     def watch(self, page: Any) -> Any:
         page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
         page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on(
+            "response",
+            lambda r: r.status >= 400 and self.errors.append(f"{r.status} {r.url}"),
+        )
         return page
 
 
