@@ -47,9 +47,13 @@ class Studio:
 
 def start_studio(token: str | None = None) -> Studio:
     """Serve a fresh studio app on a free loopback port, in a thread of this process."""
+    return serve_app(create_app(token=token))
+
+
+def serve_app(app: Any) -> Studio:
+    """Serve any ASGI app on a free loopback port, in a thread of this process."""
     import uvicorn
 
-    app = create_app(token=token)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
@@ -67,9 +71,7 @@ def start_studio(token: str | None = None) -> Studio:
 
 
 @pytest.fixture
-def studio_env(
-    small_local_sizes: str, fast_emulator: Path, monkeypatch: pytest.MonkeyPatch
-) -> str:
+def studio_env(small_local_sizes: str, fast_emulator: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Runs the studio starts use tiny clips and the zero-latency emulator."""
     monkeypatch.setenv("LESSONREEL_SIZE", small_local_sizes)
     monkeypatch.setenv("LESSONREEL_EMULATOR_CONFIG", str(fast_emulator))
@@ -157,4 +159,3 @@ def axe_violations(page: Any, *, impacts: tuple[str, ...] = ("serious", "critica
         for v in result["violations"]
         if v["impact"] in impacts
     ]
-
