@@ -101,7 +101,7 @@ def create_app(*, token: str | None = None) -> Starlette:
 
     app = Starlette(
         routes=routes(),
-        middleware=[Middleware(TokenGate, token=token)],  # type: ignore[arg-type]
+        middleware=[Middleware(TokenGate, token=token)],
         exception_handlers={404: not_found, 405: not_found, Exception: server_error},
         lifespan=lifespan,
     )

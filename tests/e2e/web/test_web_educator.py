@@ -1,4 +1,4 @@
-"""The educator's whole path in a real Chromium: paste → storyboard → approve → video → quiz → SCORM."""
+"""The educator's whole path in Chromium: paste → storyboard → approve → video → quiz → SCORM."""
 
 from __future__ import annotations
 
@@ -65,9 +65,7 @@ def test_educator_goes_from_pasted_text_to_video_quiz_and_scorm(
         "v.muted = true; return v.play(); }"
     )
     page.wait_for_function("() => document.querySelector('video').currentTime > 0.2")
-    page.wait_for_function(
-        "() => { const t = document.querySelector('track[kind=captions]'); return t.readyState === 2; }"
-    )
+    page.wait_for_function("() => document.querySelector('track[kind=captions]').readyState === 2")
     cues = page.evaluate("() => document.querySelector('video').textTracks[0].cues.length")
     assert cues > 0, "the captions track loaded no cues"
     _axe(page, "result", axe)

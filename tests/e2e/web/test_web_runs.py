@@ -56,7 +56,6 @@ def test_two_tabs_approving_one_run_render_it_once(
         re.compile("already going|no longer waiting")
     )
     expect(first.locator("video#lesson-video")).to_be_visible(timeout=60_000)
-    shots = first.evaluate("() => 0")  # noqa: F841 - the page is settled before the ledger read
     jobs = _jobs(run_id)
     assert len({j["shot_index"] for j in jobs}) == len(jobs), "a shot was submitted twice"
     assert console.errors == []
@@ -158,7 +157,8 @@ def test_keyboard_reaches_every_control_with_a_visible_focus(studio: Studio, pag
             " return [e.id || e.textContent.trim(), s.outlineStyle, s.outlineWidth]; }"
         )
         seen.append(focus[0])
-        assert focus[1] != "none" and focus[2] != "0px", f"no visible focus on {focus[0]}"
+        assert focus[1] != "none", f"no visible focus on {focus[0]}"
+        assert focus[2] != "0px", f"no visible focus on {focus[0]}"
     for control in ("lesson-text", "upload", "grade-band", "target-seconds", "budget"):
         assert control in seen
     assert seen[0] == "Skip to content"
