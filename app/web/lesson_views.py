@@ -46,7 +46,7 @@ def model_choices() -> list[ModelChoice]:
         ):
             continue
         if spec.provider == LOCAL:
-            label = f"Local preview ({spec.model}): free, offline placeholder clips"
+            label = f"Local preview · {spec.model} (free, offline)"
         else:
             rate = min(spec.price_per_second.values())
             label = f"{spec.provider} · {spec.model} (from ${rate:.2f} per second)"

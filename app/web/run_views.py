@@ -102,8 +102,12 @@ def _result(request: Request, view: RunView) -> Response:
     t = report.totals
     summary = (
         f"{t.delivered} of {t.shots} shots rendered · {t.seconds:g} seconds · "
-        f"spent ${t.spent_usd:.2f} on {report.provider} / {report.model}."
+        f"spent ${t.spent_usd:.2f} on {report.provider} / {report.model}"
     )
+    if t.shadow_provider and t.shadow_usd > 0:
+        # the budget of a free preview counts what a real service would charge
+        summary += f" (on {t.shadow_provider} this would cost ${t.shadow_usd:.2f})"
+    summary += "."
     from lessonreel.app.web.scorm import MASTERY_SCORE
 
     return page(
