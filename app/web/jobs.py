@@ -54,6 +54,12 @@ class RunManager:
         task = self._tasks.get(run_id)
         return task is not None and not task.done()
 
+    async def wait(self, run_id: str) -> None:
+        """Return when this server stops advancing the run (at once when it is not)."""
+        task = self._tasks.get(run_id)
+        if task is not None:
+            await asyncio.wait([task])
+
     def _lock(self, run_id: str) -> asyncio.Lock:
         return self._locks.setdefault(run_id, asyncio.Lock())
 

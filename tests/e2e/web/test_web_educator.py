@@ -23,6 +23,7 @@ it climbs. When the pressure of the gas becomes too great, the volcano erupts an
 of the vent. Ash clouds can rise many kilometres into the sky.
 """
 
+EDITED = "Magma is melted rock that rises because it is lighter than solid rock."
 AXE_LOG = Path(__file__).parents[3] / "build" / "axe-results.json"
 
 
@@ -51,12 +52,14 @@ def test_educator_goes_from_pasted_text_to_video_quiz_and_scorm(
     _axe(page, "review", axe)
     first = page.get_by_label("Narration for shot 1")
     expect(first).not_to_be_empty()
+    first.fill(EDITED)
     page.get_by_role("button", name="Approve and render").click()
 
     # result: the video loads with a captions track and plays
     video = page.locator("video#lesson-video")
     expect(video).to_be_visible(timeout=60_000)
     expect(page.locator('track[kind="captions"]')).to_have_count(1)
+    expect(page.locator('track[kind="chapters"]')).to_have_count(1)
     page.wait_for_function(
         "() => { const v = document.querySelector('video'); return v.readyState >= 1; }"
     )
@@ -86,9 +89,15 @@ def test_educator_goes_from_pasted_text_to_video_quiz_and_scorm(
     )
 
     # every download link works; the SCORM zip holds what an LMS needs
+    got_files = {}
     for name in ("Download video", "Download captions", "Download storyboard"):
         href = page.get_by_role("link", name=name).get_attribute("href")
-        assert page.request.get(studio.url + href).ok, name
+        response = page.request.get(studio.url + href)
+        assert response.ok, name
+        got_files[name] = response.body()
+    # the teacher's edit reached the captions and the storyboard
+    for name in ("Download captions", "Download storyboard"):
+        assert EDITED in " ".join(got_files[name].decode().split()), name
     with page.expect_download() as got:
         page.get_by_role("link", name="Download SCORM package").click()
     zip_path = tmp_path / "package.zip"

@@ -176,3 +176,22 @@ def test_upload_of_a_markdown_file_makes_a_storyboard(
     page.get_by_label("Target length (seconds)").fill("8")
     page.get_by_role("button", name="Make storyboard").click()
     expect(page.get_by_role("heading", name="Review: Sound Waves")).to_be_visible()
+
+
+def test_upscale_from_the_runs_list_renders_the_run_again(
+    studio: Studio, page: Any, console: ConsoleLog
+) -> None:
+    from playwright.sync_api import expect
+
+    from lessonreel.app.api import make_video
+
+    result = make_video(text=LESSON, target_seconds=8)
+    before = {j["idempotency_key"] for j in _jobs(result.run_id)}
+    page.goto(studio.url + "/runs")
+    page.get_by_role("button", name="Upscale Sound Waves").click()
+    expect(page.get_by_role("status").first).to_contain_text("Upscaling")
+    expect(page.locator("video#lesson-video")).to_be_visible(timeout=60_000)
+    new = [j for j in _jobs(result.run_id) if j["idempotency_key"] not in before]
+    assert len(new) == len(before)
+    assert {j["model"] for j in new} == {"sora-2-pro"}
+    assert console.errors == []
