@@ -93,13 +93,16 @@ def csrf_token(request: Request) -> str:
     current = request.cookies.get(CSRF_COOKIE)
     if current and len(current) >= 32:
         return current
-    fresh: str = request.state.__dict__.setdefault("new_csrf", secrets.token_urlsafe(32))
+    fresh: str | None = getattr(request.state, "new_csrf", None)
+    if fresh is None:
+        fresh = secrets.token_urlsafe(32)
+        request.state.new_csrf = fresh
     return fresh
 
 
 def set_csrf_cookie(request: Request, response: Response) -> Response:
     """Set the CSRF cookie when this request minted a token."""
-    fresh = request.state.__dict__.get("new_csrf")
+    fresh = getattr(request.state, "new_csrf", None)
     if fresh:
         response.set_cookie(CSRF_COOKIE, fresh, httponly=True, samesite="strict", path="/")
     return response

@@ -8,7 +8,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from conftest import ConsoleLog, Studio, axe_violations
+from studio_helpers import ConsoleLog, Studio, axe_violations
 
 # A lesson no test or fixture has seen: the studio must cope with new text.
 VOLCANO_LESSON = """How Volcanoes Erupt

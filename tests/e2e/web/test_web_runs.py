@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ConsoleLog, Studio, axe_violations, start_studio
+from studio_helpers import ConsoleLog, Studio, axe_violations, start_studio
 
 LESSON = """# Sound Waves
 

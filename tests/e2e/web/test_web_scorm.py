@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ConsoleLog, serve_app
+from studio_helpers import ConsoleLog, serve_app
 
 from lessonreel.app.web.scorm import build_scorm
 
