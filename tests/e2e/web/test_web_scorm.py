@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from studio_helpers import ConsoleLog, serve_app
+from studio_helpers import ConsoleLog, axe_violations, serve_app
 
 from lessonreel.app.web.scorm import build_scorm
 
@@ -130,6 +130,7 @@ def test_launch_page_plays_and_checks_answers_outside_an_lms(
     try:
         page.goto(site.url + "/pkg/index.html")
         expect(page.get_by_text("Not opened from a learning platform")).to_be_visible()
+        assert axe_violations(page) == []
         page.wait_for_function("() => document.querySelector('video').readyState >= 1")
         page.evaluate(
             "() => { const v = document.querySelector('video'); v.muted = true; return v.play(); }"
