@@ -26,11 +26,11 @@ def export(
         raise fail("choose what to export: --scorm")
     run = run_or_fail(run_id)
     if not run.get("out_dir"):
-        raise fail(f"run {run_id} has not finished — lessonreel resume {run_id}")
+        raise fail(f"run {run['run_id']} has not finished — lessonreel resume {run['run_id']}")
     if out is not None and out.suffix.lower() != ".zip":
         raise fail(f"--out must name a .zip file, not {out}")
     try:
-        path = build_scorm(Path(str(run["out_dir"])), run_id, out)
+        path = build_scorm(Path(str(run["out_dir"])), str(run["run_id"]), out)
     except ExportError as exc:
         raise fail(str(exc)) from None
     typer.echo(str(path))

@@ -205,7 +205,7 @@ async def create_lesson(request: Request) -> Response:
         lesson, payload = await asyncio.to_thread(lesson_input, path, text)
     except (FormProblem, LessonInputError) as exc:
         return new_lesson_page(request, form=form, error=_sentence(str(exc)))
-    run_id = new_run_id(lesson.id)
+    run_id = new_run_id(lesson.title)
     payload["run_id"] = run_id
     await request.app.state.runs.start(payload, run_id=run_id, context=context)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
