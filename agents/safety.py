@@ -26,7 +26,7 @@ from lessonreel.agents.schemas import Match, Verdict
 from lessonreel.agents.screen_classifier import Head, features, load_head
 from lessonreel.agents.screen_lexical import LexicalMatcher
 from lessonreel.agents.screen_moderation import ModerationClient
-from lessonreel.agents.screen_text import allow_signals, screenable, units
+from lessonreel.agents.screen_text import allow_signals, embed_units, screenable
 from lessonreel.store.blocklist import BlockEntry, Blocklist
 from lessonreel.store.embeddings import MiniLMEmbedder, shared_embedder
 
@@ -157,10 +157,16 @@ class Screen:
         margin = self.head.semantic_allow_margin if self.head else 0.05
         return base - margin if allow else base
 
-    def screen(self, text: str) -> Verdict:
-        """Screen one prompt; the verdict says what matched, where, how close and why."""
+    def screen(self, text: str, *, framing: bool = False) -> Verdict:
+        """Screen one text; the verdict names it and says what matched, where, how close and why.
+
+        ``framing`` says the text comes from a lesson (a passage, a narration line): the
+        educational thresholds apply even when the sentence alone carries no allow-signal.
+        """
         body = screenable(text)
         signals = allow_signals(body) if self.use_allow_signals else []
+        if framing and self.use_allow_signals:
+            signals = signals or ["lesson context"]
         allow = bool(signals)
         matches: list[Match] = []
         cue_words: list[str] = []
@@ -179,7 +185,7 @@ class Screen:
                 )
             else:
                 cue_words.append(hit.found)
-        phrases = units(body)
+        phrases = embed_units(body)
         embs = self.embedder.embed(phrases)
         nearest: tuple[BlockEntry, float] | None = None
         if len(self._matrix):
@@ -227,7 +233,7 @@ class Screen:
                 matches.extend(self.moderation.check(body))
             except Exception as exc:  # second opinion only: never fail the screen
                 reasons.append(f"moderation unavailable: {type(exc).__name__}")
-        return self._verdict(matches, reasons, signals, cue_words)
+        return self._verdict(matches, reasons, signals, cue_words).model_copy(update={"text": text})
 
     def _nearest_in(self, embs: np.ndarray, category: str) -> tuple[BlockEntry, float, int] | None:
         idx = [k for k, e in enumerate(self._entries) if e.category == category]
@@ -264,9 +270,9 @@ class Screen:
             reasons.append(f"ambiguous words also present: {', '.join(cue_words)}")
         return Verdict(allowed=False, category=top.category, matches=matches, reasons=reasons)
 
-    async def ascreen(self, text: str) -> Verdict:
+    async def ascreen(self, text: str, *, framing: bool = False) -> Verdict:
         """Screen without blocking the event loop."""
-        return await asyncio.to_thread(self.screen, text)
+        return await asyncio.to_thread(self.screen, text, framing=framing)
 
     def screen_many(self, texts: list[str]) -> list[Verdict]:
         """Screen several prompts in order."""
