@@ -24,6 +24,7 @@ import numpy as np
 from lessonreel.agents.refine import STANDARD_NEGATIVES, refine
 from lessonreel.agents.schemas import Match, Verdict
 from lessonreel.agents.screen_classifier import Head, features, load_head
+from lessonreel.agents.screen_graphic import graphic_detail
 from lessonreel.agents.screen_lexical import LexicalMatcher
 from lessonreel.agents.screen_moderation import ModerationClient
 from lessonreel.agents.screen_text import allow_signals, embed_units, screenable
@@ -185,6 +186,16 @@ class Screen:
                 )
             else:
                 cue_words.append(hit.found)
+        for phrase in graphic_detail(body):
+            matches.append(
+                Match(
+                    layer="lexical",
+                    category="violence_gore",
+                    entry="graphic detail of injury or death",
+                    words=[phrase],
+                    span=phrase,
+                )
+            )
         phrases = embed_units(body)
         embs = self.embedder.embed(phrases)
         nearest: tuple[BlockEntry, float] | None = None

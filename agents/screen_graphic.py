@@ -28,7 +28,7 @@ _GRAPHIC = [
                r"wound|bod(?:y|ies)|stump|corpse)"),
     re.compile(r"\bsevered\s+(heads?|limbs?|hands?|arms?|legs?|necks?|bod(?:y|ies)|fingers?)\b"),
     re.compile(r"\b(guts|entrails|intestines|innards|organs|brains?|eyes?)\b.{0,25}\b(torn|"
-               r"ripped|spill\w*|hanging|gouged|pulled|spattered|splattered|out)\b"),
+               r"ripped|spill\w*|hanging|gouged|pulled|spattered|splattered)\b"),
     re.compile(r"\b(mutilat|dismember|disembowel|eviscerat|decapitat|flay|impal)\w*"),
     re.compile(r"\b(skinned alive|burned alive|torn limb from limb|limb from limb|hacked (?:to "
                r"pieces|apart|to death)|crushed skulls?|"
@@ -99,7 +99,8 @@ def tool_instruction(sentence: str) -> bool:
 def neutral_statement(sentences: list[str]) -> str:
     """One plain sentence of the facts in ``sentences``: who, what, where, when — no detail.
 
-    Empty when no act of violence is named (the sentences are then simply dropped).
+    Empty when no act of violence is named, or no one, nowhere and no time is (the sentences
+    are then simply dropped: "kill yourself" states no fact to keep).
     """
     text = " ".join(sentences)
     low = normalise(text)
@@ -113,6 +114,8 @@ def neutral_statement(sentences: list[str]) -> str:
     subject = (victims or ["people"])[0]
     places = [p.strip() for p in _PLACE.findall(text) if p.split()[0] not in _NOT_PLACE]
     dates = list(dict.fromkeys(_DATE.findall(text)))
+    if not (victims or places or dates):
+        return ""  # no facts to state (an order or a threat, not an event)
     verb = "were" if subject.endswith(("s", "men", "people", "women")) else "was"
     out = f"{subject[:1].upper()}{subject[1:]} {verb} {' and '.join(acts[:2])}"
     if places:

@@ -2,9 +2,9 @@
 
 The text is normalised before matching: accents dropped, leetspeak decoded inside words that mix
 letters and digits/symbols ("k1ll", "s3x", "pr0n"; never numbers such as "1790s" or "3rd"),
-look-alike Cyrillic/Greek letters mapped to Latin and invisible characters removed, spaced or dotted single letters joined
-("s e x", "k.i.l.l"), and runs of three or more identical letters squeezed ("kiiiill"). Terms
-match at word boundaries with an optional plural ("-s", "-es", "'s").
+look-alike Cyrillic/Greek letters mapped to Latin and invisible characters removed, spaced or
+dotted single letters joined ("s e x", "k.i.l.l"), and runs of three or more identical letters
+squeezed ("kiiiill"). Terms match at word boundaries with an optional plural ("-s", "-es", "'s").
 """
 
 from __future__ import annotations

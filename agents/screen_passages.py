@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from lessonreel.agents.schemas import SafetyNote
+from lessonreel.agents.schemas import Lesson, SafetyNote
 from lessonreel.agents.screen_graphic import graphic_detail, neutral_statement, tool_instruction
 from lessonreel.agents.text import split_sentences
 from lessonreel.prompts.sanitizer import NEUTRAL_SYSTEM, render_neutral_user
@@ -174,7 +174,9 @@ async def screen_lesson_text(
             first = f is (graphic[0] if graphic else None)
             split[f.line][f.sentence] = statement if first else ""
             rewritten = first and bool(statement)
-            notes.append(_note(p, f, "rewritten" if rewritten else "dropped", statement if rewritten else ""))
+            notes.append(
+                _note(p, f, "rewritten" if rewritten else "dropped", statement if rewritten else "")
+            )
     changed = {f.line for p in flagged for f in p.flags}
     out = []
     for i, (line, sentences) in enumerate(zip(text.split("\n"), split, strict=True)):
@@ -185,3 +187,19 @@ async def screen_lesson_text(
         if kept.strip():
             out.append(kept)
     return CleanedText(re.sub(r"\n{3,}", "\n\n", "\n".join(out)), notes)
+
+
+async def screen_lesson(
+    lesson: Lesson, screen: Screen | None, *, chat_model: BaseChatModel | None = None
+) -> tuple[Lesson, list[SafetyNote]]:
+    """The lesson with its passages screened (re-analysed when anything changed) and the notes.
+
+    The lesson keeps its id: the same input always yields the same cleaned lesson.
+    """
+    from lessonreel.agents.ingest import lesson_from_text
+
+    cleaned = await screen_lesson_text(lesson.text, screen, chat_model=chat_model)
+    if not cleaned.notes:
+        return lesson, []
+    again = lesson_from_text(cleaned.text, source=lesson.source)
+    return again.model_copy(update={"id": lesson.id}), cleaned.notes

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from lessonreel.agents.schemas import Storyboard
+from lessonreel.agents.schemas import SafetyNote, Storyboard
 from lessonreel.graph.state import CostEstimate, ShotResult
 
 RunStatus = Literal["done", "partial", "stopped", "failed"]
@@ -62,6 +62,9 @@ class RunReport(BaseModel):
     shots: list[ShotResult]
     totals: Totals
     gaps: list[Gap] = Field(default_factory=list)
+    safety: list[SafetyNote] = Field(
+        default_factory=list, description="What the safety agent took out of the lesson and why."
+    )
     estimate: CostEstimate | None = None
     video_path: str | None = None
     srt_path: str | None = None
@@ -97,6 +100,7 @@ def build_report(
     spent_usd: float,
     shadow_usd: float | None,
     provider: str,
+    safety: list[SafetyNote] | None = None,
 ) -> RunReport:
     """Assemble the report; a shot with no result at all is reported as stopped."""
     rows: list[ShotResult] = []
@@ -130,6 +134,7 @@ def build_report(
         status=status,
         stop_reason=stop_reason,
         shots=rows,
+        safety=list(safety or []),
         totals=Totals(
             shots=len(rows),
             delivered=len(delivered),
