@@ -52,7 +52,7 @@ _VISUAL = re.compile(
 )
 
 _ACTS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b(behead|decapitat|guillotin|execut|severed heads?|hanged|firing squad)"),
+    (re.compile(r"\b(behead|decapitat|guillotin|execut|hanged|firing squad)"),
      "executed"),
     (re.compile(r"\bdrown"), "drowned"),
     (re.compile(r"\b(massacr|slaughter|butcher|hack|kill|murder|stab|slain|slew|shot dead)"),
@@ -64,7 +64,8 @@ _ACTS: tuple[tuple[re.Pattern[str], str], ...] = (
 _WHO = re.compile(
     r"\b(prisoners?|captives?|villagers?|civilians?|soldiers?|victims?|rebels?|priests?|"
     r"nobles?|peasants?|slaves?|enslaved people|women|men|families|refugees|hostages|"
-    r"protesters?|workers?|inhabitants|residents|citizens|suspects|enemies|the (?:village )?"
+    r"protesters?|workers?|inhabitants|residents|citizens|suspects|enemies|townspeople|"
+    r"townsfolk|people|children|defenders|monks|nuns|jews|christians|muslims|natives|the (?:village )?"
     r"chief|the king|the queen|troops|crowds?)\b",
     re.I,
 )
@@ -74,6 +75,7 @@ _DATE = re.compile(
     r"November|December)(?:\s+\d{1,2})?(?:,?\s+\d{3,4})?|(?:1[0-9]|20)\d{2}s?|\d{1,2}(?:st|nd|"
     r"rd|th) century)\b"
 )
+_DAY = re.compile(r"\d{1,2} [A-Z]|[A-Z]\w+ \d{1,2}\b")
 _NOT_PLACE = frozenset({"The", "A", "An", "This", "That", "His", "Her", "Their", "It"})
 
 
@@ -96,9 +98,10 @@ def tool_instruction(sentence: str) -> bool:
     return bool(_TOOL_VERB.match(s) and _VISUAL.search(s))
 
 
-def neutral_statement(sentences: list[str]) -> str:
+def neutral_statement(sentences: list[str], context: str = "") -> str:
     """One plain sentence of the facts in ``sentences``: who, what, where, when — no detail.
 
+    Where and when come from ``context`` (the rest of the passage) when the sentences lack them.
     Empty when no act of violence is named, or no one, nowhere and no time is (the sentences
     are then simply dropped: "kill yourself" states no fact to keep).
     """
@@ -114,6 +117,10 @@ def neutral_statement(sentences: list[str]) -> str:
     subject = (victims or ["people"])[0]
     places = [p.strip() for p in _PLACE.findall(text) if p.split()[0] not in _NOT_PLACE]
     dates = list(dict.fromkeys(_DATE.findall(text)))
+    if context and not places:
+        places = [p.strip() for p in _PLACE.findall(context) if p.split()[0] not in _NOT_PLACE]
+    if context and not dates:
+        dates = list(dict.fromkeys(_DATE.findall(context)))
     if not (victims or places or dates):
         return ""  # no facts to state (an order or a threat, not an event)
     verb = "were" if subject.endswith(("s", "men", "people", "women")) else "was"
@@ -121,5 +128,6 @@ def neutral_statement(sentences: list[str]) -> str:
     if places:
         out += f" in {' and '.join(dict.fromkeys(places[:2]))}"
     if dates:
-        out += f" in {dates[0]}"
+        on = _DAY.match(dates[0])
+        out += f" {'on' if on else 'in'} {dates[0]}"
     return out + "."

@@ -169,7 +169,8 @@ async def screen_lesson_text(
             if await asyncio.to_thread(_any_bad, sentences, screen):
                 statement = ""
         if graphic and not statement:
-            statement = neutral_statement([f.text for f in graphic])
+            context = " ".join(" ".join(split[i]) for i in p.lines)
+            statement = neutral_statement([f.text for f in graphic], context)
         for f in p.flags:
             first = f is (graphic[0] if graphic else None)
             split[f.line][f.sentence] = statement if first else ""
