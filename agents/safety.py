@@ -24,7 +24,7 @@ import numpy as np
 from lessonreel.agents.refine import STANDARD_NEGATIVES, refine
 from lessonreel.agents.schemas import Match, Verdict
 from lessonreel.agents.screen_classifier import Head, features, load_head
-from lessonreel.agents.screen_graphic import graphic_detail
+from lessonreel.agents.screen_graphic import graphic_detail, harmful_intent
 from lessonreel.agents.screen_lexical import LexicalMatcher
 from lessonreel.agents.screen_moderation import ModerationClient
 from lessonreel.agents.screen_text import allow_signals, embed_units, screenable
@@ -81,6 +81,13 @@ _STOP = frozenset(
     ]
 )
 _WORDS = re.compile(r"[a-z][a-z'\-]+")
+_DEPICTION_ONLY = frozenset({"real_people", "copyrighted_characters"})
+"""Categories whose harm is a depiction: naming them in a question ("Is Beyoncé married?") is
+not a request to film them, so their terms then only count as ambiguous words."""
+_QUESTION = re.compile(
+    r"(?is)^(what|who|whom|whose|when|where|why|how|which|is|are|was|were|did|does|do|has|have|"
+    r"can|could)\b[^.!\n]*\?$"
+)
 
 
 def _shared_words(span: str, entry: BlockEntry) -> list[str]:
@@ -171,8 +178,9 @@ class Screen:
         allow = bool(signals)
         matches: list[Match] = []
         cue_words: list[str] = []
+        question = bool(_QUESTION.match(body.strip()))
         for hit in self._lexical.find(body):
-            if hit.strong:
+            if hit.strong and not (question and hit.entry.category in _DEPICTION_ONLY):
                 matches.append(
                     Match(
                         layer="lexical",
@@ -186,6 +194,16 @@ class Screen:
                 )
             else:
                 cue_words.append(hit.found)
+        for phrase in harmful_intent(body):
+            matches.append(
+                Match(
+                    layer="lexical",
+                    category="violence_gore",
+                    entry="a request or threat to harm a person",
+                    words=[phrase],
+                    span=phrase,
+                )
+            )
         for phrase in graphic_detail(body):
             matches.append(
                 Match(

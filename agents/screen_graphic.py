@@ -16,8 +16,8 @@ import re
 
 from lessonreel.agents.screen_lexical import normalise
 
-_V = r"(?:kill|stab|wound|murder|execut|behead|head|neck|bod(?:y|ies)|corpse|victim|sword|knife|"
-_V += r"axe|blade|scaffold|guillotin|bayonet|bullet|shot|torture|massacre|slaughter|hack|slash)"
+_V = r"(?:kill|stab|wound|murder|execut|behead|corpse|victim|sword|knife|axe|blade|scaffold|"
+_V += r"guillotin|bayonet|bullet|torture|massacre|slaughter|hack|slash)"
 _GRAPHIC = [
     re.compile(r"\b(gore|gory|grisly|gruesome close|splatter\w*|bloodbath|blood-?soaked)\b"),
     re.compile(r"\bblood\w*\b.{0,40}\b(gush|spurt|spray|splash|pool|drip|soak|pour|stream|spill)"),
@@ -27,12 +27,15 @@ _GRAPHIC = [
     re.compile(r"\b(bleeding|bled out|bleed(?:s)? to death|dripping)\b.{0,40}\b(head|neck|"
                r"wound|bod(?:y|ies)|stump|corpse)"),
     re.compile(r"\bsevered\s+(heads?|limbs?|hands?|arms?|legs?|necks?|bod(?:y|ies)|fingers?)\b"),
-    re.compile(r"\b(guts|entrails|intestines|innards|organs|brains?|eyes?)\b.{0,25}\b(torn|"
-               r"ripped|spill\w*|hanging|gouged|pulled|spattered|splattered)\b"),
+    re.compile(r"\b(guts|entrails|innards)\b.{0,25}\b(torn|ripped|spill\w*|hanging|"
+               r"spattered|splattered)\b"),
+    re.compile(r"\b(intestines|organs|brains?|eyes?)\b.{0,25}\b(torn|ripped|gouged|pulled|"
+               r"spilled|spilling|spattered|splattered) out\b|\bgouged out\b|\bbrains? "
+               r"(?:spattered|splattered|blown out)"),
     re.compile(r"\b(mutilat|dismember|disembowel|eviscerat|decapitat|flay|impal)\w*"),
     re.compile(r"\b(skinned alive|burned alive|torn limb from limb|limb from limb|hacked (?:to "
                r"pieces|apart|to death)|crushed skulls?|"
-               r"body parts|writhing in agony|screaming (?:faces|victims)|in agony|charred "
+               r"writhing in agony|screaming (?:faces|victims)|in agony|charred "
                r"(?:bodies|corpses|remains)|rotting (?:bodies|corpses)|maggots)\b"),
     re.compile(r"\b(bod(?:y|ies)|corpses?|victims?|people|prisoners?|limbs?|flesh|skulls?|"
                r"heads?)\b.{0,30}\b(torn|ripped|blown|cut) (apart|open|to pieces|to shreds)"),
@@ -65,8 +68,8 @@ _WHO = re.compile(
     r"\b(prisoners?|captives?|villagers?|civilians?|soldiers?|victims?|rebels?|priests?|"
     r"nobles?|peasants?|slaves?|enslaved people|women|men|families|refugees|hostages|"
     r"protesters?|workers?|inhabitants|residents|citizens|suspects|enemies|townspeople|"
-    r"townsfolk|people|children|defenders|monks|nuns|jews|christians|muslims|natives|the (?:village )?"
-    r"chief|the king|the queen|troops|crowds?)\b",
+    r"townsfolk|people|children|defenders|monks|nuns|jews|christians|muslims|natives|"
+    r"the (?:village )?chief|the king|the queen|troops|crowds?)\b",
     re.I,
 )
 _PLACE = re.compile(r"\b(?i:in|at|near|outside|across|throughout)\s+((?:[A-Z][\w'’\-]+\s?){1,3})")
@@ -86,6 +89,23 @@ def graphic_detail(sentence: str) -> list[str]:
     for p in _GRAPHIC:
         found += [m.group(0) for m in p.finditer(text)]
     return list(dict.fromkeys(found))
+
+
+_INTENT = re.compile(
+    r"\b(how (?:to|do i|can i|would i|should i)|ways? to|best way to|i(?:'m| am)? (?:going to|"
+    r"gonna|want to|will)|let's|help me) (?:\w+ ){0,2}(kill|murder|stab|shoot|strangle|poison|"
+    r"behead|hurt|torture|rape|kidnap|bomb|burn|drown|choke)\b(?: \w+){0,2}? (my |your |his |her "
+    r"|their |the |a |an |some )?(classmates?|teachers?|students?|kids?|child(?:ren)?|baby|"
+    r"people|someone|somebody|him|her|them|wife|husband|girlfriend|boyfriend|family|parents?|"
+    r"mother|father|mom|dad|brother|sister|neighbou?rs?|boss|friends?|coworkers?|colleagues?|"
+    r"man|woman|person|crowd|school|class)\b"
+)
+"""A request or threat to harm a person ("how to k1ll your classmates"), whatever the framing."""
+
+
+def harmful_intent(text: str) -> list[str]:
+    """Phrases that ask how to harm, or threaten, a person (matched on normalised text)."""
+    return [m.group(0) for m in _INTENT.finditer(normalise(text))]
 
 
 def tool_instruction(sentence: str) -> bool:

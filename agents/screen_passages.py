@@ -87,6 +87,8 @@ class _Flag:
 class _Passage:
     number: int
     lines: list[int]
+    before: list[int] = field(default_factory=list)
+    """Lines of the passage before it: where and when, if this one does not say."""
     flags: list[_Flag] = field(default_factory=list)
 
 
@@ -114,7 +116,7 @@ def _find(text: str, screen: Screen | None) -> tuple[list[list[str]], list[_Pass
             current = None
             continue
         if current is None:
-            current = _Passage(len(passages) + 1, [])
+            current = _Passage(len(passages) + 1, [], passages[-1].lines if passages else [])
             passages.append(current)
         current.lines.append(i)
         for j, s in enumerate(sentences):
@@ -169,7 +171,7 @@ async def screen_lesson_text(
             if await asyncio.to_thread(_any_bad, sentences, screen):
                 statement = ""
         if graphic and not statement:
-            context = " ".join(" ".join(split[i]) for i in p.lines)
+            context = " ".join(" ".join(split[i]) for i in [*p.lines, *p.before])
             statement = neutral_statement([f.text for f in graphic], context)
         for f in p.flags:
             first = f is (graphic[0] if graphic else None)

@@ -1,4 +1,4 @@
-"""Adversarial lessons: does anything graphic reach what viewers see or hear, or a provider?
+"""Adversarial lessons: does anything graphic reach what viewers see or hear, or a provider.
 
 Usage: python bench/adversarial.py [/work/shared/eval/adversarial]
 

@@ -45,14 +45,16 @@ async def test_unsafe_sentences_go_whole_and_no_sentence_is_half_edited(screen: 
     assert not verdict.allowed
     rewrite = await sanitize(text, reason="gore", verdict=verdict, round=1, screen=screen)
     assert rewrite is not None
-    assert "blood" not in rewrite.after and "hacked" not in rewrite.after
+    assert "blood" not in rewrite.after
+    assert "hacked" not in rewrite.after
     assert "Soldiers march past the town hall in 1916." in rewrite.after
     assert "A map shows the front line along the river." in rewrite.after
     originals = {"Soldiers march past the town hall in 1916.",
                  "A map shows the front line along the river."}  # fmt: skip
     added = [s for s in re.split(r"(?<=[.!?])\s+", rewrite.after) if s not in originals]
     for sentence in added:  # a neutral summary sentence, never the old one with words swapped
-        assert "the wall" not in sentence and "sprayed" not in sentence
+        assert "the wall" not in sentence
+        assert "sprayed" not in sentence
         assert screen.screen(sentence).allowed
 
 
