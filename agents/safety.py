@@ -85,8 +85,8 @@ _DEPICTION_ONLY = frozenset({"real_people", "copyrighted_characters"})
 """Categories whose harm is a depiction: naming them in a question ("Is Beyoncé married?") is
 not a request to film them, so their terms then only count as ambiguous words."""
 _QUESTION = re.compile(
-    r"(?is)^(what|who|whom|whose|when|where|why|how|which|is|are|was|were|did|does|do|has|have|"
-    r"can|could)\b[^.!\n]*\?$"
+    r"(?is)^(?:\w+\s+)?(what|who|whom|whose|when|where|why|how|which|is|are|was|were|did|does|"
+    r"do|has|have|can|could)\b[^.!\n]*\?$"
 )
 
 
@@ -224,7 +224,8 @@ class Screen:
                 entry, dist = self._entries[int(j)], float(1.0 - sims[i, j])
                 if nearest is None or dist < nearest[1]:
                     nearest = (entry, dist)
-                if dist <= self._threshold(entry.category, allow):
+                asked = question and entry.category in _DEPICTION_ONLY
+                if dist <= self._threshold(entry.category, allow) and not asked:
                     matches.append(
                         Match(
                             layer="semantic",
