@@ -35,7 +35,7 @@ async def ingest_lesson(state: LessonState, runtime: Runtime[Context]) -> dict[s
     lesson = await asyncio.to_thread(_load, state)
     svc = await services(runtime)
     lesson, notes = await screen_lesson(lesson, await svc.screen(), chat_model=svc.sanitizer_llm)
-    run_id = state.get("run_id") or new_run_id(lesson.id)
+    run_id = state.get("run_id") or new_run_id(lesson.title)
     await asyncio.to_thread(_open_run, svc.ledger, run_id, lesson, ctx)
     return {"lesson": lesson, "run_id": run_id, "safety_notes": notes}
 
