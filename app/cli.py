@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from lessonreel.app import cli_emulator, cli_inspect, cli_runs, cli_safety
+from lessonreel.app import cli_batch, cli_emulator, cli_inspect, cli_runs, cli_safety
 
 
 def build_app() -> typer.Typer:
@@ -22,6 +22,7 @@ def build_app() -> typer.Typer:
     )
     app.command()(cli_runs.make)
     app.command()(cli_runs.plan)
+    app.command()(cli_batch.batch)
     app.command()(cli_inspect.runs)
     app.command()(cli_inspect.show)
     app.command()(cli_runs.resume)

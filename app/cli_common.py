@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -17,6 +18,20 @@ BaseUrlOpt = Annotated[
 ]
 ModelOpt = Annotated[str | None, typer.Option(help="Video model, e.g. sora-2 or sora-2-pro.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the run report as JSON on stdout.")]
+SizeOpt = Annotated[str | None, typer.Option(help="Clip size WIDTHxHEIGHT.")]
+BudgetOpt = Annotated[
+    float | None, typer.Option(min=0.0, help="Spend cap in USD (downgrade, then stop).")
+]
+SecondsOpt = Annotated[
+    int | None, typer.Option("--seconds", min=4, help="Target video length [default: 60].")
+]
+DraftOpt = Annotated[bool, typer.Option(help="Cheapest legal setting for every shot.")]
+ReviewOpt = Annotated[
+    bool, typer.Option("--review/--yes", help="Approve or edit the storyboard first.")
+]
+EmulatorConfigOpt = Annotated[
+    Path | None, typer.Option(help="YAML/JSON emulator settings for the local provider.")
+]
 
 
 def stderr_console() -> Any:

@@ -17,9 +17,15 @@ import typer
 from lessonreel.app.cli_common import (
     EXIT_BAD_INPUT,
     BaseUrlOpt,
+    BudgetOpt,
+    DraftOpt,
+    EmulatorConfigOpt,
     JsonOpt,
     ModelOpt,
     ProviderOpt,
+    ReviewOpt,
+    SecondsOpt,
+    SizeOpt,
     fail,
     run_or_fail,
     stderr_console,
@@ -54,6 +60,36 @@ def _check_context(ctx: Any) -> None:
         missing = [v for v in missing if "KEY" in v]
     if missing:
         raise fail(f"provider {ctx.provider!r} needs {', '.join(missing)} in the environment")
+
+
+def make_context(
+    *,
+    out: Path | None,
+    provider: str | None,
+    base_url: str | None,
+    model: str | None,
+    size: str | None,
+    budget: float | None,
+    seconds: int | None,
+    draft: bool,
+    review: bool,
+    emulator_config: Path | None,
+) -> Any:
+    """The checked Context of ``make``'s options (``batch`` shares it); bad input exits 2."""
+    ctx = _context(
+        provider=provider,
+        base_url=base_url,
+        video_model=model,
+        size=size,
+        budget_usd=budget,
+        target_seconds=seconds,
+        draft=draft or None,
+        review=review or None,
+        output_dir=str(out) if out is not None else None,
+        emulator_config=str(emulator_config) if emulator_config is not None else None,
+    )
+    _check_context(ctx)
+    return ctx
 
 
 def _average_seconds(ctx: Any) -> float | None:
@@ -125,20 +161,12 @@ def make(
     provider: ProviderOpt = None,
     base_url: BaseUrlOpt = None,
     model: ModelOpt = None,
-    size: Annotated[str | None, typer.Option(help="Clip size WIDTHxHEIGHT.")] = None,
-    budget: Annotated[
-        float | None, typer.Option(min=0.0, help="Spend cap in USD (downgrade, then stop).")
-    ] = None,
-    seconds: Annotated[
-        int | None, typer.Option("--seconds", min=4, help="Target video length [default: 60].")
-    ] = None,
-    draft: Annotated[bool, typer.Option(help="Cheapest legal setting for every shot.")] = False,
-    review: Annotated[
-        bool, typer.Option("--review/--yes", help="Approve or edit the storyboard first.")
-    ] = False,
-    emulator_config: Annotated[
-        Path | None, typer.Option(help="YAML/JSON emulator settings for the local provider.")
-    ] = None,
+    size: SizeOpt = None,
+    budget: BudgetOpt = None,
+    seconds: SecondsOpt = None,
+    draft: DraftOpt = False,
+    review: ReviewOpt = False,
+    emulator_config: EmulatorConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Turn a lesson into lesson.mp4 with captions, a storyboard and a report."""
@@ -146,19 +174,18 @@ def make(
     from lessonreel.app.cli_view import RunView, review_prompt
 
     path, text = _lesson_source(lesson)
-    ctx = _context(
+    ctx = make_context(
+        out=out,
         provider=provider,
         base_url=base_url,
-        video_model=model,
+        model=model,
         size=size,
-        budget_usd=budget,
-        target_seconds=seconds,
-        draft=draft or None,
-        review=review or None,
-        output_dir=str(out) if out is not None else None,
-        emulator_config=str(emulator_config) if emulator_config is not None else None,
+        budget=budget,
+        seconds=seconds,
+        draft=draft,
+        review=review,
+        emulator_config=emulator_config,
     )
-    _check_context(ctx)
     console = stderr_console()
     with RunView(console, average_seconds=_average_seconds(ctx), budget=ctx.budget_usd) as view:
         result = _execute(
