@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import typer
 
-from lessonreel.app import cli_batch, cli_emulator, cli_inspect, cli_runs, cli_safety
+from lessonreel.app import (
+    cli_batch,
+    cli_emulator,
+    cli_inspect,
+    cli_runs,
+    cli_safety,
+    cli_worker,
+)
 
 
 def build_app() -> typer.Typer:
@@ -32,6 +39,7 @@ def build_app() -> typer.Typer:
     app.add_typer(cli_safety.blocklist_app, name="blocklist")
     app.command("emulator")(cli_emulator.emulator)
     app.command()(cli_inspect.webhooks)
+    app.command()(cli_worker.worker)
     return app
 
 

@@ -104,7 +104,13 @@ def batch(
         draft=draft,
         review=review,
         emulator_config=emulator_config,
+        need_keys=engine == "local",
     )
+    if engine == "temporal" and ctx.provider == "local" and not ctx.base_url:
+        raise fail(
+            "the temporal engine needs a provider every worker reaches: serve one with "
+            "`lessonreel emulator` and pass --base-url"
+        )
     _check_lessons(lessons)
     items = batch_lessons(lessons, out)
     console = stderr_console()

@@ -42,7 +42,7 @@ def _context(**options: Any) -> Any:
         raise fail(str(exc)) from None
 
 
-def _check_context(ctx: Any) -> None:
+def _check_context(ctx: Any, *, need_keys: bool = True) -> None:
     """Reject an unknown provider/model/size or a missing key before anything runs."""
     import os
 
@@ -55,7 +55,7 @@ def _check_context(ctx: Any) -> None:
         needed = required_env(ctx.provider)
     except ProviderError as exc:
         raise fail(exc.error.message) from None
-    missing = [v for v in needed if not os.environ.get(v)]
+    missing = [v for v in needed if not os.environ.get(v)] if need_keys else []
     if ctx.base_url:
         missing = [v for v in missing if "KEY" in v]
     if missing:
@@ -74,8 +74,12 @@ def make_context(
     draft: bool,
     review: bool,
     emulator_config: Path | None,
+    need_keys: bool = True,
 ) -> Any:
-    """The checked Context of ``make``'s options (``batch`` shares it); bad input exits 2."""
+    """The checked Context of ``make``'s options (``batch`` shares it); bad input exits 2.
+
+    ``need_keys=False`` when the provider is called elsewhere (Temporal workers hold the keys).
+    """
     ctx = _context(
         provider=provider,
         base_url=base_url,
@@ -88,7 +92,7 @@ def make_context(
         output_dir=str(out) if out is not None else None,
         emulator_config=str(emulator_config) if emulator_config is not None else None,
     )
-    _check_context(ctx)
+    _check_context(ctx, need_keys=need_keys)
     return ctx
 
 
