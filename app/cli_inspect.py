@@ -24,13 +24,14 @@ def runs(limit: Annotated[int, typer.Option(min=1, help="How many runs to list."
         typer.echo("No runs yet — start one with: lessonreel make LESSON")
         return
     table = Table(title="lessonreel runs")
-    for col in ("run id", "title", "status", "provider/model", "estimate", "spent"):
+    for col in ("run id", "title", "status", "engine", "provider/model", "estimate", "spent"):
         table.add_column(col)
     for r in rows:
         table.add_row(
             r["run_id"],
             str(r.get("title") or ""),
             str(r.get("status") or ""),
+            str(r.get("engine") or "local"),
             f"{r.get('provider')}/{r.get('model')}",
             f"${float(r.get('estimate_usd') or 0):.2f}",
             f"${float(r.get('spent_usd') or 0):.2f}",
