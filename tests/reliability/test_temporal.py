@@ -68,11 +68,17 @@ def _lessons(tmp_path: Path, count: int) -> list[str]:
 
 
 def _batch(
-    lessonreel: Any, lessons: list[str], url: str, out: Path, env: dict[str, str], *extra: str
+    lessonreel: Any,
+    lessons: list[str],
+    url: str,
+    out: Path,
+    env: dict[str, str],
+    *extra: str,
+    seconds: int = 8,
 ) -> subprocess.Popen[str]:
     args = lessonreel.driver.cli(
         "batch", *lessons, "--engine", "temporal", "--base-url", url + "/v1",
-        "--size", SMALL_SIZE, "--seconds", "8", "--out", str(out),
+        "--size", SMALL_SIZE, "--seconds", str(seconds), "--out", str(out),
         "--yes", "--json", *extra,
     )  # fmt: skip
     return subprocess.Popen(
@@ -147,8 +153,8 @@ def test_a_worker_killed_mid_shot_costs_no_second_create(
 def test_two_workers_share_the_providers_rate_limit_and_keep_keys_out_of_history(
     kit: ModuleType, temporal: Any, lessonreel: Any, tmp_path: Path
 ) -> None:
-    # the provider allows 2 creates per 2 s (60 a minute without a minute's burst); each worker
-    # alone would send every shot at once
+    # the provider allows 2 creates per 2 s (60 a minute without a minute's burst); a lesson
+    # fans its six shots out at once, so without the queue's limit most creates would get a 429
     emulator = lessonreel.emulator(
         {
             "latency": 0.2,
@@ -163,17 +169,17 @@ def test_two_workers_share_the_providers_rate_limit_and_keep_keys_out_of_history
     for name in ("worker-1", "worker-2"):
         _worker(kit, lessonreel, worker_env, name, "--provider", "azure", "--rpm", "50")
     batch = _batch(
-        lessonreel, _lessons(tmp_path, 4), emulator.url, tmp_path / "out",
-        env, "--provider", "azure",
+        lessonreel, _lessons(tmp_path, 2), emulator.url, tmp_path / "out",
+        env, "--provider", "azure", seconds=24,
     )  # fmt: skip
     code, payload, stderr = _finish(batch)
 
     assert code == 0, stderr[-3000:]
     stats = lessonreel.driver.get_json(emulator.url + "/_emulator/stats")
     shots = sum(len(row["report"]["shots"]) for row in payload["lessons"])
-    assert stats["creates"] == shots >= 8
+    assert stats["creates"] == shots >= 10
     _assert_one_row_per_job(lessonreel, stats)
-    assert stats["faults"]["rate_limited"] <= 1, stats["faults"]
+    assert stats["faults"].get("rate_limited", 0) <= 1, stats["faults"]
     texts = kit.histories(temporal.address)
-    assert len(texts) == 4
+    assert len(texts) == 2
     assert all(SECRET not in text for text in texts)
