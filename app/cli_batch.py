@@ -15,14 +15,17 @@ import typer
 from lessonreel.app.cli_common import (
     BaseUrlOpt,
     BudgetOpt,
+    DirectorOpt,
     DraftOpt,
     EmulatorConfigOpt,
     ModelOpt,
     ProviderOpt,
     ReviewOpt,
+    SanitizerOpt,
     SecondsOpt,
     SizeOpt,
     fail,
+    say,
     stderr_console,
 )
 
@@ -42,12 +45,12 @@ class BatchView:
         """Print a lesson's start, its estimate and each shot that reaches its outcome."""
         kind = event.get("event")
         if kind == "lesson":
-            self.console.print(f"[{name}] {event.get('stage')}", markup=False, highlight=False)
+            say(self.console, f"[{name}] {event.get('stage')}")
         elif kind == "estimate":
             estimate = event["estimate"]
             self.shots[name] = len(estimate.get("per_shot", {}))
             line = f"[{name}] {self.shots[name]} shots, estimate ${estimate['usd']:.2f}"
-            self.console.print(line, markup=False, highlight=False)
+            say(self.console, line)
         elif kind == "shot" and event.get("stage") in FINAL_STAGES:
             finished = self.done.setdefault(name, set())
             finished.add(int(event["index"]))
@@ -56,7 +59,7 @@ class BatchView:
                 f"[{name}] shot {int(event['index']) + 1} {event['stage']} "
                 f"({len(finished)}/{total})"
             )
-            self.console.print(line, markup=False, highlight=False)
+            say(self.console, line)
 
 
 def batch(
@@ -77,6 +80,8 @@ def batch(
     seconds: SecondsOpt = None,
     draft: DraftOpt = False,
     review: ReviewOpt = False,
+    director: DirectorOpt = None,
+    sanitizer: SanitizerOpt = None,
     emulator_config: EmulatorConfigOpt = None,
     concurrent: Annotated[int, typer.Option(min=1, help="Lessons at once (local engine).")] = 4,
     as_json: Annotated[
@@ -103,6 +108,8 @@ def batch(
         seconds=seconds,
         draft=draft,
         review=review,
+        director=director,
+        sanitizer=sanitizer,
         emulator_config=emulator_config,
         need_keys=engine == "local",
     )
@@ -113,9 +120,10 @@ def batch(
         )
     _check_lessons(lessons)
     items = batch_lessons(lessons, out)
+    _check_outs(items)
     console = stderr_console()
     view = BatchView(console, len(items))
-    console.print(f"Batch of {len(items)} lessons on the {engine} engine", highlight=False)
+    say(console, f"Batch of {len(items)} lessons on the {engine} engine")
     if engine == "temporal":
         from lessonreel.app.temporal_batch import run_temporal
 
@@ -124,18 +132,27 @@ def batch(
         outcomes = asyncio.run(run_local(items, ctx, on_event=view.on_event, concurrent=concurrent))
     code = batch_exit_code([o.exit_code for o in outcomes])
     for outcome in outcomes:
-        where = outcome.message or ""
-        console.print(
-            f"{outcome.lesson.name}: {outcome.status} (run {outcome.run_id}) {where}",
-            markup=False,
-            highlight=False,
-        )
+        where = f" → {outcome.message}" if outcome.message else ""
+        say(console, f"{outcome.lesson.name}: {outcome.status} (run {outcome.run_id}){where}")
     if as_json:
         payload = {"exit_code": code, "lessons": [o.as_json() for o in outcomes]}
         typer.echo(json.dumps(payload, indent=2))
     delivered = sum(1 for o in outcomes if o.exit_code == 0)
-    console.print(f"{delivered}/{len(outcomes)} lessons done", highlight=False)
+    say(console, f"{delivered}/{len(outcomes)} lessons done")
     raise typer.Exit(code)
+
+
+def _check_outs(items: list[Any]) -> None:
+    """Every lesson's folder must be one a run may write (checked before anything runs)."""
+    from lessonreel.app.out_guard import OutputDirError, check_output_dir
+
+    for item in items:
+        if item.out is None:
+            continue
+        try:
+            check_output_dir(item.out, lesson_path=item.path)
+        except OutputDirError as exc:
+            raise fail(str(exc)) from None
 
 
 def _check_lessons(paths: list[Path]) -> None:

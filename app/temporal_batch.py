@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lessonreel.app.batch import BatchLesson, LessonEventHandler, LessonOutcome, lesson_context
+from lessonreel.app.cli_common import say
 from lessonreel.graph.context import Context
 
 PROGRESS_SECONDS = 1.0
@@ -46,11 +47,7 @@ async def run_temporal(
         )
         started.append((lesson, run_id, handle))
         if console is not None:
-            console.print(
-                f"[{lesson.name}] run {run_id}: {settings.workflow_link(run_id)}",
-                markup=False,
-                highlight=False,
-            )
+            say(console, f"[{lesson.name}] run {run_id}: {settings.workflow_link(run_id)}")
     waits = [asyncio.create_task(handle.result()) for _l, _r, handle in started]
     follow = asyncio.create_task(_follow(started, waits, on_event))
     outcomes = []
