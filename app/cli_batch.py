@@ -126,8 +126,19 @@ def batch(
     say(console, f"Batch of {len(items)} lessons on the {engine} engine")
     if engine == "temporal":
         from lessonreel.app.temporal_batch import run_temporal
+        from lessonreel.app.temporal_config import TemporalSettings, check_reachable
 
-        outcomes = asyncio.run(run_temporal(items, ctx, on_event=view.on_event, console=console))
+        try:
+            check_reachable(TemporalSettings.from_env())
+        except ConnectionError as exc:
+            raise fail(str(exc), 1) from None
+
+        try:
+            outcomes = asyncio.run(
+                run_temporal(items, ctx, on_event=view.on_event, console=console)
+            )
+        except RuntimeError as exc:  # no Temporal at the address, or the extra missing
+            raise fail(f"temporal engine: {exc}", 1) from None
     else:
         outcomes = asyncio.run(run_local(items, ctx, on_event=view.on_event, concurrent=concurrent))
     code = batch_exit_code([o.exit_code for o in outcomes])

@@ -80,6 +80,12 @@ def worker(
             highlight=False,
         )
 
+    from lessonreel.app.temporal_config import check_reachable
+
+    try:
+        check_reachable(settings)
+    except ConnectionError as exc:
+        raise fail(str(exc), 1) from None
     try:
         asyncio.run(serve(settings, plan, ready))
     except RuntimeError as exc:

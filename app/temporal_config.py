@@ -78,6 +78,24 @@ class TemporalSettings:
         return f"{self.ui_base()}/namespaces/{self.namespace}/workflows/{workflow_id}"
 
 
+def check_reachable(settings: TemporalSettings, timeout: float = 5.0) -> None:
+    """Raise ConnectionError naming the address when nothing answers there.
+
+    Checked before the SDK's runtime starts: a failed SDK connect aborts at interpreter exit.
+    """
+    import socket
+
+    host, _, port = settings.address.rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port or 7233)), timeout=timeout):
+            return
+    except (OSError, ValueError) as exc:
+        raise ConnectionError(
+            f"no Temporal at {settings.address} ({exc.__class__.__name__}) — start one "
+            "(`temporal server start-dev`) or set LESSONREEL_TEMPORAL_ADDRESS"
+        ) from None
+
+
 async def connect(settings: TemporalSettings) -> Any:
     """Open a Temporal client; a missing ``temporalio`` names the extra to install."""
     try:
