@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from lessonreel.app.batch import batch_exit_code, batch_lessons
@@ -85,3 +87,25 @@ def test_lessons_with_the_same_file_name_get_distinct_folders(tmp_path: Path) ->
     assert [lesson.out for lesson in lessons] == [
         tmp_path / "intro", tmp_path / "intro-2", tmp_path / "Intro-3"
     ]  # fmt: skip
+
+
+def test_the_temporal_engine_without_a_server_is_a_one_line_error(
+    lesson_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as sock:  # a loopback port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("LESSONREEL_TEMPORAL_ADDRESS", f"127.0.0.1:{port}")
+    code, _stdout, stderr = _batch(
+        str(lesson_file), "--engine", "temporal", "--base-url", "http://127.0.0.1:9/v1",
+        "--out", str(tmp_path / "out"), "--yes",
+    )  # fmt: skip
+    assert code == 1
+    assert f"no Temporal at 127.0.0.1:{port}" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_the_temporal_engine_refuses_the_in_process_emulator(lesson_file: Path) -> None:
+    code, _stdout, stderr = _batch(str(lesson_file), "--engine", "temporal", "--yes")
+    assert code == 2
+    assert "every worker reaches" in stderr
