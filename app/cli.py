@@ -16,9 +16,11 @@ import typer
 from lessonreel.app import (
     cli_batch,
     cli_emulator,
+    cli_export,
     cli_inspect,
     cli_runs,
     cli_safety,
+    cli_serve,
     cli_worker,
 )
 from lessonreel.app.cli_errors import DEBUG_ENV, debug_enabled
@@ -58,6 +60,8 @@ def build_app() -> typer.Typer:
     app.add_typer(cli_safety.blocklist_app, name="blocklist")
     app.command("emulator")(cli_emulator.emulator)
     app.command()(cli_inspect.webhooks)
+    app.command("serve")(cli_serve.serve)
+    app.command("export")(cli_export.export)
     app.command()(cli_worker.worker)
     return app
 
