@@ -108,6 +108,18 @@ class LessonActivities:
         attach_services(ctx, svc)
         return svc
 
+    async def warm(self) -> None:
+        """Load the screen before polling.
+
+        Shots started at the queue's pace must not wait on a cold load together and then
+        create their jobs in one burst.
+        """
+        from lessonreel.agents.safety import Screen
+        from lessonreel.store.home import lessonreel_home
+
+        if self.screen is None:
+            self.screen = await asyncio.to_thread(Screen.open, lessonreel_home())
+
     async def aclose(self) -> None:
         """Close the provider clients when the worker stops."""
         for provider in self.providers.values():

@@ -67,6 +67,7 @@ async def run_worker(
 
     client = await connect(settings)
     acts = LessonActivities()
+    await acts.warm()
     workers: list[Any] = []
     if plan.control:
         runner = SandboxedWorkflowRunner(
