@@ -15,6 +15,7 @@ import typer
 from lessonreel.app.cli_common import (
     BaseUrlOpt,
     BudgetOpt,
+    BurnCaptionsOpt,
     DirectorOpt,
     DraftOpt,
     EmulatorConfigOpt,
@@ -83,6 +84,7 @@ def batch(
     director: DirectorOpt = None,
     sanitizer: SanitizerOpt = None,
     emulator_config: EmulatorConfigOpt = None,
+    burn_captions: BurnCaptionsOpt = False,
     concurrent: Annotated[int, typer.Option(min=1, help="Lessons at once (local engine).")] = 4,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print every lesson's outcome and report as JSON.")
@@ -111,6 +113,7 @@ def batch(
         director=director,
         sanitizer=sanitizer,
         emulator_config=emulator_config,
+        burn_captions=burn_captions,
         need_keys=engine == "local",
     )
     if engine == "temporal" and ctx.provider == "local" and not ctx.base_url:

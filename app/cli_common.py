@@ -41,6 +41,9 @@ DraftOpt = Annotated[bool, typer.Option(help="Cheapest legal setting for every s
 ReviewOpt = Annotated[
     bool, typer.Option("--review/--yes", help="Approve or edit the storyboard first.")
 ]
+BurnCaptionsOpt = Annotated[
+    bool, typer.Option(help="Burn captions into the picture (a soft track by default).")
+]
 EmulatorConfigOpt = Annotated[
     Path | None, typer.Option(help="YAML/JSON emulator settings for the local provider.")
 ]

@@ -18,6 +18,7 @@ from lessonreel.app.cli_common import (
     EXIT_BAD_INPUT,
     BaseUrlOpt,
     BudgetOpt,
+    BurnCaptionsOpt,
     DirectorOpt,
     DraftOpt,
     EmulatorConfigOpt,
@@ -110,6 +111,7 @@ def make_context(
     emulator_config: Path | None,
     director: str | None = None,
     sanitizer: str | None = None,
+    burn_captions: bool = False,
     need_keys: bool = True,
 ) -> Any:
     """The checked Context of ``make``'s options (``batch`` shares it); bad input exits 2.
@@ -129,6 +131,7 @@ def make_context(
         sanitizer=sanitizer,
         output_dir=str(out) if out is not None else None,
         emulator_config=str(emulator_config) if emulator_config is not None else None,
+        burn_captions=burn_captions or None,
     )
     _check_context(ctx, need_keys=need_keys)
     return ctx
@@ -252,6 +255,7 @@ def make(
     director: DirectorOpt = None,
     sanitizer: SanitizerOpt = None,
     emulator_config: EmulatorConfigOpt = None,
+    burn_captions: BurnCaptionsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Turn a lesson into lesson.mp4 with captions, a storyboard and a report."""
@@ -272,6 +276,7 @@ def make(
         director=director,
         sanitizer=sanitizer,
         emulator_config=emulator_config,
+        burn_captions=burn_captions,
     )
     path, text = _lesson_source(lesson)
     console = stderr_console()
