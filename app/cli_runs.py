@@ -17,11 +17,18 @@ import typer
 from lessonreel.app.cli_common import (
     EXIT_BAD_INPUT,
     BaseUrlOpt,
+    BudgetOpt,
+    BurnCaptionsOpt,
     DirectorOpt,
+    DraftOpt,
+    EmulatorConfigOpt,
     JsonOpt,
     ModelOpt,
     ProviderOpt,
+    ReviewOpt,
     SanitizerOpt,
+    SecondsOpt,
+    SizeOpt,
     clean,
     fail,
     run_or_fail,
@@ -39,7 +46,7 @@ def _context(**options: Any) -> Any:
         raise fail(str(exc)) from None
 
 
-def _check_context(ctx: Any) -> None:
+def _check_context(ctx: Any, *, need_keys: bool = True) -> None:
     """Reject an unknown provider/model/size or a missing key before anything runs."""
     import os
 
@@ -58,7 +65,7 @@ def _check_context(ctx: Any) -> None:
         needed = required_env(ctx.provider)
     except ProviderError as exc:
         raise fail(exc.error.message) from None
-    missing = [v for v in needed if not os.environ.get(v)]
+    missing = [v for v in needed if not os.environ.get(v)] if need_keys else []
     if ctx.base_url:
         missing = [v for v in missing if "KEY" in v]
     if missing:
@@ -88,6 +95,46 @@ def _check_out(out: Path | None, lesson_path: str | None) -> None:
         check_output_dir(out, lesson_path=lesson_path)
     except OutputDirError as exc:
         raise fail(str(exc)) from None
+
+
+def make_context(
+    *,
+    out: Path | None,
+    provider: str | None,
+    base_url: str | None,
+    model: str | None,
+    size: str | None,
+    budget: float | None,
+    seconds: int | None,
+    draft: bool,
+    review: bool,
+    emulator_config: Path | None,
+    director: str | None = None,
+    sanitizer: str | None = None,
+    burn_captions: bool = False,
+    need_keys: bool = True,
+) -> Any:
+    """The checked Context of ``make``'s options (``batch`` shares it); bad input exits 2.
+
+    ``need_keys=False`` when the provider is called elsewhere (Temporal workers hold the keys).
+    """
+    ctx = _context(
+        provider=provider,
+        base_url=base_url,
+        video_model=model,
+        size=size,
+        budget_usd=budget,
+        target_seconds=seconds,
+        draft=draft or None,
+        review=review or None,
+        director=director,
+        sanitizer=sanitizer,
+        output_dir=str(out) if out is not None else None,
+        emulator_config=str(emulator_config) if emulator_config is not None else None,
+        burn_captions=burn_captions or None,
+    )
+    _check_context(ctx, need_keys=need_keys)
+    return ctx
 
 
 def _average_seconds(ctx: Any) -> float | None:
@@ -200,25 +247,15 @@ def make(
     provider: ProviderOpt = None,
     base_url: BaseUrlOpt = None,
     model: ModelOpt = None,
-    size: Annotated[str | None, typer.Option(help="Clip size WIDTHxHEIGHT.")] = None,
-    budget: Annotated[
-        float | None, typer.Option(min=0.0, help="Spend cap in USD (downgrade, then stop).")
-    ] = None,
-    seconds: Annotated[
-        int | None, typer.Option("--seconds", min=4, help="Target video length [default: 60].")
-    ] = None,
-    draft: Annotated[bool, typer.Option(help="Cheapest legal setting for every shot.")] = False,
-    review: Annotated[
-        bool, typer.Option("--review/--yes", help="Approve or edit the storyboard first.")
-    ] = False,
+    size: SizeOpt = None,
+    budget: BudgetOpt = None,
+    seconds: SecondsOpt = None,
+    draft: DraftOpt = False,
+    review: ReviewOpt = False,
     director: DirectorOpt = None,
     sanitizer: SanitizerOpt = None,
-    emulator_config: Annotated[
-        Path | None, typer.Option(help="YAML/JSON emulator settings for the local provider.")
-    ] = None,
-    burn_captions: Annotated[
-        bool, typer.Option(help="Burn captions into the picture (a soft track by default).")
-    ] = False,
+    emulator_config: EmulatorConfigOpt = None,
+    burn_captions: BurnCaptionsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Turn a lesson into lesson.mp4 with captions, a storyboard and a report."""
@@ -226,22 +263,21 @@ def make(
     from lessonreel.app.cli_view import RunView
 
     _check_out(out, lesson if lesson != "-" else None)
-    ctx = _context(
+    ctx = make_context(
+        out=out,
         provider=provider,
         base_url=base_url,
-        video_model=model,
+        model=model,
         size=size,
-        budget_usd=budget,
-        target_seconds=seconds,
-        draft=draft or None,
-        review=review or None,
+        budget=budget,
+        seconds=seconds,
+        draft=draft,
+        review=review,
         director=director,
         sanitizer=sanitizer,
-        output_dir=str(out) if out is not None else None,
-        emulator_config=str(emulator_config) if emulator_config is not None else None,
-        burn_captions=burn_captions or None,
+        emulator_config=emulator_config,
+        burn_captions=burn_captions,
     )
-    _check_context(ctx)
     path, text = _lesson_source(lesson)
     console = stderr_console()
     with RunView(console, average_seconds=_average_seconds(ctx), budget=ctx.budget_usd) as view:

@@ -56,7 +56,7 @@ def _small_cli(argv: list[str]) -> None:
     from lessonreel.video import pricing
 
     for spec in list(pricing.specs()):
-        if spec.provider in ("local", "openai") and spec.model == "sora-2":
+        if spec.provider in ("local", "openai", "azure") and spec.model == "sora-2":
             pricing.register(
                 pricing.ModelSpec(
                     spec.provider,
