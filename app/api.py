@@ -19,6 +19,7 @@ from lessonreel.graph.context import Context
 from lessonreel.graph.report import RunReport
 from lessonreel.graph.runner import EventHandler, ReviewHandler, run_graph, stored_context
 from lessonreel.graph.state import CostEstimate
+from lessonreel.video.pricing import shadow_text
 
 T = TypeVar("T")
 
@@ -79,7 +80,7 @@ class VideoResult:
             parts.append(
                 f"<p>Status <b>{self.report.status}</b> · delivered {t.delivered}/{t.shots} · "
                 f"spent ${t.spent_usd:.2f} (estimate ${t.estimate_usd:.2f}"
-                + (f", on {t.shadow_provider}: ${t.shadow_usd:.2f}" if t.shadow_provider else "")
+                + (f"; {shadow_text(t.shadow_provider, t.shadow_usd)}" if t.shadow_provider else "")
                 + ")</p>"
             )
         return "\n".join(parts)
@@ -99,7 +100,7 @@ class VideoResult:
 def summary_line(report: RunReport) -> str:
     """One line: status, shots delivered, spend, and where the video is."""
     t = report.totals
-    shadow = f", would cost ${t.shadow_usd:.2f} on {t.shadow_provider}" if t.shadow_provider else ""
+    shadow = f" ({shadow_text(t.shadow_provider, t.shadow_usd)})" if t.shadow_provider else ""
     return (
         f"{report.status}: {t.delivered}/{t.shots} shots delivered, {t.given_up} slates, "
         f"{t.stopped} stopped · spent ${t.spent_usd:.2f}{shadow} · {report.video_path}"
@@ -112,7 +113,7 @@ def _estimate_text(estimate: CostEstimate) -> str:
         f"{estimate.size} = ${estimate.usd:.2f}"
     )
     if estimate.shadow_provider:
-        text += f" (on {estimate.shadow_provider}: ${estimate.shadow_usd:.2f})"
+        text += f" ({shadow_text(estimate.shadow_provider, estimate.shadow_usd)})"
     return text
 
 
@@ -326,11 +327,12 @@ async def aupscale(
 ) -> VideoResult:
     """Re-render ``shots`` (0-based indexes) at a higher tier, then re-assemble the lesson."""
     from lessonreel.graph.plan import next_tier
+    from lessonreel.graph.services import price_table
 
     ctx = stored_context(run_id, **overrides)
     ctx.draft = False
     ctx.review = False
-    ctx.video_model = model or next_tier(ctx.provider, ctx.video_model)
+    ctx.video_model = model or next_tier(ctx.provider, ctx.video_model, price_table(ctx))
     if size:
         ctx.size = size
     outcome = await run_graph(

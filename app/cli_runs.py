@@ -49,6 +49,8 @@ def _check_context(ctx: Any) -> None:
         needed = required_env(ctx.provider)
     except ProviderError as exc:
         raise fail(exc.error.message) from None
+    except ValueError as exc:  # an unreadable price file
+        raise fail(str(exc)) from None
     missing = [v for v in needed if not os.environ.get(v)]
     if ctx.base_url:
         missing = [v for v in missing if "KEY" in v]

@@ -51,6 +51,7 @@ def checkpoint_serde() -> Any:
         schemas.Rewrite,
         schemas.Match,
         state.CostEstimate,
+        ("lessonreel.graph.state", "CostEstimate"),  # checkpoints written before video/pricing/
         state.ShotResult,
         types.VideoJob,
         types.JobError,

@@ -44,16 +44,18 @@ def _blocklist(seeded_blocklist: Path, _isolated_home: Path) -> None:
 
 
 @pytest.fixture
-def small_local_sizes(monkeypatch: pytest.MonkeyPatch) -> str:
-    """Let the local provider render tiny clips (fast tests); prices stay those of sora-2."""
-    from lessonreel.video import pricing
+def small_local_sizes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """Let the local provider render tiny clips (fast tests), through a price file."""
+    from dataclasses import replace
 
-    monkeypatch.setattr(pricing, "_SPECS", pricing._SPECS)
-    for spec in pricing.specs("local"):
-        sizes = {**spec.price_per_second, SMALL_SIZE: 0.0}
-        pricing.register(
-            pricing.ModelSpec(spec.provider, spec.model, spec.seconds, sizes, tier=spec.tier)
-        )
+    from lessonreel.video.pricing import PriceTable, write_price_file
+
+    specs = [
+        replace(spec, price_per_second={**spec.price_per_second, SMALL_SIZE: 0.0})
+        for spec in PriceTable.default().specs("local")
+    ]
+    path = write_price_file(tmp_path / "small-local-prices.json", specs)
+    monkeypatch.setenv("LESSONREEL_PRICES", str(path))
     return SMALL_SIZE
 
 

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from live_emulator import FakeClock, Inbox, Waits, eventually, probe, stats
 
-from lessonreel.video import pricing
 from lessonreel.video.emulator.config import EmulatorConfig
 from lessonreel.video.emulator.server import running_app, running_emulator
+from lessonreel.video.pricing import PriceTable
 from lessonreel.video.providers.factory import make_provider
 from lessonreel.video.providers.openrouter import OpenRouterVideoProvider
 from lessonreel.video.types import CREATE_OUTCOME_UNKNOWN, ErrorKind, ProviderError, VideoRequest
@@ -22,11 +22,6 @@ from lessonreel.video.webhooks_openrouter import create_openrouter_receiver_app
 FIXTURES = Path(__file__).parent / "fixtures"
 SECRET = "openrouter-workspace-secret"
 MODEL = "google/veo-3.1"
-
-
-@pytest.fixture(autouse=True)
-def _restore_price_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pricing, "_SPECS", pricing._SPECS)
 
 
 @contextmanager
@@ -66,7 +61,7 @@ async def test_submit_poll_download_yields_a_playable_mp4_and_the_charge(tmp_pat
             clip = await p.download(job.id, tmp_path / "shot.mp4")
     assert done.status == "succeeded"
     assert done.cost_usd == pytest.approx(
-        pricing.model_spec("openrouter", MODEL).cost(4, "1280x720")
+        PriceTable.default().model_spec("openrouter", MODEL).cost(4, "1280x720")
     )
     width, height, frames, seconds = probe(clip.path)
     assert (width, height) == (1280, 720)
@@ -80,8 +75,12 @@ async def test_live_catalog_drives_validation_and_estimates() -> None:
         async with provider(url) as p:
             specs = {s.model for s in await p.refresh_models()}
             assert {MODEL, "bytedance/seedance-2.0", "alibaba/wan-2.6"} <= specs
-            seedance = pricing.model_spec("openrouter", "bytedance/seedance-2.0")
+            seedance = p.prices.model_spec("openrouter", "bytedance/seedance-2.0")
             assert seedance.priced_per_token
+            assert "GET /api/v1/videos/models" in seedance.notes  # the listing's own figures
+            assert "GET /api/v1/videos/models" not in (
+                PriceTable.default().model_spec("openrouter", "bytedance/seedance-2.0").notes
+            )  # another run's table is untouched
             with pytest.raises(ProviderError, match="allowed: 4, 6, 8"):
                 await p.submit(shot(seconds=5))
         assert stats(url)["creates"] == 0

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from lessonreel.video import pricing
+from lessonreel.video.pricing import PriceTable
 from lessonreel.video.providers.base import VideoProvider
 from lessonreel.video.providers.openrouter import OpenRouterVideoProvider, api_base
 from lessonreel.video.providers.openrouter_models import static_catalog
@@ -21,12 +21,6 @@ from lessonreel.video.types import CREATE_OUTCOME_UNKNOWN, ErrorKind, ProviderEr
 FIXTURES = Path(__file__).parent / "fixtures"
 KEY = "sk-or-v1-test-key-0123456789"
 Handler = Callable[[httpx.Request], httpx.Response]
-
-
-@pytest.fixture(autouse=True)
-def _restore_price_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    """refresh_models registers specs globally; undo that after each test."""
-    monkeypatch.setattr(pricing, "_SPECS", pricing._SPECS)
 
 
 class Waits:
@@ -352,10 +346,11 @@ async def test_passthrough_parameters_outside_the_allowed_list_are_refused() -> 
 
 
 def test_static_table_prices_per_token_models_and_says_so() -> None:
-    seedance = pricing.model_spec("openrouter", "bytedance/seedance-2.0")
+    table = PriceTable.default()
+    seedance = table.model_spec("openrouter", "bytedance/seedance-2.0")
     assert seedance.priced_per_token
     assert "per token" in seedance.notes.lower()
-    assert pricing.model_spec("openrouter", "google/veo-3.1").seconds == (4, 6, 8)
+    assert table.model_spec("openrouter", "google/veo-3.1").seconds == (4, 6, 8)
 
 
 @pytest.mark.parametrize(

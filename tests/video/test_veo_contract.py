@@ -12,9 +12,9 @@ import httpx
 import pytest
 from live_emulator import FakeClock, Waits, probe, stats
 
-from lessonreel.video import pricing
 from lessonreel.video.emulator.config import EmulatorConfig
 from lessonreel.video.emulator.server import running_emulator
+from lessonreel.video.pricing import PriceTable
 from lessonreel.video.providers.factory import make_provider
 from lessonreel.video.providers.veo import VeoVideoProvider
 from lessonreel.video.types import (
@@ -75,7 +75,9 @@ async def test_submit_poll_download_yields_a_playable_mp4_and_the_list_price(
             done = await p.get(job.id)
             clip = await p.download(job.id, tmp_path / "shot.mp4")
     assert done.status == "succeeded"
-    assert done.cost_usd == pytest.approx(pricing.model_spec("veo", MODEL).cost(4, "1280x720"))
+    assert done.cost_usd == pytest.approx(
+        PriceTable.default().model_spec("veo", MODEL).cost(4, "1280x720")
+    )
     width, height, frames, _ = probe(clip.path)
     assert (width, height) == (1280, 720)
     assert frames > 0

@@ -208,9 +208,9 @@ async def create_video(request: Request) -> Response:
     fault = store.check_quota()
     if fault is not None:
         raise _fault(fault)
-    from lessonreel.video.pricing import model_spec
+    from lessonreel.video.pricing import PriceTable
 
-    cost = model_spec(PROFILE, model.id).cost(seconds, size)
+    cost = PriceTable.default().model_spec(PROFILE, model.id).cost(seconds, size)
     seed = body.get("seed") if isinstance(body.get("seed"), int) else None
     job = store.create(
         prompt,

@@ -31,7 +31,7 @@ from starlette.routing import BaseRoute, Route
 from lessonreel.video.emulator.faults import Fault
 from lessonreel.video.emulator.jobs import ContentError, EmuJob, JobStore
 from lessonreel.video.emulator.streaming import file_response
-from lessonreel.video.pricing import specs
+from lessonreel.video.pricing import PriceTable
 
 PROFILE = "veo"
 Handler = Callable[[Request], Awaitable[Response]]
@@ -153,7 +153,7 @@ def _image(instance: dict[str, Any]) -> str | None:
 
 
 def _validate(model: str, body: Any) -> tuple[str, str, int, dict[str, Any]]:
-    if model not in {s.model for s in specs(PROFILE)}:
+    if model not in {s.model for s in PriceTable.default().specs(PROFILE)}:
         raise GoogleError(404, f"Publisher Model `{model}` was not found or is not available.")
     instances = body.get("instances") if isinstance(body, dict) else None
     if not isinstance(instances, list) or len(instances) != 1 or not isinstance(instances[0], dict):

@@ -17,8 +17,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import ValidationError
 
-from lessonreel.video import pricing
-from lessonreel.video.pricing import ModelSpec
+from lessonreel.video.pricing import ModelSpec, PriceTable
 from lessonreel.video.providers.download import PartFile
 from lessonreel.video.providers.errors import error_from_exception, error_from_response
 from lessonreel.video.providers.retry import (
@@ -77,6 +76,7 @@ class OpenAIVideoProvider:
         retry_policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
         on_close: Callable[[], Awaitable[None]] | None = None,
+        prices: PriceTable | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ProviderError(
@@ -92,6 +92,7 @@ class OpenAIVideoProvider:
         self.pricing_provider = pricing_provider or (
             name if name in _PRICING_PROVIDERS else "openai"
         )
+        self.prices = prices or PriceTable.default()
         self.model_map = dict(model_map or {})
         self.key_env = key_env
         self.retry = retry_policy or RetryPolicy(max_retries=max_retries)
@@ -143,8 +144,7 @@ class OpenAIVideoProvider:
 
     def models(self) -> list[ModelSpec]:
         """Models this provider serves, with legal settings and prices."""
-        specs: list[ModelSpec] = pricing.specs(self.pricing_provider)
-        return specs
+        return self.prices.specs(self.pricing_provider)
 
     def _pricing_request(self, request: VideoRequest) -> VideoRequest:
         """Rename the model as the price table names it (Azure deployment names map back)."""
@@ -158,7 +158,7 @@ class OpenAIVideoProvider:
 
     def validate(self, request: VideoRequest) -> ModelSpec:
         """Check model, seconds and size against the price table; clear error otherwise."""
-        return pricing.validate_request(self.pricing_provider, self._pricing_request(request))
+        return self.prices.validate_request(self.pricing_provider, self._pricing_request(request))
 
     def estimate_cost(self, request: VideoRequest) -> float:
         """USD the request would cost; raises ``ProviderError(invalid_request)`` if illegal."""

@@ -18,8 +18,7 @@ from typing import Any
 
 import httpx
 
-from lessonreel.video import pricing
-from lessonreel.video.pricing import ModelSpec
+from lessonreel.video.pricing import ModelSpec, PriceTable
 from lessonreel.video.providers.errors import parse_retry_after, redact
 from lessonreel.video.providers.live_http import (
     LiveHTTP,
@@ -203,8 +202,10 @@ class OpenRouterVideoProvider:
         callback_url: str | None = None,
         refresh: bool = True,
         retry_policy: RetryPolicy | None = None,
+        prices: PriceTable | None = None,
     ) -> None:
         self.name = name
+        self.prices = prices or PriceTable.default()
         self.callback_url = callback_url
         self._refresh = refresh
         self._refreshed = False
@@ -245,14 +246,13 @@ class OpenRouterVideoProvider:
 
     def models(self) -> list[ModelSpec]:
         """Return the models OpenRouter serves (static table until refreshed from the API)."""
-        found: list[ModelSpec] = pricing.specs(PROVIDER)
-        return found
+        return self.prices.specs(PROVIDER)
 
     def capabilities(self, model: str) -> OpenRouterModel:
         """Return what ``model`` accepts (catalog entry, or built from the static table)."""
         if model in self._catalog:
             return self._catalog[model]
-        return model_from_spec(pricing.model_spec(PROVIDER, model))
+        return model_from_spec(self.prices.model_spec(PROVIDER, model))
 
     async def refresh_models(self) -> list[ModelSpec]:
         """Fetch ``GET /videos/models`` and register every priceable model's spec."""
@@ -264,16 +264,16 @@ class OpenRouterVideoProvider:
         for entry in entries:
             model = OpenRouterModel.model_validate(entry)
             self._catalog[model.id] = model
-            spec = spec_from_model(model)
+            spec = spec_from_model(model, self.prices)
             if spec is not None:
-                pricing.register(spec)
+                self.prices.register(spec)
                 registered.append(spec)
         self._refreshed = True
         return registered
 
     def validate(self, request: VideoRequest) -> ModelSpec:
         """Check model, duration and size against the model's legal sets."""
-        return pricing.validate_request(PROVIDER, request)
+        return self.prices.validate_request(PROVIDER, request)
 
     def estimate_cost(self, request: VideoRequest) -> float:
         """USD estimate from ``pricing_skus`` (derived for per-token models, see ModelSpec)."""
