@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -16,6 +17,10 @@ BaseUrlOpt = Annotated[
     str | None, typer.Option("--base-url", help="Provider base URL (gateway or emulator).")
 ]
 ModelOpt = Annotated[str | None, typer.Option(help="Video model, e.g. sora-2 or sora-2-pro.")]
+PricesOpt = Annotated[
+    Path | None,
+    typer.Option(help="JSON price file: models to add to or replace in the built-in price table."),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the run report as JSON on stdout.")]
 
 

@@ -19,6 +19,7 @@ from lessonreel.app.cli_common import (
     BaseUrlOpt,
     JsonOpt,
     ModelOpt,
+    PricesOpt,
     ProviderOpt,
     fail,
     run_or_fail,
@@ -129,7 +130,12 @@ def make(
     model: ModelOpt = None,
     size: Annotated[str | None, typer.Option(help="Clip size WIDTHxHEIGHT.")] = None,
     budget: Annotated[
-        float | None, typer.Option(min=0.0, help="Spend cap in USD (downgrade, then stop).")
+        float | None,
+        typer.Option(
+            min=0.0,
+            help="Cap in USD on what the provider charges (downgrade, then stop); "
+            "a free local run is never stopped.",
+        ),
     ] = None,
     seconds: Annotated[
         int | None, typer.Option("--seconds", min=4, help="Target video length [default: 60].")
@@ -141,6 +147,7 @@ def make(
     emulator_config: Annotated[
         Path | None, typer.Option(help="YAML/JSON emulator settings for the local provider.")
     ] = None,
+    prices: PricesOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Turn a lesson into lesson.mp4 with captions, a storyboard and a report."""
@@ -159,6 +166,7 @@ def make(
         review=review or None,
         output_dir=str(out) if out is not None else None,
         emulator_config=str(emulator_config) if emulator_config is not None else None,
+        prices=str(prices) if prices is not None else None,
     )
     _check_context(ctx)
     console = stderr_console()
