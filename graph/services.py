@@ -31,16 +31,16 @@ if TYPE_CHECKING:
 class RunControl:
     """Run-wide mutable state that the run's shot branches share."""
 
-    halt_reason: str | None = None
+    stop_reason: str | None = None
     """Set when the run must stop dispatching (quota exhausted, budget refused)."""
     dispatch_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     """Makes "check the budget, then reserve the job" atomic across the run's shots."""
 
-    def halt(self, reason: str) -> str:
+    def stop(self, reason: str) -> str:
         """Stop dispatching for the rest of the run (the first reason stays) and return it."""
-        if self.halt_reason is None:
-            self.halt_reason = reason
-        return self.halt_reason
+        if self.stop_reason is None:
+            self.stop_reason = reason
+        return self.stop_reason
 
 
 @dataclass

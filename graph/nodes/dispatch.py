@@ -34,8 +34,8 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
     svc = await services(runtime)
     shot = state["shot"]
     run_id = state["run_id"]
-    if svc.control.halt_reason:
-        return {"stopped": True, "reason": svc.control.halt_reason}
+    if svc.control.stop_reason:
+        return {"stopped": True, "reason": svc.control.stop_reason}
 
     prompt = state["prompt"].text
     async with svc.control.dispatch_lock:
@@ -48,7 +48,7 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
                 _budget, svc, ctx, run_id, state["model"], state["size"], shot.duration
             )
             if decision.refused:
-                reason = svc.control.halt(decision.reason)
+                reason = svc.control.stop(decision.reason)
                 await asyncio.to_thread(
                     svc.ledger.update_run, run_id, status="stopping", stop=reason
                 )

@@ -58,7 +58,7 @@ async def stop_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str, An
     """Return the run stopped dispatching (budget or quota): keep the slot, say why."""
     svc = await services(runtime)
     error = state.get("error")
-    reason = state.get("reason") or svc.control.halt_reason
+    reason = state.get("reason") or svc.control.stop_reason
     if error is not None and reason is None:
-        reason = svc.control.halt(f"provider quota exhausted: {error.message}")
+        reason = svc.control.stop(f"provider quota exhausted: {error.message}")
     return await _record(state, runtime, "stopped", reason or "run stopped")
