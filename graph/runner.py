@@ -42,7 +42,7 @@ def checkpoint_serde() -> Any:
     from lessonreel.graph import state
     from lessonreel.video import types
 
-    allowed = [
+    allowed: list[tuple[str, ...] | type] = [
         schemas.Lesson,
         schemas.Storyboard,
         schemas.Shot,
