@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from live_emulator import FakeClock, Inbox, Waits, eventually, probe, stats
+from fakes import FakeClock, FakeTime
+from live_emulator import Inbox, eventually, probe, stats
 
 from lessonreel.video.emulator.config import EmulatorConfig
 from lessonreel.video.emulator.server import running_app, running_emulator
@@ -31,12 +32,12 @@ def emulator(clock: FakeClock, **config: Any) -> Iterator[str]:
         yield url
 
 
-def provider(url: str, waits: Waits | None = None, **options: Any) -> OpenRouterVideoProvider:
+def provider(url: str, waits: FakeTime | None = None, **options: Any) -> OpenRouterVideoProvider:
     built = make_provider(
         "openrouter",
         base_url=url,
         api_key="sk-or-dummy",
-        retry_policy=(waits or Waits()).policy(options.pop("max_retries", 3)),
+        retry_policy=(waits or FakeTime()).policy(options.pop("max_retries", 3)),
         **options,
     )
     assert isinstance(built, OpenRouterVideoProvider)
@@ -118,7 +119,7 @@ async def test_moderation_at_submit_is_content_policy_and_creates_nothing() -> N
 
 
 async def test_429_waits_the_retry_after_then_creates_once() -> None:
-    clock, waits = FakeClock(), Waits()
+    clock, waits = FakeClock(), FakeTime()
     with emulator(clock, rate_limit={"first": 1, "retry_after": 2}) as url:
         async with provider(url, waits) as p:
             job = await p.submit(shot())
@@ -129,7 +130,7 @@ async def test_429_waits_the_retry_after_then_creates_once() -> None:
 
 
 async def test_out_of_credits_is_402_quota_exhausted_and_never_retried() -> None:
-    clock, waits = FakeClock(), Waits()
+    clock, waits = FakeClock(), FakeTime()
     with emulator(clock, quota={"max_creates": 0}) as url:
         async with provider(url, waits) as p:
             with pytest.raises(ProviderError) as info:
@@ -141,7 +142,7 @@ async def test_out_of_credits_is_402_quota_exhausted_and_never_retried() -> None
 
 @pytest.mark.parametrize("status", [500, 502])
 async def test_server_errors_on_reads_are_retried_on_creates_reported(status: int) -> None:
-    clock, waits = FakeClock(), Waits()
+    clock, waits = FakeClock(), FakeTime()
     with emulator(clock, server_errors={"first": 2, "status": status, "scope": "all"}) as url:
         async with provider(url, waits) as p:
             assert await p.refresh_models()  # two 5xx answers, then the catalog

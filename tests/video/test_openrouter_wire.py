@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fakes import FakeTime
 
 from lessonreel.video.pricing import PriceTable
 from lessonreel.video.providers.base import VideoProvider
@@ -23,21 +24,10 @@ KEY = "sk-or-v1-test-key-0123456789"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-class Waits:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-
-def make(handler: Handler, waits: Waits | None = None, **options: Any) -> OpenRouterVideoProvider:
-    waits = waits or Waits()
+def make(
+    handler: Handler, waits: FakeTime | None = None, **options: Any
+) -> OpenRouterVideoProvider:
+    waits = waits or FakeTime()
     return OpenRouterVideoProvider(
         api_key=options.pop("api_key", KEY),
         transport=httpx.MockTransport(handler),
@@ -185,7 +175,7 @@ async def test_terminal_http_errors_map_and_are_not_retried(
 
 async def test_a_429_at_submit_waits_the_retry_after_then_creates() -> None:
     replies = [envelope(429, "slow down", {"retry-after": "7"}), httpx.Response(202, json=job())]
-    waits = Waits()
+    waits = FakeTime()
     async with make(lambda r: replies.pop(0), waits) as provider:
         got = await provider.submit(VideoRequest(prompt="leaf", model="google/veo-3.1"))
     assert got.id == "job-abc123"
@@ -195,7 +185,7 @@ async def test_a_429_at_submit_waits_the_retry_after_then_creates() -> None:
 @pytest.mark.parametrize("status", [500, 502])
 async def test_server_errors_on_polls_are_retried(status: int) -> None:
     replies = [envelope(status, "Provider returned error"), httpx.Response(200, json=job())]
-    waits = Waits()
+    waits = FakeTime()
     async with make(lambda r: replies.pop(0), waits) as provider:
         got = await provider.get("job-abc123")
     assert got.status == "queued"
@@ -221,7 +211,7 @@ async def test_server_errors_at_submit_are_not_repeated_because_a_job_may_exist(
 
 
 async def test_persistent_429_surfaces_as_rate_limited_with_retry_after() -> None:
-    waits = Waits()
+    waits = FakeTime()
     reply = envelope(429, "Rate limit exceeded", {"retry-after": "3"})
     async with make(lambda r: reply, waits) as provider:
         with pytest.raises(ProviderError) as info:

@@ -10,7 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
-from live_emulator import FakeClock, Waits, probe, stats
+from fakes import FakeClock, FakeTime
+from live_emulator import probe, stats
 
 from lessonreel.video.emulator.config import EmulatorConfig
 from lessonreel.video.emulator.server import running_emulator
@@ -36,7 +37,7 @@ def emulator(clock: FakeClock, **config: Any) -> Iterator[str]:
         yield url
 
 
-def provider(url: str, waits: Waits | None = None, **options: Any) -> VeoVideoProvider:
+def provider(url: str, waits: FakeTime | None = None, **options: Any) -> VeoVideoProvider:
     if "api_key" not in options:
         options.setdefault("access_token", "ya29.dummy")
         options.setdefault("project", "lessons-project")
@@ -44,7 +45,7 @@ def provider(url: str, waits: Waits | None = None, **options: Any) -> VeoVideoPr
         "veo",
         base_url=url,
         create_rpm=None,  # the 50/min create gate runs on real time
-        retry_policy=(waits or Waits()).policy(options.pop("max_retries", 3)),
+        retry_policy=(waits or FakeTime()).policy(options.pop("max_retries", 3)),
         **options,
     )
     assert isinstance(built, VeoVideoProvider)
@@ -144,7 +145,7 @@ async def test_moderation_at_submit_is_content_policy_and_creates_nothing() -> N
 
 
 async def test_resource_exhausted_waits_the_retry_after_then_creates_once() -> None:
-    clock, waits = FakeClock(), Waits()
+    clock, waits = FakeClock(), FakeTime()
     with emulator(clock, rate_limit={"first": 1, "retry_after": 3}) as url:
         async with provider(url, waits) as p:
             job = await p.submit(shot())
@@ -155,7 +156,7 @@ async def test_resource_exhausted_waits_the_retry_after_then_creates_once() -> N
 
 
 async def test_spend_cap_is_quota_exhausted_and_never_retried() -> None:
-    clock, waits = FakeClock(), Waits()
+    clock, waits = FakeClock(), FakeTime()
     with emulator(clock, quota={"max_creates": 0}) as url:
         async with provider(url, waits) as p:
             with pytest.raises(ProviderError) as info:
@@ -165,7 +166,7 @@ async def test_spend_cap_is_quota_exhausted_and_never_retried() -> None:
 
 
 async def test_a_5xx_create_is_reported_as_outcome_unknown_and_not_repeated() -> None:
-    clock, waits = FakeClock(), Waits()
+    clock, waits = FakeClock(), FakeTime()
     with emulator(clock, server_errors={"first": 1, "status": 503, "scope": "create"}) as url:
         async with provider(url, waits) as p:
             with pytest.raises(ProviderError) as info:
