@@ -1,7 +1,7 @@
 """Fixtures for end-to-end runs: a small lesson, a fast emulator, a pre-seeded blocklist.
 
 Every test still gets its own LESSONREEL_HOME (tests/conftest.py); only the Chroma blocklist,
-which takes seconds to seed, is built once per session and copied in.
+which takes seconds to seed, is built once per test run (tests/conftest.py) and copied in.
 """
 
 from __future__ import annotations
@@ -26,16 +26,6 @@ Water evaporates from oceans when the sun warms them. The vapour rises, cools an
 into clouds. When droplets grow heavy they fall as rain or snow, and rivers carry the water
 back to the sea.
 """
-
-
-@pytest.fixture(scope="session")
-def seeded_blocklist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A blocklist seeded once for the session (the screen embeds ~300 entries on first use)."""
-    from lessonreel.agents.safety import Screen
-
-    home = tmp_path_factory.mktemp("seed-home")
-    Screen.open(home)
-    return home / "blocklist"
 
 
 @pytest.fixture(autouse=True)
