@@ -79,12 +79,8 @@ class OpenAIVideoProvider:
         prices: PriceTable | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
-            raise ProviderError(
-                JobError(
-                    kind=ErrorKind.INVALID_REQUEST,
-                    code="bad_base_url",
-                    message=f"base URL {base_url!r} must start with http:// or https://",
-                )
+            raise ProviderError.invalid(
+                f"base URL {base_url!r} must start with http:// or https://", code="bad_base_url"
             )
         self.name = name
         self.base_url = base_url.rstrip("/")
@@ -368,15 +364,10 @@ class OpenAIVideoProvider:
                 encoded = response.headers.get("content-encoding", "identity") != "identity"
                 received = response.num_bytes_downloaded if encoded else part.written
                 if expected is not None and expected.isdigit() and int(expected) != received:
-                    raise ProviderError(
-                        JobError(
-                            kind=ErrorKind.SERVER_ERROR,
-                            code="truncated_download",
-                            message=(
-                                f"download of {job_id} ({variant}) was truncated: "
-                                f"got {received} of {expected} bytes"
-                            ),
-                        )
+                    raise ProviderError.server(
+                        "truncated_download",
+                        f"download of {job_id} ({variant}) was truncated: "
+                        f"got {received} of {expected} bytes",
                     )
                 return await part.commit()
         except httpx.HTTPError as exc:
