@@ -14,8 +14,9 @@ from fakes import FakeTime
 
 from lessonreel.video.pricing import PriceTable
 from lessonreel.video.providers.base import VideoProvider
-from lessonreel.video.providers.openrouter import OpenRouterVideoProvider, api_base
+from lessonreel.video.providers.openrouter import OpenRouterVideoProvider
 from lessonreel.video.providers.openrouter_models import static_catalog
+from lessonreel.video.providers.openrouter_wire import api_base
 from lessonreel.video.providers.retry import RetryPolicy
 from lessonreel.video.types import CREATE_OUTCOME_UNKNOWN, ErrorKind, ProviderError, VideoRequest
 

@@ -136,11 +136,8 @@ def _azure(args: ProviderArgs) -> VideoProvider:
 
 
 def _openrouter(args: ProviderArgs) -> VideoProvider:
-    from lessonreel.video.providers.openrouter import (
-        DEFAULT_BASE_URL,
-        KEY_ENV,
-        OpenRouterVideoProvider,
-    )
+    from lessonreel.video.providers.openrouter import OpenRouterVideoProvider
+    from lessonreel.video.providers.openrouter_wire import DEFAULT_BASE_URL, KEY_ENV
 
     key = require(args.api_key, KEY_ENV, "openrouter")
     base_url = args.base_url or os.environ.get("OPENROUTER_BASE_URL", "").strip()
