@@ -67,6 +67,7 @@ def make_gate(
         max_concurrency=max_concurrency,
         sleep=retry.sleep,
         clock=retry.clock,
+        max_pause=retry.max_retry_after,
     )
 
 
@@ -196,8 +197,10 @@ class LiveHTTP:
                 expected = response.headers.get("content-length")
                 async for chunk in response.aiter_bytes(_CHUNK):
                     await part.write(chunk)
-                # Compressed bodies count wire bytes; preloaded (mock) bodies count none.
-                raw = response.num_bytes_downloaded or part.written
+                # Content-Length counts wire bytes: compressed bodies are checked against what
+                # came over the wire (a preloaded mock body counts none), others against disk.
+                encoded = response.headers.get("content-encoding", "identity") != "identity"
+                raw = (response.num_bytes_downloaded or part.written) if encoded else part.written
                 if expected is not None and expected.isdigit() and int(expected) != raw:
                     raise server_error(
                         "truncated_download",
