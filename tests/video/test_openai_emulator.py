@@ -82,17 +82,6 @@ async def test_create_poll_download_yields_a_real_clip(tmp_path: Path, render_ca
     assert names(tmp_path) == ["shot_01.mp4", "shot_01.webp"]
 
 
-async def test_moderation_at_submit_is_content_policy_and_not_retried(render_cache: Path) -> None:
-    waits = FakeTime()
-    provider, app = local(waits, render_cache, moderation={"submit_terms": ["volcano"]})
-    async with provider:
-        with pytest.raises(ProviderError) as info:
-            await provider.submit(LEAF.model_copy(update={"prompt": "A volcano erupts."}))
-    assert info.value.error.kind is ErrorKind.CONTENT_POLICY
-    assert waits.waits == []
-    assert stats(app)["creates"] == 0
-
-
 @pytest.mark.parametrize(
     ("moderation", "code"),
     [

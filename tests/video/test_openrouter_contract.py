@@ -89,7 +89,6 @@ async def test_live_catalog_drives_validation_and_estimates() -> None:
 @pytest.mark.parametrize(
     ("faults", "kind"),
     [
-        ({"moderation": {"async_terms": ["forbidden"]}}, ErrorKind.CONTENT_POLICY),
         ({"moderation": {"output_terms": ["forbidden"]}}, ErrorKind.CONTENT_POLICY),
         ({"failures": {"first": 1}}, ErrorKind.SERVER_ERROR),
     ],
@@ -106,27 +105,6 @@ async def test_jobs_that_fail_later_carry_the_neutral_kind(
     assert failed.status == "failed"
     assert failed.error is not None
     assert failed.error.kind is kind
-
-
-async def test_moderation_at_submit_is_content_policy_and_creates_nothing() -> None:
-    clock = FakeClock()
-    with emulator(clock, moderation={"submit_terms": ["forbidden"]}) as url:
-        async with provider(url) as p:
-            with pytest.raises(ProviderError) as info:
-                await p.submit(shot("A forbidden scene"))
-        assert stats(url)["creates"] == 0
-    assert info.value.error.kind is ErrorKind.CONTENT_POLICY
-
-
-async def test_429_waits_the_retry_after_then_creates_once() -> None:
-    clock, waits = FakeClock(), FakeTime()
-    with emulator(clock, rate_limit={"first": 1, "retry_after": 2}) as url:
-        async with provider(url, waits) as p:
-            job = await p.submit(shot())
-        counts = stats(url)
-    assert job.status == "queued"
-    assert waits.waits == [pytest.approx(2.0)]
-    assert (counts["create_attempts"], counts["creates"]) == (2, 1)
 
 
 async def test_out_of_credits_is_402_quota_exhausted_and_never_retried() -> None:

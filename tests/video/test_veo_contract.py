@@ -134,37 +134,6 @@ async def test_operations_that_end_in_error_carry_the_neutral_kind(
     assert failed.error.kind is kind
 
 
-async def test_moderation_at_submit_is_content_policy_and_creates_nothing() -> None:
-    clock = FakeClock()
-    with emulator(clock, moderation={"submit_terms": ["forbidden"]}) as url:
-        async with provider(url) as p:
-            with pytest.raises(ProviderError) as info:
-                await p.submit(shot("A forbidden scene"))
-        assert stats(url)["creates"] == 0
-    assert info.value.error.kind is ErrorKind.CONTENT_POLICY
-
-
-async def test_resource_exhausted_waits_the_retry_after_then_creates_once() -> None:
-    clock, waits = FakeClock(), FakeTime()
-    with emulator(clock, rate_limit={"first": 1, "retry_after": 3}) as url:
-        async with provider(url, waits) as p:
-            job = await p.submit(shot())
-        counts = stats(url)
-    assert job.status == "running"
-    assert waits.waits == [pytest.approx(3.0)]
-    assert (counts["create_attempts"], counts["creates"]) == (2, 1)
-
-
-async def test_spend_cap_is_quota_exhausted_and_never_retried() -> None:
-    clock, waits = FakeClock(), FakeTime()
-    with emulator(clock, quota={"max_creates": 0}) as url:
-        async with provider(url, waits) as p:
-            with pytest.raises(ProviderError) as info:
-                await p.submit(shot())
-    assert info.value.error.kind is ErrorKind.QUOTA_EXHAUSTED
-    assert waits.waits == []
-
-
 async def test_a_5xx_create_is_reported_as_outcome_unknown_and_not_repeated() -> None:
     clock, waits = FakeClock(), FakeTime()
     with emulator(clock, server_errors={"first": 1, "status": 503, "scope": "create"}) as url:
