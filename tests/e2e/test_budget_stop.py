@@ -76,3 +76,24 @@ def test_a_budget_never_stops_the_free_local_emulator(
     assert {s["model"] for s in report["shots"]} == {"sora-2"}  # nothing downgraded either
     assert report["totals"]["spent_usd"] == 0.0
     assert report["totals"]["shadow_usd"] > 0.5  # it would have cost more than the budget
+
+
+def test_the_readme_notebook_call_delivers_every_shot_on_the_local_emulator(
+    lesson_file: Path, fast_emulator: Path, tmp_path: Path
+) -> None:
+    from lessonreel.app import make_video
+
+    # the README's make_video(..., budget_usd=...) with a budget below the shadow price
+    result = make_video(
+        lesson_file,
+        budget_usd=0.5,
+        output_dir=str(tmp_path / "out"),
+        target_seconds=12,
+        emulator_config=str(fast_emulator),
+    )
+    assert result.report is not None
+    totals = result.report.totals
+    assert result.report.status == "done"
+    assert totals.delivered == totals.shots > 0
+    assert totals.spent_usd == 0.0
+    assert totals.shadow_usd > 0.5
