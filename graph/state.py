@@ -55,7 +55,7 @@ class ShotResult(BaseModel):
     sha256: str | None = Field(default=None, description="Checksum of the stored clip.")
     cost_usd: float = Field(default=0.0, ge=0, description="What the provider charged.")
     shadow_cost_usd: float = Field(
-        default=0.0, ge=0, description="What the same clip would cost on the priced provider."
+        default=0.0, ge=0, description="Shadow price of the clip (its charge on a paying provider)."
     )
     elapsed_seconds: float = Field(default=0.0, ge=0, description="Wall time spent on the shot.")
     generation: int = Field(default=0, ge=0, description="0 for the first render, +1 per upscale.")
