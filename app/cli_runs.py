@@ -255,6 +255,7 @@ def plan(
     seconds: Annotated[int | None, typer.Option("--seconds", min=4, help="Target length.")] = None,
     draft: Annotated[bool, typer.Option(help="Price the cheapest legal setting.")] = False,
     director: DirectorOpt = None,
+    prices: PricesOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print storyboard + estimate JSON.")
     ] = False,
@@ -271,6 +272,7 @@ def plan(
         target_seconds=seconds,
         draft=draft or None,
         director=director,
+        prices=str(prices) if prices is not None else None,
     )
     _check_context(ctx)
     path, text = lesson_source(lesson)
