@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from itertools import combinations_with_replacement
 
 from lessonreel.agents.checks import ON_SCREEN_TEXT, beats_for, max_words, target_tolerance
+from lessonreel.agents.on_screen import with_on_screen
 from lessonreel.agents.schemas import DialogueLine, Lesson, Shot, Storyboard, StyleBible
 from lessonreel.agents.text import (
     extract_concepts,
@@ -307,13 +308,14 @@ def direct_offline(
             )
         )
         t += dur
-    return Storyboard(
+    storyboard = Storyboard(
         lesson_id=lesson.id,
         title=lesson.title,
         style=style,
         shots=shots,
         target_seconds=target_seconds,
     )
+    return with_on_screen(lesson, storyboard)
 
 
 def _allocate_concepts(

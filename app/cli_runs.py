@@ -206,6 +206,9 @@ def make(
         Path | None, typer.Option(help="YAML/JSON emulator settings for the local provider.")
     ] = None,
     prices: PricesOpt = None,
+    burn_captions: Annotated[
+        bool, typer.Option(help="Burn captions into the picture (a soft track by default).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Turn a lesson into lesson.mp4 with captions, a storyboard and a report."""
@@ -227,6 +230,7 @@ def make(
         output_dir=str(out) if out is not None else None,
         emulator_config=str(emulator_config) if emulator_config is not None else None,
         prices=str(prices) if prices is not None else None,
+        burn_captions=burn_captions or None,
     )
     _check_context(ctx)
     path, text = lesson_source(lesson)

@@ -88,6 +88,10 @@ class Context:
         default=60, metadata=_describe("Intended length of the lesson video in seconds.")
     )
     size: str = field(default="1280x720", metadata=_describe("Clip size WIDTHxHEIGHT."))
+    grade_band: str | None = field(
+        default=None,
+        metadata=_describe("Audience grade band (K-2, 3-5, 6-8, 9-12); guessed from the text."),
+    )
     max_concurrent_jobs: int = field(
         default=8,
         metadata=_describe(
@@ -133,6 +137,10 @@ class Context:
     output_dir: str | None = field(
         default=None,
         metadata=_describe("Where lesson.mp4, captions and the report go; default the run dir."),
+    )
+    burn_captions: bool = field(
+        default=False,
+        metadata=_describe("Burn captions into the picture (they are a soft track by default)."),
     )
     emulator_config: str | None = field(
         default=None,

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from lessonreel.agents.schemas import Storyboard
+from lessonreel.agents.schemas import Quiz, Storyboard
 from lessonreel.graph.state import CostEstimate, ShotResult
 
 RunStatus = Literal["done", "partial", "stopped", "failed"]
@@ -63,6 +63,7 @@ class RunReport(BaseModel):
     totals: Totals
     gaps: list[Gap] = Field(default_factory=list)
     estimate: CostEstimate | None = None
+    quiz: Quiz | None = Field(default=None, description="The learning check shown after the video.")
     video_path: str | None = None
     srt_path: str | None = None
     vtt_path: str | None = None
@@ -149,4 +150,5 @@ def build_report(
         ),
         gaps=gaps,
         estimate=estimate,
+        quiz=storyboard.quiz,
     )
