@@ -63,14 +63,16 @@ def _definition_patterns(term: str) -> list[re.Pattern[str]]:
 
 
 def _one_line(text: str) -> str:
+    """The definition as one whole clause; a slightly longer card beats one cut mid-idea."""
     text = " ".join(re.sub(r"\s*\([^)]*\)", "", text).split()).strip(" .;:,")
-    if len(words(text)) <= DEFINITION_WORDS:
-        return text[:1].upper() + text[1:] + "."
-    for sep in (";", ","):
-        head = text.split(sep)[0].strip()
-        if 5 <= len(words(head)) <= DEFINITION_WORDS:
-            return head[:1].upper() + head[1:] + "."
-    return shorten(text, DEFINITION_WORDS)
+    for limit in (DEFINITION_WORDS, DEFINITION_WORDS + 6):
+        if len(words(text)) <= limit:
+            return text[:1].upper() + text[1:] + "."
+        for sep in (";", ","):
+            head = text.split(sep)[0].strip()
+            if 5 <= len(words(head)) <= limit:
+                return head[:1].upper() + head[1:] + "."
+    return ""
 
 
 def define(term: str, sentences: Sequence[str]) -> str:

@@ -172,6 +172,7 @@ async def assemble_lesson(state: LessonState, runtime: Runtime[Context]) -> dict
         spent_usd=spent,
         shadow_usd=shadow if estimate is not None and estimate.shadow_provider else None,
         provider=svc.provider.name,
+        safety=state.get("safety_notes"),
     )
     report.video_path = str(paths["video"])
     report.srt_path = str(paths["srt"])
