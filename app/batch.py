@@ -117,7 +117,7 @@ async def run_local(
 
     async def one(lesson: BatchLesson) -> LessonOutcome:
         async with gate:
-            shared = {"provider": SharedProvider(provider), "_screen": screen}
+            shared = {"provider": SharedProvider(provider), "loaded_screen": screen}
             return await _run_lesson(lesson, lesson_context(ctx, lesson), shared, on_event)
 
     try:

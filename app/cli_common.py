@@ -18,6 +18,10 @@ BaseUrlOpt = Annotated[
     str | None, typer.Option("--base-url", help="Provider base URL (gateway or emulator).")
 ]
 ModelOpt = Annotated[str | None, typer.Option(help="Video model, e.g. sora-2 or sora-2-pro.")]
+PricesOpt = Annotated[
+    Path | None,
+    typer.Option(help="JSON price file: models to add to or replace in the built-in price table."),
+]
 DirectorOpt = Annotated[
     str | None,
     typer.Option(
@@ -32,7 +36,12 @@ SanitizerOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the run report as JSON on stdout.")]
 SizeOpt = Annotated[str | None, typer.Option(help="Clip size WIDTHxHEIGHT.")]
 BudgetOpt = Annotated[
-    float | None, typer.Option(min=0.0, help="Spend cap in USD (downgrade, then stop).")
+    float | None,
+    typer.Option(
+        min=0.0,
+        help="Cap in USD on what the provider charges (downgrade, then stop); "
+        "a free local run is never stopped.",
+    ),
 ]
 SecondsOpt = Annotated[
     int | None, typer.Option("--seconds", min=4, help="Target video length [default: 60].")

@@ -102,14 +102,14 @@ def providers() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from lessonreel.video import pricing
+    from lessonreel.video.pricing import PriceTable
     from lessonreel.video.providers.factory import provider_names, required_env
 
     names = provider_names()
     table = Table(title="Video providers")
     for col in ("provider", "model", "seconds", "sizes", "$/s", "needs"):
         table.add_column(col, overflow="fold")
-    for spec in pricing.specs():
+    for spec in PriceTable.default().specs():
         if spec.provider not in names:
             continue
         rates = sorted(set(spec.price_per_second.values()))

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
+from lessonreel.app.cli_args import lesson_source, parse_shots, shot_count
 from lessonreel.app.cli_common import (
     EXIT_BAD_INPUT,
     BaseUrlOpt,
@@ -24,12 +25,12 @@ from lessonreel.app.cli_common import (
     EmulatorConfigOpt,
     JsonOpt,
     ModelOpt,
+    PricesOpt,
     ProviderOpt,
     ReviewOpt,
     SanitizerOpt,
     SecondsOpt,
     SizeOpt,
-    clean,
     fail,
     run_or_fail,
     stderr_console,
@@ -65,6 +66,8 @@ def _check_context(ctx: Any, *, need_keys: bool = True) -> None:
         needed = required_env(ctx.provider)
     except ProviderError as exc:
         raise fail(exc.error.message) from None
+    except ValueError as exc:  # an unreadable price file
+        raise fail(str(exc)) from None
     missing = [v for v in needed if not os.environ.get(v)] if need_keys else []
     if ctx.base_url:
         missing = [v for v in missing if "KEY" in v]
@@ -109,6 +112,7 @@ def make_context(
     draft: bool,
     review: bool,
     emulator_config: Path | None,
+    prices: Path | None = None,
     director: str | None = None,
     sanitizer: str | None = None,
     burn_captions: bool = False,
@@ -131,6 +135,7 @@ def make_context(
         sanitizer=sanitizer,
         output_dir=str(out) if out is not None else None,
         emulator_config=str(emulator_config) if emulator_config is not None else None,
+        prices=str(prices) if prices is not None else None,
         burn_captions=burn_captions or None,
     )
     _check_context(ctx, need_keys=need_keys)
@@ -202,25 +207,6 @@ def _execute(coro: Any, ctx: Any) -> Any:
         raise typer.Exit(1) from None
 
 
-def _lesson_source(lesson: str) -> tuple[str | None, str | None]:
-    """``(path, None)`` for a file, ``(None, text)`` for ``-`` (stdin, which must not be empty).
-
-    stdin is read in chunks up to the same limit as a lesson file, so ``</dev/zero`` stops
-    with the same one-line error instead of filling memory.
-    """
-    if lesson != "-":
-        return lesson, None
-    from lessonreel.agents.ingest import LessonInputError, decode_text, read_limited
-
-    try:
-        text = decode_text(read_limited(sys.stdin.buffer, name="the lesson on stdin"))
-    except LessonInputError as exc:
-        raise fail(str(exc)) from None
-    if not text.strip():
-        raise fail("the lesson on stdin is empty — pipe a lesson text, e.g. `cat lesson.md |`")
-    return None, text
-
-
 def _review_handler(console: Any, view: Any, ctx: Any, *, interactive: bool) -> Any:
     """The terminal review (live display stopped while asking), or None to pause the run."""
     if not interactive:
@@ -255,6 +241,7 @@ def make(
     director: DirectorOpt = None,
     sanitizer: SanitizerOpt = None,
     emulator_config: EmulatorConfigOpt = None,
+    prices: PricesOpt = None,
     burn_captions: BurnCaptionsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -276,9 +263,10 @@ def make(
         director=director,
         sanitizer=sanitizer,
         emulator_config=emulator_config,
+        prices=prices,
         burn_captions=burn_captions,
     )
-    path, text = _lesson_source(lesson)
+    path, text = lesson_source(lesson)
     console = stderr_console()
     with RunView(console, average_seconds=_average_seconds(ctx), budget=ctx.budget_usd) as view:
         result = _execute(
@@ -304,6 +292,7 @@ def plan(
     seconds: Annotated[int | None, typer.Option("--seconds", min=4, help="Target length.")] = None,
     draft: Annotated[bool, typer.Option(help="Price the cheapest legal setting.")] = False,
     director: DirectorOpt = None,
+    prices: PricesOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print storyboard + estimate JSON.")
     ] = False,
@@ -320,9 +309,10 @@ def plan(
         target_seconds=seconds,
         draft=draft or None,
         director=director,
+        prices=str(prices) if prices is not None else None,
     )
     _check_context(ctx)
-    path, text = _lesson_source(lesson)
+    path, text = lesson_source(lesson)
     result = _execute(aplan_storyboard(path, text=text, context=ctx), ctx)
     if as_json:
         payload = {
@@ -387,40 +377,6 @@ def resume(
     _finish(result, as_json=as_json)
 
 
-_MAX_SHOT_NUMBER = 10_000
-
-
-def parse_shots(text: str, shot_count: int) -> list[int]:
-    """Shot numbers as in storyboard.md (``2,5``) → 0-based indexes; exit 2 when out of range."""
-    numbers: set[int] = set()
-    for part in text.replace(" ", "").split(","):
-        if not part:
-            continue
-        if not part.isdigit() or len(part) > len(str(_MAX_SHOT_NUMBER)):
-            raise fail(f"--shots {clean(text)!r}: give shot numbers like 2,5")
-        numbers.add(int(part))
-    if not numbers:
-        raise fail("--shots: give shot numbers like 2,5")
-    bad = sorted(n for n in numbers if not 1 <= n <= shot_count)
-    if bad:
-        raise fail(
-            f"--shots: this run has shots 1–{shot_count}; "
-            f"no shot {', '.join(str(n) for n in bad[:5])}"
-        )
-    return [n - 1 for n in sorted(numbers)]
-
-
-def _shot_count(run: dict[str, Any]) -> int:
-    """How many shots the run's storyboard has (0 before the director has written it)."""
-    from lessonreel.store.ledger import Ledger
-
-    count = run.get("shots")
-    if isinstance(count, int) and count > 0:
-        return count
-    with Ledger.open() as ledger:
-        return len(ledger.shots(str(run["run_id"])))
-
-
 def upscale(
     run_id: Annotated[
         str, typer.Argument(metavar="RUN", help="Run id, a unique prefix of it, or `last`.")
@@ -439,7 +395,7 @@ def upscale(
 
     run = run_or_fail(run_id)
     run_id = str(run["run_id"])
-    count = _shot_count(run)
+    count = shot_count(run)
     if count == 0:
         raise fail(
             f"run {run_id} has no storyboard yet — finish it first: lessonreel resume {run_id}"

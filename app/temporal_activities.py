@@ -103,7 +103,7 @@ class LessonActivities:
                 if self.screen is None:
                     self.screen = await first.screen()
                 await asyncio.to_thread(first.ledger.close)
-        shared = {"provider": SharedProvider(self.providers[key]), "_screen": self.screen}
+        shared = {"provider": SharedProvider(self.providers[key]), "loaded_screen": self.screen}
         svc = await asyncio.to_thread(build_services, ctx, **shared)
         attach_services(ctx, svc)
         return svc
