@@ -92,10 +92,13 @@ def _execute(coro: Any) -> Any:
     """Run a run coroutine; provider refusals become one-line errors, others exit 1."""
     from lessonreel.agents.ingest import LessonInputError
     from lessonreel.graph.runner import RunNotFoundError
+    from lessonreel.store.lease import LeaseHeldError
     from lessonreel.video.types import ErrorKind, ProviderError
 
     try:
         return asyncio.run(coro)
+    except LeaseHeldError as exc:
+        raise fail(str(exc), 1) from None
     except LessonInputError as exc:
         raise fail(str(exc)) from None
     except RunNotFoundError as exc:

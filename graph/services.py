@@ -42,6 +42,9 @@ class Services:
     """Set when the run must stop dispatching (quota exhausted, budget refused)."""
     dispatch_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     """Makes "check the budget, then reserve the job" atomic across the run's shots."""
+    lease_token: str | None = None
+    """The token of the run lease this process holds (None: a run started outside the runner,
+    e.g. by Studio, which then only checks that nobody else holds the run)."""
     _screen: Any = None
     _screen_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 

@@ -74,6 +74,8 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
     prompt = state["prompt"].text
     retry = ledger_retry(state)
     async with svc.dispatch_lock:
+        # another process advancing this run would pay for its shots too (store/lease.py)
+        await asyncio.to_thread(svc.ledger.leases.check, run_id, svc.lease_token)
         row = await asyncio.to_thread(_previous_job, svc, run_id, shot.index, prompt, retry)
         if row is not None:
             model, size, key = row["model"], row["size"], row["idempotency_key"]
