@@ -129,11 +129,14 @@ async def run_graph(
     from lessonreel.graph.services import open_services
 
     config = thread_config(run_id, context)
-    async with run_lease(run_id) as token, open_checkpointer() as saver:
-        async with open_services(context) as svc:
-            svc.lease_token = token
-            graph = build_graph(checkpointer=saver)
-            return await _drive(graph, payload, config, context, on_event, on_review)
+    async with (
+        run_lease(run_id) as token,
+        open_checkpointer() as saver,
+        open_services(context) as svc,
+    ):
+        svc.lease_token = token
+        graph = build_graph(checkpointer=saver)
+        return await _drive(graph, payload, config, context, on_event, on_review)
 
 
 async def _drive(

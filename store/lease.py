@@ -65,7 +65,7 @@ class Lease:
 
 @cache
 def _boot_id() -> str:
-    """This boot's id (Linux): a pid recorded before a reboot names no process of this one."""
+    """Return the boot id (Linux): a pid recorded before a reboot names no process of this one."""
     try:
         return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
     except OSError:

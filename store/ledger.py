@@ -23,8 +23,8 @@ from typing import Any, Protocol, TypeVar
 from sqlite_utils import Database
 
 from lessonreel.store import ledger_rows as R
-from lessonreel.store.lease import RunLeases
 from lessonreel.store.home import ledger_path
+from lessonreel.store.lease import RunLeases
 from lessonreel.store.ledger_db import LedgerDB, update_with_meta
 from lessonreel.store.ledger_guard import redact_secrets, refuse_secrets
 
