@@ -29,7 +29,9 @@ def ledger_sink(ledger: Any, *, provider: str | None = None) -> Callable[[Any], 
     return on_event
 
 
-def receiver_app(secret: str, ledger: Any, *, provider: str | None = None) -> Any:
+def receiver_app(
+    secret: str, ledger: Any, *, provider: str | None = None, read_timeout: float | None = None
+) -> Any:
     """The receiver for ``provider``'s signature scheme, writing into ``ledger``.
 
     OpenRouter signs callbacks in its own scheme; every other provider uses Standard Webhooks.
@@ -38,11 +40,19 @@ def receiver_app(secret: str, ledger: Any, *, provider: str | None = None) -> An
     from lessonreel.video.webhooks_openrouter import verify_openrouter
 
     verify = verify_openrouter if provider == "openrouter" else None
-    return create_receiver_app(secret, ledger_sink(ledger, provider=provider), verify=verify)
+    timeout = {} if read_timeout is None else {"read_timeout": read_timeout}
+    return create_receiver_app(
+        secret, ledger_sink(ledger, provider=provider), verify=verify, **timeout
+    )
 
 
 def serve_receiver(
-    secret: str, *, host: str = "127.0.0.1", port: int = 8787, provider: str | None = None
+    secret: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8787,
+    provider: str | None = None,
+    read_timeout: float | None = None,
 ) -> None:
     """Serve the receiver until interrupted (blocking)."""
     import uvicorn
@@ -50,5 +60,5 @@ def serve_receiver(
     from lessonreel.store.ledger import Ledger
 
     with Ledger.open() as ledger:
-        app = receiver_app(secret, ledger, provider=provider)
+        app = receiver_app(secret, ledger, provider=provider, read_timeout=read_timeout)
         uvicorn.run(app, host=host, port=port, log_level="warning")
