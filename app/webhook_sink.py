@@ -36,13 +36,15 @@ def receiver_app(
 
     OpenRouter signs callbacks in its own scheme; every other provider uses Standard Webhooks.
     """
-    from lessonreel.video.webhooks import create_receiver_app
+    from lessonreel.video.webhooks import DEFAULT_READ_TIMEOUT, create_receiver_app
     from lessonreel.video.webhooks_openrouter import verify_openrouter
 
     verify = verify_openrouter if provider == "openrouter" else None
-    timeout = {} if read_timeout is None else {"read_timeout": read_timeout}
     return create_receiver_app(
-        secret, ledger_sink(ledger, provider=provider), verify=verify, **timeout
+        secret,
+        ledger_sink(ledger, provider=provider),
+        verify=verify,
+        read_timeout=DEFAULT_READ_TIMEOUT if read_timeout is None else read_timeout,
     )
 
 
