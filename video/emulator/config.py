@@ -147,6 +147,11 @@ class EmulatorConfig(_Section):
     api_key: str | None = Field(
         default=None, description="When set, requests must carry it (Bearer or api-key header)."
     )
+    max_body_bytes: int = Field(
+        default=64 << 20,
+        ge=1024,
+        description="Largest request body read (larger: HTTP 413 before the rest is read).",
+    )
     fps: int = Field(default=24, ge=1, le=60, description="Frame rate of rendered clips.")
     cache_dir: Path | None = Field(
         default=None, description="Render cache; default a temp dir removed on close."
