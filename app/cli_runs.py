@@ -57,10 +57,15 @@ def _check_context(ctx: Any) -> None:
 
 
 def _average_seconds(ctx: Any) -> float | None:
+    import sqlite3
+
     from lessonreel.store.ledger import Ledger
 
-    with Ledger.open() as ledger:
-        avg: float | None = ledger.average_job_seconds(ctx.provider, ctx.video_model)
+    try:
+        with Ledger.open() as ledger:
+            avg: float | None = ledger.average_job_seconds(ctx.provider, ctx.video_model)
+    except (sqlite3.Error, OSError):
+        return None  # a full disk or read-only home: the run itself says so, in one line
     return avg
 
 
@@ -106,6 +111,20 @@ def _execute(coro: Any) -> Any:
     except ProviderError as exc:
         code = EXIT_BAD_INPUT if exc.error.kind is ErrorKind.INVALID_REQUEST else 1
         raise fail(exc.error.message, code) from None
+    except Exception as exc:
+        problem = _disk_problem(exc)
+        if problem is None:
+            raise
+        raise fail(problem, 1) from None
+
+
+def _disk_problem(exc: Exception) -> str | None:
+    """A full disk or read-only home behind ``exc``, in one line (store/diskspace.py)."""
+    from lessonreel.store.diskspace import disk_problem
+    from lessonreel.store.home import lessonreel_home
+
+    found = disk_problem(exc, lessonreel_home(create=False))
+    return found.message() if found is not None else None
 
 
 def _lesson_source(lesson: str) -> tuple[str | None, str | None]:

@@ -83,6 +83,14 @@ async def run_lease(run_id: str) -> AsyncIterator[str]:
         await asyncio.to_thread(ledger.close)
 
 
+def _sweep_partials(run_id: str) -> None:
+    """Delete partial downloads a killed or disk-full run left (we hold the run's lease)."""
+    from lessonreel.store.assets import remove_stale_temps
+    from lessonreel.store.home import shots_dir
+
+    remove_stale_temps(shots_dir(run_id, create=False))
+
+
 async def _heartbeat(ledger: Any, lease: Any) -> None:
     """Extend the lease every third of its life until cancelled (or taken over)."""
     while True:
@@ -135,6 +143,7 @@ async def run_graph(
         open_services(context) as svc,
     ):
         svc.lease_token = token
+        await asyncio.to_thread(_sweep_partials, run_id)
         graph = build_graph(checkpointer=saver)
         return await _drive(graph, payload, config, context, on_event, on_review)
 
