@@ -14,12 +14,14 @@ from langchain_core.language_models import BaseChatModel
 from lessonreel.agents.checks import storyboard_violations
 from lessonreel.agents.director_llm import MAX_ATTEMPTS, DirectorError, direct_llm
 from lessonreel.agents.director_offline import direct_offline
+from lessonreel.agents.models import choose_chat_model
 from lessonreel.agents.schemas import Lesson, Storyboard
 
 __all__ = [
     "DirectorError",
     "direct",
     "direct_offline",
+    "director_chat_model",
     "storyboard_violations",
 ]
 
@@ -46,3 +48,13 @@ async def direct(
         chat_model=chat_model,
         max_attempts=max_attempts,
     )
+
+
+def director_chat_model(
+    choice: str = "auto", *, model: str | None = None, base_url: str | None = None
+) -> BaseChatModel | None:
+    """The director's chat model for ``choice`` (auto/llm/offline); None means offline.
+
+    Raises ``ChatConfigError`` for ``llm`` without a configured chat key.
+    """
+    return choose_chat_model("director", choice, model=model, base_url=base_url)

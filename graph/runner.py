@@ -111,6 +111,17 @@ async def open_checkpointer() -> AsyncIterator[Any]:
         yield AsyncSqliteSaver(conn, serde=checkpoint_serde())
 
 
+AWAITING_REVIEW = "awaiting review"
+"""A run's status while its storyboard waits for a reviewer (``show`` and ``runs`` say so)."""
+
+
+async def _set_status(svc: Any, run_id: str, status: str) -> None:
+    import asyncio
+
+    if await asyncio.to_thread(svc.ledger.get_run, run_id) is not None:
+        await asyncio.to_thread(svc.ledger.update_run, run_id, status=status)
+
+
 def thread_config(run_id: str, context: Context) -> RunnableConfig:
     """Config for a run's thread; ``max_concurrency`` bounds the shots in flight."""
     return {
@@ -145,12 +156,14 @@ async def run_graph(
         svc.lease_token = token
         await asyncio.to_thread(_sweep_partials, run_id)
         graph = build_graph(checkpointer=saver)
-        return await _drive(graph, payload, config, context, on_event, on_review)
+        return await _drive(graph, svc, payload, run_id, config, context, on_event, on_review)
 
 
 async def _drive(
     graph: Any,
+    svc: Any,
     payload: Any,
+    run_id: str,
     config: RunnableConfig,
     context: Context,
     on_event: EventHandler | None,
@@ -160,6 +173,8 @@ async def _drive(
     from langgraph.types import Command
 
     while True:
+        if isinstance(payload, Command):
+            await _set_status(svc, run_id, "running")
         async for _ns, mode, chunk in graph.astream(
             payload,
             config,
@@ -175,8 +190,10 @@ async def _drive(
         if pending and on_review is not None:
             payload = Command(resume=on_review(pending[0]))
             continue
+        if pending:
+            await _set_status(svc, run_id, AWAITING_REVIEW)
         return RunOutcome(
-            run_id=str(config["configurable"]["thread_id"]),
+            run_id=run_id,
             values=dict(snapshot.values),
             interrupted=pending[0] if pending else None,
         )
