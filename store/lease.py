@@ -10,6 +10,11 @@ machine (checked at once: a run whose process was killed with SIGKILL resumes wi
 for a holder on another machine, when its heartbeat lapses (``expires_at``). A holder on this
 machine whose process is still there keeps the run even if its heartbeat is late: a process that
 was merely paused would otherwise wake up and submit next to its successor.
+
+Who takes it: the run driver (``graph/runner.py``), so ``make``, ``resume``, ``upscale``, the
+notebook API and the web server all hold the lease while they advance a run. Runs started by
+LangGraph Studio bypass the driver (its server already runs one run per thread at a time); their
+``dispatch_shot`` still checks the lease and refuses to pay while another process holds the run.
 """
 
 from __future__ import annotations

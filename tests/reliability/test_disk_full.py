@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -92,3 +92,45 @@ def test_a_full_disk_is_one_line_and_resume_renders_no_stored_shot_again(
         assert [j["idempotency_key"] for j in jobs] == [row["idempotency_key"]]
         assert Path(row["clip_path"]).stat().st_mtime_ns == before[row["shot_index"]]
     assert list(small_runs.rglob("*.part")) == []
+
+
+def _file_size_cap(limit: int) -> Callable[[], None]:
+    def cap() -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return cap
+
+
+def test_a_file_size_cap_stops_the_run_in_one_line_and_resume_finishes_it(
+    lessonreel: Lessonreel,
+) -> None:
+    # The fallback without root: RLIMIT_FSIZE makes writes past the cap fail (EFBIG; Python
+    # ignores SIGXFSZ) wherever they happen: a clip, the ledger or the checkpoints.
+    out = lessonreel.tmp / "out"
+    env = {**lessonreel.env, "LESSONREEL_MAX_CONCURRENT_JOBS": "1"}
+    capped = subprocess.run(
+        lessonreel.driver.cli(*_args(lessonreel, out)),
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        preexec_fn=_file_size_cap(300_000),
+    )
+
+    assert capped.returncode == 1, capped.stderr[-3000:]
+    assert "Traceback" not in capped.stderr, capped.stderr[-3000:]
+    errors = [line for line in capped.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, capped.stderr[-3000:]
+    assert str(lessonreel.tmp) in errors[0]  # the clip, database or video that hit the cap
+    assert list(lessonreel.home.rglob("*.part")) == []
+    run_id = lessonreel.driver.only_run_id(lessonreel.home)
+    assert run_id
+
+    resumed = lessonreel.run("resume", run_id, env=env)
+
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    report = json.loads((out / "report.json").read_text())
+    assert report["totals"]["delivered"] == SHOTS
