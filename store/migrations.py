@@ -146,7 +146,26 @@ def m001_core_tables(db: Database) -> None:
     db.table("spend").create_index(["run_id", "kind"], index_name="spend_run_kind")
 
 
-MIGRATIONS: list[Migration] = [m001_core_tables]
+def m002_run_leases(db: Database) -> None:
+    """Create run_leases: who advances each run (see ``store/lease.py``)."""
+    db.table("run_leases").create(
+        {
+            "run_id": str,
+            "holder": str,
+            "host": str,
+            "boot_id": str,
+            "pid": int,
+            "token": str,
+            "acquired_at": float,
+            "heartbeat_at": float,
+            "expires_at": float,
+        },
+        pk="run_id",
+        not_null={"run_id", "holder", "host", "pid", "token", "acquired_at", "expires_at"},
+    )
+
+
+MIGRATIONS: list[Migration] = [m001_core_tables, m002_run_leases]
 """Applied in order; each is recorded by its function name."""
 
 
