@@ -6,7 +6,6 @@ is fast. Exit codes: 0 done, 1 failed, 2 bad input, 3 stopped by the budget or a
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -16,7 +15,6 @@ import typer
 
 from lessonreel.app.cli_args import lesson_source, parse_shots, shot_count
 from lessonreel.app.cli_common import (
-    EXIT_BAD_INPUT,
     BaseUrlOpt,
     BudgetOpt,
     BurnCaptionsOpt,
@@ -35,6 +33,7 @@ from lessonreel.app.cli_common import (
     run_or_fail,
     stderr_console,
 )
+from lessonreel.app.cli_outcome import execute_run, finish_run
 
 
 def _context(**options: Any) -> Any:
@@ -155,80 +154,6 @@ def _average_seconds(ctx: Any) -> float | None:
     return avg
 
 
-def _finish(result: Any, *, as_json: bool) -> None:
-    """Print where everything went (or the JSON report) and exit with the run's code."""
-    from lessonreel.app.api import summary_line
-    from lessonreel.app.cli_common import say
-    from lessonreel.app.cli_view import files_table
-
-    console = stderr_console()
-    if result.report is None:
-        if result.review is not None:
-            rid = result.run_id
-            say(console, f"Run {rid} is awaiting review of its storyboard.")
-            say(console, f"  approve it as it is: lessonreel resume {rid} --approve")
-            say(console, f"  review it in a terminal: lessonreel resume {rid}")
-        raise typer.Exit(result.exit_code)
-    report = result.report.model_dump(mode="json")
-    if as_json:
-        typer.echo(json.dumps(report, indent=2))
-    say(console, summary_line(result.report))
-    for gap in result.report.gaps:
-        say(console, f"  shot {gap.index + 1}: {gap.outcome} — {gap.reason}")
-    for label, path in files_table(report):
-        say(console, f"{label:>15}: {path}")
-    say(console, f"{'Run id':>15}: {result.run_id}")
-    raise typer.Exit(result.exit_code)
-
-
-def _execute(coro: Any, ctx: Any) -> Any:
-    """Run a run coroutine; expected failures become a few lines (exit 1 or 2), no traceback."""
-    from lessonreel.agents.director import DirectorError
-    from lessonreel.agents.ingest import LessonInputError
-    from lessonreel.agents.models import ChatConfigError
-    from lessonreel.app.api import RunStoppedError
-    from lessonreel.app.cli_errors import chat_failure_lines, debug_enabled
-    from lessonreel.app.out_guard import OutputDirError
-    from lessonreel.graph.runner import RunNotFoundError
-    from lessonreel.store.lease import LeaseHeldError
-    from lessonreel.video.types import ErrorKind, ProviderError
-
-    try:
-        return asyncio.run(coro)
-    except LeaseHeldError as exc:
-        raise fail(str(exc), 1) from None
-    except (LessonInputError, OutputDirError, ChatConfigError) as exc:
-        raise fail(str(exc)) from None
-    except RunNotFoundError as exc:
-        raise fail(str(exc.args[0])) from None
-    except ProviderError as exc:
-        code = EXIT_BAD_INPUT if exc.error.kind is ErrorKind.INVALID_REQUEST else 1
-        raise fail(exc.error.message, code) from None
-    except (DirectorError, RunStoppedError) as exc:
-        if debug_enabled():
-            raise
-        run_id = exc.run_id if isinstance(exc, RunStoppedError) else None
-        for line in chat_failure_lines(
-            exc, model=ctx.director_model, base_url=ctx.chat_base_url, run_id=run_id
-        ):
-            typer.echo(line, err=True)
-        raise typer.Exit(1) from None
-    except Exception as exc:
-        problem = _disk_problem(exc)
-        if problem is None:
-            raise
-        raise fail(problem, 1) from None
-
-
-def _disk_problem(exc: Exception) -> str | None:
-    """A full disk or read-only home behind ``exc``, in one line (store/diskspace.py)."""
-    from lessonreel.store.diskspace import disk_problem
-    from lessonreel.store.home import lessonreel_home
-
-    found = disk_problem(exc, lessonreel_home(create=False))
-    return found.message() if found is not None else None
-
-
 def _review_handler(console: Any, view: Any, ctx: Any, *, interactive: bool) -> Any:
     """The terminal review (live display stopped while asking), or None to pause the run."""
     if not interactive:
@@ -291,7 +216,7 @@ def make(
     path, text = lesson_source(lesson)
     console = stderr_console()
     with RunView(console, average_seconds=_average_seconds(ctx), budget=ctx.budget_usd) as view:
-        result = _execute(
+        result = execute_run(
             amake_video(
                 path,
                 text=text,
@@ -303,7 +228,7 @@ def make(
             ),
             ctx,
         )
-    _finish(result, as_json=as_json)
+    finish_run(result, as_json=as_json)
 
 
 def plan(
@@ -335,7 +260,7 @@ def plan(
     )
     _check_context(ctx)
     path, text = lesson_source(lesson)
-    result = _execute(aplan_storyboard(path, text=text, context=ctx), ctx)
+    result = execute_run(aplan_storyboard(path, text=text, context=ctx), ctx)
     if as_json:
         payload = {
             "storyboard": result.storyboard.model_dump(mode="json"),
@@ -384,7 +309,7 @@ def resume(
         _check_out(Path(ctx.output_dir), None)
     console = stderr_console()
     with RunView(console, average_seconds=_average_seconds(ctx), budget=ctx.budget_usd) as view:
-        result = _execute(
+        result = execute_run(
             aresume(
                 run_id,
                 answer="approve" if approve else None,
@@ -396,7 +321,7 @@ def resume(
             ),
             ctx,
         )
-    _finish(result, as_json=as_json)
+    finish_run(result, as_json=as_json)
 
 
 def upscale(
@@ -430,7 +355,7 @@ def upscale(
     numbers = ", ".join(str(i + 1) for i in indexes)
     say(console, f"Upscaling shots {numbers} of {run['title']}")
     with RunView(console, average_seconds=None) as view:
-        result = _execute(
+        result = execute_run(
             aupscale(
                 run_id,
                 indexes,
@@ -441,4 +366,4 @@ def upscale(
             ),
             ctx,
         )
-    _finish(result, as_json=as_json)
+    finish_run(result, as_json=as_json)

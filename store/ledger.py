@@ -4,13 +4,11 @@ Exactly-once dispatch rests on two rules: a job row is *reserved* under its idem
 before the provider is called, and the provider job id is stored right after. On resume, an
 existing row means "collect it", never "submit again".
 
-Concurrency: one :class:`Ledger` may be shared by many threads (``asyncio.to_thread``) — each
-thread gets its own SQLite connection (``threading.local``), so no lock is held across calls.
+Concurrency: one :class:`Ledger` may be shared by threads; each has its own SQLite connection.
 Several processes (the CLI, the webhook receiver) may open the same file: the database is in
 WAL mode, every write is one short ``BEGIN IMMEDIATE`` transaction, connections wait up to
-``busy_timeout`` seconds for a lock, and a write that still meets "database is locked" is
-retried with jittered backoff (stamina). ``synchronous=NORMAL``: a committed row survives a
-killed process; only a power cut may lose the last few commits.
+``busy_timeout`` seconds, and a write that still meets "database is locked" is retried with
+jittered backoff. ``synchronous=NORMAL``: a committed row survives a killed process.
 """
 
 from __future__ import annotations
