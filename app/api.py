@@ -216,6 +216,7 @@ async def aplan_storyboard(
         legal_seconds=spec.seconds,
         target_seconds=ctx.target_seconds,
         chat_model=chat_model("director", model=ctx.director_model, base_url=ctx.chat_base_url),
+        speaking_rate=ctx.speaking_rate,
     )
     return PlanResult(lesson=loaded, storyboard=storyboard, estimate=estimate(storyboard, ctx))
 

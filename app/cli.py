@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from lessonreel.app import cli_emulator, cli_inspect, cli_runs, cli_safety
+from lessonreel.app import cli_emulator, cli_inspect, cli_runs, cli_safety, cli_voices
 
 
 def build_app() -> typer.Typer:
@@ -27,6 +27,7 @@ def build_app() -> typer.Typer:
     app.command()(cli_runs.resume)
     app.command()(cli_runs.upscale)
     app.command()(cli_inspect.providers)
+    app.command()(cli_voices.voices)
     app.command("screen")(cli_safety.screen)
     app.add_typer(cli_safety.blocklist_app, name="blocklist")
     app.command("emulator")(cli_emulator.emulator)

@@ -49,6 +49,15 @@ def _check_context(ctx: Any) -> None:
         needed = required_env(ctx.provider)
     except ProviderError as exc:
         raise fail(exc.error.message) from None
+    if getattr(ctx, "voice", None):
+        from lessonreel.video.narration.registry import engine_for
+
+        try:
+            engine_for(ctx.voice)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+    if not 0.5 <= getattr(ctx, "speaking_rate", 1.0) <= 2.0:
+        raise fail(f"--speaking-rate {ctx.speaking_rate:g} is outside 0.5-2.0")
     missing = [v for v in needed if not os.environ.get(v)]
     if ctx.base_url:
         missing = [v for v in missing if "KEY" in v]
@@ -130,7 +139,17 @@ def make(
         float | None, typer.Option(min=0.0, help="Spend cap in USD (downgrade, then stop).")
     ] = None,
     seconds: Annotated[
-        int | None, typer.Option("--seconds", min=4, help="Target video length [default: 60].")
+        int | None,
+        typer.Option("--seconds", min=4, help="Target video length [default: from the lesson]."),
+    ] = None,
+    voice: Annotated[
+        str | None, typer.Option(help="Narrator's voice (see: lessonreel voices).")
+    ] = None,
+    narration: Annotated[
+        bool, typer.Option("--narration/--no-narration", help="Speak the narration.")
+    ] = True,
+    speaking_rate: Annotated[
+        float | None, typer.Option(help="Narration speed, 0.5-2.0 (1.0 natural).")
     ] = None,
     draft: Annotated[bool, typer.Option(help="Cheapest legal setting for every shot.")] = False,
     review: Annotated[
@@ -153,6 +172,9 @@ def make(
         size=size,
         budget_usd=budget,
         target_seconds=seconds,
+        voice=voice,
+        narration=None if narration else False,
+        speaking_rate=speaking_rate,
         draft=draft or None,
         review=review or None,
         output_dir=str(out) if out is not None else None,
@@ -179,6 +201,8 @@ def plan(
     model: ModelOpt = None,
     size: Annotated[str | None, typer.Option(help="Clip size WIDTHxHEIGHT.")] = None,
     seconds: Annotated[int | None, typer.Option("--seconds", min=4, help="Target length.")] = None,
+    voice: Annotated[str | None, typer.Option(help="Narrator's voice (priced).")] = None,
+    speaking_rate: Annotated[float | None, typer.Option(help="Narration speed, 0.5-2.0.")] = None,
     draft: Annotated[bool, typer.Option(help="Price the cheapest legal setting.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print storyboard + estimate JSON.")
@@ -191,7 +215,13 @@ def plan(
 
     path, text = _lesson_source(lesson)
     ctx = _context(
-        provider=provider, video_model=model, size=size, target_seconds=seconds, draft=draft or None
+        provider=provider,
+        video_model=model,
+        size=size,
+        target_seconds=seconds,
+        voice=voice,
+        speaking_rate=speaking_rate,
+        draft=draft or None,
     )
     _check_context(ctx)
     result = _execute(aplan_storyboard(path, text=text, context=ctx))

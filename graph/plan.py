@@ -60,6 +60,23 @@ def shadow_provider(provider: str) -> str | None:
     return shadow
 
 
+def run_voice(context: Context) -> str:
+    """The voice a run narrates with: ``--voice``, else the default for the configured keys."""
+    from lessonreel.video.narration.registry import default_voice
+
+    return context.voice or default_voice(context.speech_base_url)
+
+
+def speech_estimate(storyboard: Storyboard, context: Context) -> float:
+    """USD the narration will cost: its characters × the voice's price (0 offline)."""
+    from lessonreel.video.narration.registry import speech_usd_per_char
+
+    if not context.narration:
+        return 0.0
+    chars = sum(len(s.narration) for s in storyboard.shots)
+    return round(chars * speech_usd_per_char(run_voice(context), context.speech_model), 4)
+
+
 def estimate(storyboard: Storyboard, context: Context) -> CostEstimate:
     """Seconds × $/s per shot on the run's provider, and on the shadow provider for a free one."""
     spec, size = render_settings(context)
@@ -81,6 +98,7 @@ def estimate(storyboard: Storyboard, context: Context) -> CostEstimate:
         shadow_provider=shadow,
         shadow_usd=round(shadow_usd, 4),
         per_shot=per_shot,
+        speech_usd=speech_estimate(storyboard, context),
     )
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from lessonreel.agents.schemas import Storyboard
-from lessonreel.graph.state import CostEstimate, ShotResult
+from lessonreel.graph.state import CostEstimate, Narration, ShotResult
 
 RunStatus = Literal["done", "partial", "stopped", "failed"]
 
@@ -63,6 +63,7 @@ class RunReport(BaseModel):
     totals: Totals
     gaps: list[Gap] = Field(default_factory=list)
     estimate: CostEstimate | None = None
+    narration: Narration | None = None
     video_path: str | None = None
     srt_path: str | None = None
     vtt_path: str | None = None

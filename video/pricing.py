@@ -221,3 +221,19 @@ def cheapest(provider: str, model: str | None = None) -> tuple[ModelSpec, str, i
         key=lambda c: (c[0].rate(c[1]) * c[2], c[0].tier),
     )
     return best
+
+
+SPEECH_USD_PER_CHAR: dict[str, float] = {
+    "gpt-4o-mini-tts": 0.000018,
+    "tts-1": 0.000015,
+    "tts-1-hd": 0.00003,
+}
+"""Narration prices in $/character: tts-1 and tts-1-hd list prices ($15/$30 per 1M characters);
+gpt-4o-mini-tts is billed per token, about $0.015 per spoken minute, ≈ $0.000018/character at
+140 words a minute. The offline voice is free."""
+
+
+def speech_cost(model: str, chars: int) -> float:
+    """USD for speaking ``chars`` characters on ``model`` (the gpt-4o-mini-tts rate if unknown)."""
+    rate = SPEECH_USD_PER_CHAR.get(model, SPEECH_USD_PER_CHAR["gpt-4o-mini-tts"])
+    return chars * rate

@@ -31,6 +31,7 @@ async def direct_storyboard(state: LessonState, runtime: Runtime[Context]) -> di
         legal_seconds=spec.seconds,
         target_seconds=ctx.target_seconds,
         chat_model=svc.director_llm,
+        speaking_rate=ctx.speaking_rate,
     )
     cost = estimate(storyboard, ctx)
     await asyncio.to_thread(
