@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from lessonreel.video.emulator import speech
 from lessonreel.video.emulator.delivery import deliver
 from lessonreel.video.emulator.jobs import ContentError, EmuJob, JobStore
 from lessonreel.video.emulator.render import MEDIA_TYPE, Variant
@@ -365,5 +366,6 @@ def routes() -> list[BaseRoute]:
         Route("/videos/{video_id}", delete_video, methods=["DELETE"]),
         Route("/videos/{video_id}/content", video_content, methods=["GET"]),
         Route("/videos/{video_id}/remix", remix_video, methods=["POST"]),
+        *speech.routes(),
     ]
     return [Mount("/v1", routes=videos), Mount("/openai/v1", routes=videos)]
