@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import combinations_with_replacement
 
-from lessonreel.agents.checks import ON_SCREEN_TEXT, beats_for, target_tolerance
+from lessonreel.agents.checks import ON_SCREEN_TEXT, TARGET_SHARE, beats_for, target_tolerance
 from lessonreel.agents.schemas import Lesson, Shot, Storyboard, StyleBible
 from lessonreel.agents.script import (
     SPEECH_SHARE,
@@ -223,9 +223,30 @@ def direct_offline(
     """Write a storyboard for the lesson without a model (deterministic).
 
     The narration comes first (see :mod:`lessonreel.agents.script`); shots are cut to carry it,
-    each as long as its sentences take to say, rounded up to a legal duration.
+    each as long as its sentences take to say, on legal durations. Whole sentences make the
+    length lumpy, so the word budget shrinks until the total fits the target's tolerance.
     """
     legal = legal_durations(legal_seconds)
+    board = _board(lesson, legal, target_seconds, speaking_rate, 1.0)
+    tolerance = max(target_tolerance(legal), round(TARGET_SHARE * board.target_seconds))
+    share = 1.0
+    while board.total_seconds > board.target_seconds + tolerance and share > 0.1:
+        share *= 0.85
+        board = _board(lesson, legal, board.target_seconds, speaking_rate, share)
+    if target_seconds is None and board.total_seconds < board.target_seconds - tolerance:
+        # a short text: the lesson read aloud is the length it supports
+        board = board.model_copy(update={"target_seconds": board.total_seconds})
+    return board
+
+
+def _board(
+    lesson: Lesson,
+    legal: list[int],
+    target_seconds: int | None,
+    speaking_rate: float,
+    share: float,
+) -> Storyboard:
+    """One storyboard whose narration takes ``share`` of the target's word budget."""
     preset = style_for(lesson.subject, lesson.grade_band)
     sentences = lesson_sentences(lesson.text)
     teaching = " ".join(sentences)
@@ -242,7 +263,7 @@ def direct_offline(
         sentences,
         concepts,
         objectives,
-        budget_words=int(target * wps * SPEECH_SHARE),
+        budget_words=int(target * wps * SPEECH_SHARE * share),
         max_sentence_words=capacity,
     )
     body = pack_shots(script.body, capacity) or [[lesson.title + "."]]
@@ -264,8 +285,8 @@ def direct_offline(
     shown = _allocate_concepts(roles, shot_objectives, concepts, lesson.title)
     for i, g in enumerate(groups):
         said = [c for c in concepts if mentions(" ".join(g), c)][:2]
-        if said and roles[i] != "recap":
-            shown[i] = said
+        if roles[i] != "recap":
+            shown[i] = list(dict.fromkeys([*said, *shown[i]]))[:3]
     style = StyleBible(
         look=preset.look,
         palette=list(preset.palette),

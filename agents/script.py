@@ -43,6 +43,7 @@ _DANGLING = re.compile(
 """Openings that lean on the sentence before; out of context they confuse a listener."""
 _SUBORDINATE = re.compile(r"^(Although|While|Though|If|When|As|Because|Since|Unless|Once)\b")
 RECAP_POINT_WORDS = 18
+_ENDS = (".", "!", '"', "\u201d")
 _DEFINES = re.compile(r"\b(is|are|means|called|known as)\b")
 _STOP_OBJ = frozenset(
     {"explain", "describe", "identify", "recognise", "recognize", "understand", "define",
@@ -86,8 +87,8 @@ def leans_back(sentence: str) -> bool:
 def whole_pieces(sentence: str, max_words: int) -> list[str]:
     """The sentence itself if it fits; else its independent clauses as sentences; else nothing."""
     sentence = tidy(sentence)
-    if len(words(sentence)) < 4:
-        return []
+    if len(words(sentence)) < 4 or not sentence.rstrip().endswith(_ENDS):
+        return []  # a fragment (a title line, a caption) is not something to say
     if len(words(sentence)) <= max_words:
         return [sentence]
     clauses = [c.strip() for c in _CLAUSE_END.split(sentence) if c.strip()]
@@ -142,6 +143,7 @@ def write_script(
     scored = rank_sentences(pieces, concepts)
     ranked = [s for _, s in sorted(scored, key=lambda t: -(t[0] - 1.0 * leans_back(t[1])))]
     body_budget = max(8, int(budget_words * (1 - RECAP_SHARE)))
+    recap_budget = max(0, budget_words - body_budget)
     chosen: set[str] = set()
     served: dict[str, str] = {}
     used = 0
@@ -151,7 +153,7 @@ def write_script(
         if overlap(best, goal) == 0:
             continue
         served[objective] = best
-        if best not in chosen:
+        if best not in chosen and (not chosen or used + len(words(best)) <= body_budget):
             chosen.add(best)
             used += len(words(best))
     for s in ranked:
@@ -162,7 +164,7 @@ def write_script(
             chosen.add(s)
             used += n
     body = sorted(chosen, key=lambda s: order[s])
-    return Script(body, _recap(body, objectives, served, budget_words - used), served)
+    return Script(body, _recap(body, objectives, served, recap_budget), served)
 
 
 def _recap(
@@ -171,7 +173,7 @@ def _recap(
     """Per objective, the shortest body sentence that serves it, led in by "To sum up"."""
     points: list[str] = []
     used = 0
-    limit = max(budget, 2 * RECAP_POINT_WORDS)
+    limit = budget
     for objective in objectives[:MAX_RECAP_POINTS] or [""]:
         goal = objective_words(objective)
         candidates = [
@@ -190,8 +192,6 @@ def _recap(
             continue
         points.append(best)
         used += n
-    if not points and body:
-        points = [min(body, key=lambda s: len(words(s)))]
     if not points:
         return []
     return [f"To sum up: {points[0]}", *points[1:]]
