@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from pathlib import Path
 
 from lessonreel.agents.schemas import Storyboard
@@ -49,9 +50,16 @@ def _stored(row: dict[str, object] | None) -> ShotSpeech | None:
     )
 
 
-def _record(ledger: Ledger, run_id: str, key: str, index: int, speech: Speech, usd: float) -> ShotSpeech:
+def _record(
+    ledger: Ledger, run_id: str, key: str, index: int, speech: Speech, usd: float
+) -> ShotSpeech:
+    """Charge, then mark the asset done: every synthesis that happened is paid for once."""
     segments = [(round(s.start, 3), round(s.end, 3), s.text) for s in speech.segments]
     digest = sha256_file(speech.path)
+    if usd > 0:
+        # one charge per synthesis (a lost file spoken again is a second, real charge)
+        charge = f"speech:{key}:{uuid.uuid4().hex[:8]}"
+        ledger.record_spend(run_id, job_key=charge, usd=usd, kind="charge")
     ledger.finish_speech(
         key,
         path=str(speech.path),
@@ -60,8 +68,6 @@ def _record(ledger: Ledger, run_id: str, key: str, index: int, speech: Speech, u
         segments=json.dumps(segments, ensure_ascii=False),
         cost_usd=usd,
     )
-    if usd > 0:
-        ledger.record_spend(run_id, job_key=f"speech:{key}", usd=usd, kind="charge")
     return ShotSpeech(
         index=index, key=key, path=str(speech.path), seconds=speech.seconds,
         segments=segments, cost_usd=usd,
