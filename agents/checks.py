@@ -17,7 +17,7 @@ from lessonreel.prompts.shot import SECTION_ORDER, split_sections
 
 TARGET_SHARE = 0.2
 """The narration sets the length: the total may sit this share of the target away from it."""
-SENTENCE_ENDS = (".", "!", "?", "\"", "\u201d", ")")
+SENTENCE_ENDS = (".", "!", "?", '"', "\u201d", ")")
 
 WORDS_PER_SECOND = 2.5
 """Comfortable narration pace; a shot's lines must fit its duration at this rate."""

@@ -49,7 +49,8 @@ class ShotDraft(BaseModel):
     action: str = Field(description="The one subject action in this shot.")
     beats: list[str] = Field(min_length=1, description="The action as beats, one per 4 s.")
     narration: str = Field(
-        default="", description="What the narrator says over this shot: whole sentences, lesson order."
+        default="",
+        description="What the narrator says over this shot: whole sentences, lesson order.",
     )
     dialogue: list[DialogueLine] = Field(
         default_factory=list, description="On-camera speech (rare in lessons; usually empty)."

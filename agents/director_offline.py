@@ -16,13 +16,12 @@ from lessonreel.agents.checks import ON_SCREEN_TEXT, TARGET_SHARE, beats_for, ta
 from lessonreel.agents.schemas import Lesson, Shot, Storyboard, StyleBible
 from lessonreel.agents.script import (
     SPEECH_SHARE,
+    lesson_target_seconds,
     objective_words,
     overlap,
-    lesson_target_seconds,
     words_per_minute,
     write_script,
 )
-from lessonreel.agents.timing import fit_timeline
 from lessonreel.agents.text import (
     extract_concepts,
     is_instruction,
@@ -30,6 +29,7 @@ from lessonreel.agents.text import (
     mentions,
     words,
 )
+from lessonreel.agents.timing import fit_timeline
 from lessonreel.prompts.styles import StylePreset, style_for
 
 GRAMMAR_CORE = 5
@@ -39,6 +39,8 @@ MAX_SHOTS = 30
 """Upper bound on shots per storyboard (keeps the duration search small)."""
 
 _MIDDLE = ("medium", "close", "diagram")
+
+
 def legal_durations(legal_seconds: Sequence[int]) -> list[int]:
     """Sorted, de-duplicated legal durations; raises on an empty or non-positive set."""
     legal = sorted({int(s) for s in legal_seconds})

@@ -86,6 +86,9 @@ def leans_back(sentence: str) -> bool:
 
 def whole_pieces(sentence: str, max_words: int) -> list[str]:
     """The sentence itself if it fits; else its independent clauses as sentences; else nothing."""
+    raw = sentence.lstrip(" \"“'")
+    if not raw or raw[0].islower() or raw[0] == "(":
+        return []  # a fragment cut from its sentence, or an aside
     sentence = tidy(sentence)
     if len(words(sentence)) < 4 or not sentence.rstrip().endswith(_ENDS):
         return []  # a fragment (a title line, a caption) is not something to say
@@ -179,7 +182,9 @@ def _recap(
         candidates = [
             s
             for s in body
-            if overlap(s, goal) and s not in points and not leans_back(s)
+            if overlap(s, goal)
+            and s not in points
+            and not leans_back(s)
             and not _SUBORDINATE.match(s)
             and len(words(s)) <= RECAP_POINT_WORDS
         ] or ([served[objective]] if served.get(objective) in body else [])

@@ -51,7 +51,9 @@ def _layout(
     return durations, starts, overflow
 
 
-def fit_timeline(speech: Sequence[float], legal_seconds: Sequence[int]) -> tuple[list[int], list[float]]:
+def fit_timeline(
+    speech: Sequence[float], legal_seconds: Sequence[int]
+) -> tuple[list[int], list[float]]:
     """Legal shot durations and each shot's narration start (seconds into the video).
 
     ``speech`` is each shot's narration length in seconds (0 for a silent shot). No words are
@@ -82,7 +84,9 @@ def fit_timeline(speech: Sequence[float], legal_seconds: Sequence[int]) -> tuple
     return durations, starts
 
 
-def silences(durations: Sequence[int], starts: Sequence[float], speech: Sequence[float]) -> list[float]:
+def silences(
+    durations: Sequence[int], starts: Sequence[float], speech: Sequence[float]
+) -> list[float]:
     """Seconds of each shot during which nobody speaks (for the report and the benchmark)."""
     out = []
     t = 0.0
@@ -102,9 +106,13 @@ def retime(storyboard: Storyboard, durations: Sequence[int]) -> Storyboard:
         n = beats_for(d)
         beats = list(shot.beats[:n])
         while len(beats) < n:
-            beats.insert(-1 if len(beats) > 1 else len(beats), f"{shot.action}, slowly and steadily")
+            beats.insert(
+                -1 if len(beats) > 1 else len(beats), f"{shot.action}, slowly and steadily"
+            )
         shots.append(
-            shot.model_copy(update={"start": float(t), "end": float(t + d), "duration": d, "beats": beats})
+            shot.model_copy(
+                update={"start": float(t), "end": float(t + d), "duration": d, "beats": beats}
+            )
         )
         t += d
     return storyboard.model_copy(update={"shots": shots})

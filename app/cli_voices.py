@@ -41,6 +41,10 @@ def voices(as_json: JsonOpt = False) -> None:
         table.add_column(col, overflow="fold")
     for r in rows:
         name = f"{r['voice']} (default)" if r["default"] else str(r["voice"])
-        ready = "yes" if r["ready"] else ("needs OPENAI_API_KEY" if r["engine"] == "openai" else "no")
-        table.add_row(name, str(r["engine"]), f"{r['usd_per_minute']:.3f}", ready, str(r["licence"]))
+        status = (
+            "yes" if r["ready"] else ("needs OPENAI_API_KEY" if r["engine"] == "openai" else "no")
+        )
+        table.add_row(
+            name, str(r["engine"]), f"{r['usd_per_minute']:.3f}", status, str(r["licence"])
+        )
     Console().print(table)

@@ -86,7 +86,9 @@ class Context:
     )
     speech_base_url: str | None = field(
         default=None,
-        metadata=_describe("OpenAI-compatible base URL for speech (/audio/speech), e.g. the emulator."),
+        metadata=_describe(
+            "OpenAI-compatible base URL for speech (/audio/speech), e.g. the emulator."
+        ),
     )
     speech_model: str = field(
         default="gpt-4o-mini-tts", metadata=_describe("Speech model for an online voice.")

@@ -45,7 +45,7 @@ def _stored(row: dict[str, object] | None) -> ShotSpeech | None:
         key=str(row["key"]),
         path=str(path),
         seconds=float(str(row.get("seconds") or 0.0)),
-        segments=segments,  # type: ignore[arg-type]
+        segments=segments,
         cost_usd=float(str(row.get("cost_usd") or 0.0)),
     )
 
@@ -115,7 +115,10 @@ def speak_lesson(
             usd = round(price * sum(len(s) for s in sentences), 6)
             done[index] = _record(ledger, run_id, key, index, speech, usd)
     return Narration(
-        engine=narrator.name, voice=voice, shots=done, usd=round(sum(s.cost_usd for s in done.values()), 6)
+        engine=narrator.name,
+        voice=voice,
+        shots=done,
+        usd=round(sum(s.cost_usd for s in done.values()), 6),
     )
 
 

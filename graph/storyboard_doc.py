@@ -33,8 +33,11 @@ def shot_cue_spans(shot: Shot) -> list[tuple[float, float, str]]:
 def narration_spans(
     storyboard: Storyboard, narration: Narration | None = None
 ) -> list[tuple[float, float, str]]:
-    """Every narrated sentence at its time in the video: the real audio's timing when the shot
-    was spoken, else spread over the shot by length (the captions of a silent video)."""
+    """Every narrated sentence at its time in the video.
+
+    The real audio's timing when the shot was spoken, else spread over the shot by length (the
+    captions of a video whose narration could not be spoken).
+    """
     from lessonreel.agents.text import split_sentences
 
     spans: list[tuple[float, float, str]] = []

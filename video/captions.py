@@ -178,7 +178,7 @@ def split_caption(text: str) -> list[str]:
             continue
         current.append(word)
         length = len(trial)
-        if length >= goal * 0.9 and word[-1:] in ",;:" or length >= goal * 1.05:
+        if (length >= goal * 0.9 and word[-1:] in ",;:") or length >= goal * 1.05:
             remaining = total - sum(len(c) + 1 for c in chunks) - length
             if remaining > 0:
                 chunks.append(trial)

@@ -149,9 +149,10 @@ def mix_soundtrack(video: Path, placements: Sequence[Placement]) -> Loudness:
     channels = DEFAULT_SETTINGS.channels
     with av.open(str(video)) as src:
         vs = src.streams.video[0]
-        duration = float(vs.duration * vs.time_base) if vs.duration else float(
-            src.duration or 0
-        ) / 1_000_000
+        if vs.duration and vs.time_base is not None:
+            duration = float(vs.duration * vs.time_base)
+        else:
+            duration = float(src.duration or 0) / 1_000_000
         samples = round(duration * rate)
         bed = _clip_audio(src, samples, rate, channels)
     voice = voice_track(placements, samples, rate)

@@ -56,7 +56,10 @@ def _mix_audio(video: Path, narration: Narration | None) -> Narration | None:
     placements = [Placement(Path(s.path), s.offset) for s in narration.shots.values()]
     level = mix_soundtrack(video, placements)
     return narration.model_copy(
-        update={"loudness_lufs": round(level.integrated, 2), "true_peak_dbtp": round(level.true_peak, 2)}
+        update={
+            "loudness_lufs": round(level.integrated, 2),
+            "true_peak_dbtp": round(level.true_peak, 2),
+        }
     )
 
 

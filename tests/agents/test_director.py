@@ -18,7 +18,7 @@ from lessonreel.agents.ingest import load_lesson
 from lessonreel.agents.models import chat_model
 from lessonreel.agents.schemas import Lesson, Storyboard
 from lessonreel.agents.shot_prompt import render_shot_prompt
-from lessonreel.agents.text import split_sentences, mentions
+from lessonreel.agents.text import mentions, split_sentences
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "lessons"
 LESSON_FILES = sorted(EXAMPLES.glob("*.md"))

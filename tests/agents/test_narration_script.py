@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def test_narration_is_whole_source_sentences_in_order_with_a_recap(path: Path) -
         i for i, s in enumerate(board.shots) if s.narration.startswith("To sum up: ")
     )
     body = board.shots[:first_recap]
-    assert body and first_recap > len(board.shots) // 2
+    assert body
+    assert first_recap > len(board.shots) // 2
     narrated = [s for s in board.shots if s.narration.strip()]
     assert len(narrated) >= 0.8 * len(board.shots)
     positions = []
@@ -48,7 +50,8 @@ def test_narration_is_whole_source_sentences_in_order_with_a_recap(path: Path) -
             positions.append(where)
     assert positions == sorted(positions)  # the lesson's order
     text = " ".join(s.narration for s in board.shots).lower()
-    assert "in this lesson" not in text and "learning objective" not in text
+    assert "in this lesson" not in text
+    assert "learning objective" not in text
     spoken = sum(len(words(s.narration)) for s in board.shots)
     assert 90 <= spoken / board.total_seconds * 60 <= 190
 
@@ -62,7 +65,8 @@ def test_length_comes_from_the_objectives_unless_seconds_are_given() -> None:
         )
         assert board.target_seconds <= 60 * n
     short = direct_offline(lesson, legal_seconds=LEGAL, target_seconds=40)
-    assert short.target_seconds == 40 and short.total_seconds <= 60
+    assert short.target_seconds == 40
+    assert short.total_seconds <= 60
 
 
 def test_timing_holds_every_word_in_legal_shots() -> None:
@@ -72,6 +76,6 @@ def test_timing_holds_every_word_in_legal_shots() -> None:
     ends = [a + s for a, s in zip(starts, speech, strict=True)]
     assert ends[-1] <= sum(durations)  # nothing clipped at the end
     spoken = [(a, e) for a, e, s in zip(starts, ends, speech, strict=True) if s > 0]
-    for (_, end), (start, _) in zip(spoken, spoken[1:], strict=False):
+    for (_, end), (start, _) in itertools.pairwise(spoken):
         assert start >= end  # no two passages overlap
     assert max(silences(durations, starts, speech)[:2]) <= 2.0

@@ -47,9 +47,11 @@ def test_lesson_becomes_video_with_captions_storyboard_and_report(
     # the narrator speaks: audio per shot, mastered, ending with the picture
     report_json = json.loads((out / "report.json").read_text())
     narration = report_json["narration"]
-    assert narration["engine"] == "piper" and narration["note"] is None
+    assert narration["engine"] == "piper"
+    assert narration["note"] is None
     assert set(map(int, narration["shots"])) == {s.index for s in storyboard.shots if s.narration}
-    assert abs(narration["loudness_lufs"] + 16) <= 1 and narration["true_peak_dbtp"] <= -1
+    assert abs(narration["loudness_lufs"] + 16) <= 1
+    assert narration["true_peak_dbtp"] <= -1
     assert video.audio_codec == "aac"
 
     # captions follow the spoken sentences: inside their real spans, every word carried

@@ -49,11 +49,14 @@ def piper_available() -> bool:
     return importlib.util.find_spec("piper") is not None
 
 
-def piper_command(model: Path, config: Path, text_file: Path, out_dir: Path, rate: float) -> list[str]:
+def piper_command(
+    model: Path, config: Path, text_file: Path, out_dir: Path, rate: float
+) -> list[str]:
     """The engine's own command line: one WAV per input line into ``out_dir``."""
+    scale = f"{NATURAL_LENGTH_SCALE / rate:.3f}"
     return [
         sys.executable, "-m", "piper", "-m", str(model), "-c", str(config),
-        "-i", str(text_file), "-d", str(out_dir), "--length-scale", f"{NATURAL_LENGTH_SCALE / rate:.3f}",
+        "-i", str(text_file), "-d", str(out_dir), "--length-scale", scale,
     ]  # fmt: skip
 
 
@@ -97,7 +100,9 @@ class PiperNarrator:
                 done = subprocess.run(cmd, capture_output=True, timeout=timeout, check=False)
             except subprocess.TimeoutExpired:
                 raise SpeechError(f"piper took longer than {timeout:.0f} s") from None
-            wavs = sorted(out_dir.glob("*.wav"), key=lambda p: int(p.stem)) if out_dir.is_dir() else []
+            wavs = (
+                sorted(out_dir.glob("*.wav"), key=lambda p: int(p.stem)) if out_dir.is_dir() else []
+            )
             if done.returncode != 0 or len(wavs) != len(lines):
                 tail = done.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
                 raise SpeechError(
@@ -110,7 +115,7 @@ class PiperNarrator:
         for sentences, path in zip(shots, dest, strict=True):
             parts = []
             for text in sentences:
-                samples, sample_rate = audio[k]
+                samples, _sample_rate = audio[k]
                 parts.append((" ".join(text.split()), samples))
                 k += 1
             out.append(join_sentences(parts, audio[0][1] if audio else 22050, path))

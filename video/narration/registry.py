@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from lessonreel.video.narration.base import Narrator, SpeechError, Voice
-from lessonreel.video.narration.openai_speech import VOICES as OPENAI_VOICES
 from lessonreel.video.narration.openai_speech import DEFAULT_MODEL, OpenAISpeech, speech_key
+from lessonreel.video.narration.openai_speech import VOICES as OPENAI_VOICES
 from lessonreel.video.narration.piper import VOICE_PACKAGES, PiperNarrator
 
 OFFLINE_VOICE = "joe"
