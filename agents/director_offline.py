@@ -36,6 +36,8 @@ GRAMMAR_CORE = 5
 """Shots in one full pass of the grammar: wide, medium, close, diagram, recap."""
 
 MAX_SHOTS = 30
+MIN_BODY_SHOTS = 2
+"""Shots before the recap when the narration has the sentences for them (wide, then closer)."""
 """Upper bound on shots per storyboard (keeps the duration search small)."""
 
 _MIDDLE = ("medium", "close", "diagram")
@@ -269,6 +271,11 @@ def _board(
         max_sentence_words=capacity,
     )
     body = pack_shots(script.body, capacity) or [[lesson.title + "."]]
+    while len(body) < MIN_BODY_SHOTS and max(len(g) for g in body) > 1:
+        # the grammar wants an establishing shot and a teaching shot: split the fullest group
+        k = max(range(len(body)), key=lambda i: len(body[i]))
+        half = len(body[k]) // 2
+        body[k : k + 1] = [body[k][:half], body[k][half:]]
     recap = pack_shots(script.recap, capacity)
     groups = [*body, *recap]
     roles = grammar(len(body) + (1 if recap else 0))
@@ -282,7 +289,12 @@ def _board(
     for o in missing:
         text = script.served.get(o)
         k = next((i for i, g in enumerate(body) if text in g), len(body) - 1)
-        shot_objectives[k] = f"{shot_objectives[k]}; {o}"
+        shared = [i for i, x in enumerate(shot_objectives) if shot_objectives.count(x) > 1]
+        if shared:  # one objective per shot while shots allow: take a shot from a repeated one
+            k = min(shared, key=lambda i: abs(i - k))
+            shot_objectives[k] = o
+        else:
+            shot_objectives[k] = f"{shot_objectives[k]}; {o}"
     shot_objectives += ["; ".join(objectives)] * len(recap)
     shown = _allocate_concepts(roles, shot_objectives, concepts, lesson.title)
     for i, g in enumerate(groups):

@@ -52,6 +52,8 @@ def checkpoint_serde() -> Any:
         schemas.Match,
         state.CostEstimate,
         state.ShotResult,
+        state.Narration,
+        state.ShotSpeech,
         types.VideoJob,
         types.JobError,
         types.ErrorKind,

@@ -145,8 +145,11 @@ async def assemble_lesson(state: LessonState, runtime: Runtime[Context]) -> dict
     size = estimate.size if estimate is not None else ctx.size
     out = await asyncio.to_thread(output_dir, ctx, run_id)
     runtime.stream_writer({"event": "assemble", "out": str(out)})
+    spoken = state.get("narration")
+    if isinstance(spoken, dict):  # a checkpointer that keeps only JSON (e.g. Studio's)
+        spoken = Narration.model_validate(spoken)
     paths, narration = await asyncio.to_thread(
-        _write_files, out, run_id, storyboard, results, size, state.get("narration")
+        _write_files, out, run_id, storyboard, results, size, spoken
     )
     spent = await asyncio.to_thread(svc.ledger.spent, run_id)
     shadow = await asyncio.to_thread(svc.ledger.spent, run_id, shadow=True)
