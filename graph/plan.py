@@ -11,6 +11,7 @@ from lessonreel.agents.schemas import ShotPrompt, Storyboard
 from lessonreel.graph.context import Context
 from lessonreel.graph.state import CostEstimate
 from lessonreel.video import pricing
+from lessonreel.video.narration.registry import default_voice, speech_usd_per_char
 from lessonreel.video.pricing import ModelSpec
 
 
@@ -62,15 +63,11 @@ def shadow_provider(provider: str) -> str | None:
 
 def run_voice(context: Context) -> str:
     """The voice a run narrates with: ``--voice``, else the default for the configured keys."""
-    from lessonreel.video.narration.registry import default_voice
-
     return context.voice or default_voice(context.speech_base_url)
 
 
 def speech_estimate(storyboard: Storyboard, context: Context) -> float:
     """USD the narration will cost: its characters × the voice's price (0 offline)."""
-    from lessonreel.video.narration.registry import speech_usd_per_char
-
     if not context.narration:
         return 0.0
     chars = sum(len(s.narration) for s in storyboard.shots)

@@ -12,18 +12,22 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
+from lessonreel.agents.script import DEFAULT_WPM, words_per_minute
+from lessonreel.agents.timing import retime
 from lessonreel.graph.context import Context
 from lessonreel.graph.plan import estimate, render_prompts, render_settings, run_voice
 from lessonreel.graph.services import context_of, services
+from lessonreel.graph.speech import speak_lesson, time_shots
 from lessonreel.graph.state import LessonState, Narration
+from lessonreel.store.home import run_dir
+from lessonreel.video.narration.base import SpeechError
+from lessonreel.video.narration.registry import make_narrator
 
 NO_NARRATION = "narration turned off (--no-narration)"
 
 
 def narrator_rate(grade_band: str, speaking_rate: float) -> float:
     """The engine's speed: the grade's pace (slower for young children) × ``--speaking-rate``."""
-    from lessonreel.agents.script import DEFAULT_WPM, words_per_minute
-
     return round(words_per_minute(grade_band, speaking_rate) / DEFAULT_WPM, 3)
 
 
@@ -34,12 +38,6 @@ async def narrate_lesson(state: LessonState, runtime: Runtime[Context]) -> dict[
     ctx = context_of(runtime)
     if not ctx.narration:
         return {"narration": Narration(note=NO_NARRATION)}
-    from lessonreel.agents.timing import retime
-    from lessonreel.graph.speech import speak_lesson, time_shots
-    from lessonreel.store.home import run_dir
-    from lessonreel.video.narration.base import SpeechError
-    from lessonreel.video.narration.registry import make_narrator
-
     svc = await services(runtime)
     run_id = state["run_id"]
     storyboard = state["storyboard"]
@@ -47,6 +45,7 @@ async def narrate_lesson(state: LessonState, runtime: Runtime[Context]) -> dict[
     runtime.stream_writer({"event": "narrate", "voice": voice})
     try:
         narrator = make_narrator(voice, base_url=ctx.speech_base_url, model=ctx.speech_model)
+        folder = await asyncio.to_thread(run_dir, run_id)
         narration = await asyncio.to_thread(
             speak_lesson,
             svc.ledger,
@@ -56,7 +55,7 @@ async def narrate_lesson(state: LessonState, runtime: Runtime[Context]) -> dict[
             voice=voice,
             model=ctx.speech_model,
             rate=narrator_rate(state["lesson"].grade_band, ctx.speaking_rate),
-            folder=run_dir(run_id) / "narration",
+            folder=folder / "narration",
         )
     except (SpeechError, ValueError) as exc:
         note = f"no narration audio: {exc}"
