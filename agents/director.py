@@ -14,6 +14,7 @@ from langchain_core.language_models import BaseChatModel
 from lessonreel.agents.checks import storyboard_violations
 from lessonreel.agents.director_llm import MAX_ATTEMPTS, DirectorError, direct_llm
 from lessonreel.agents.director_offline import direct_offline
+from lessonreel.agents.models import choose_chat_model
 from lessonreel.agents.schemas import Lesson, Storyboard
 from lessonreel.agents.script import lesson_target_seconds, words_per_minute
 from lessonreel.agents.text import lesson_sentences
@@ -22,6 +23,7 @@ __all__ = [
     "DirectorError",
     "direct",
     "direct_offline",
+    "director_chat_model",
     "storyboard_violations",
 ]
 
@@ -60,3 +62,13 @@ async def direct(
         max_attempts=max_attempts,
         words_per_second=wpm / 60,
     )
+
+
+def director_chat_model(
+    choice: str = "auto", *, model: str | None = None, base_url: str | None = None
+) -> BaseChatModel | None:
+    """The director's chat model for ``choice`` (auto/llm/offline); None means offline.
+
+    Raises ``ChatConfigError`` for ``llm`` without a configured chat key.
+    """
+    return choose_chat_model("director", choice, model=model, base_url=base_url)

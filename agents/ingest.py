@@ -11,6 +11,7 @@ import hashlib
 import re
 import unicodedata
 from pathlib import Path
+from typing import BinaryIO
 
 from lessonreel.agents.lexicon import SUBJECT_LEXICON
 from lessonreel.agents.schemas import Lesson
@@ -44,15 +45,42 @@ _INFERRED = (
 )
 
 
+MAX_CHARS = 200_000
+"""The longest lesson read, in characters (a lesson file may hold up to 4 bytes per character)."""
+
+
 class LessonInputError(ValueError):
     """The lesson cannot be read; the message is one line that says what to do."""
+
+
+def max_bytes(max_chars: int = MAX_CHARS) -> int:
+    """The most bytes a lesson of ``max_chars`` characters can take (UTF-8 or UTF-16, BOM)."""
+    return max_chars * 4 + 4
+
+
+def read_limited(
+    stream: BinaryIO, *, name: str = "the lesson", max_chars: int = MAX_CHARS
+) -> bytes:
+    """Read ``stream`` in chunks, stopping with LessonInputError past :func:`max_bytes`.
+
+    stdin has no size to look at first, so it is bounded while it is read.
+    """
+    limit = max_bytes(max_chars)
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := stream.read(min(1 << 16, limit + 1 - size)):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise LessonInputError(_too_big(name, limit))
+    return b"".join(chunks)
 
 
 def load_lesson(
     source: str | Path | None = None,
     *,
     text: str | None = None,
-    max_chars: int = 200_000,
+    max_chars: int = MAX_CHARS,
 ) -> Lesson:
     """Load a lesson from a file path (txt/md/pdf/docx/pptx/html) or from ``text``."""
     if (source is None) == (text is None):
@@ -69,8 +97,10 @@ def load_lesson(
     if suffix in DOCUMENT_SUFFIXES:
         body = _convert_document(path)
     elif suffix in TEXT_SUFFIXES:
-        if path.stat().st_size > max_chars * 4 + 4:
-            raise LessonInputError(_too_long(path.stat().st_size, max_chars, unit="bytes"))
+        if path.stat().st_size > max_bytes(max_chars):
+            raise LessonInputError(
+                _too_big(f"{path.name} ({path.stat().st_size:,} bytes)", max_bytes(max_chars))
+            )
         body = decode_text(path.read_bytes(), name=path.name)
     else:
         raise LessonInputError(
@@ -135,7 +165,10 @@ def lesson_from_text(body: str, *, source: str = "text", max_chars: int = 200_00
     if not body.strip():
         raise LessonInputError("the lesson is empty — give a lesson text or a file with text in it")
     if len(body) > max_chars:
-        raise LessonInputError(_too_long(len(body), max_chars, unit="characters"))
+        raise LessonInputError(
+            f"the lesson is {len(body):,} characters; the limit is {max_chars:,} characters — "
+            "split it into shorter lessons"
+        )
     controls = sum(1 for ch in body if unicodedata.category(ch) == "Cc" and ch not in "\n\t\f\v")
     if "\x00" in body or controls > max(8, len(body) // 50):
         raise LessonInputError(
@@ -166,10 +199,10 @@ def lesson_from_text(body: str, *, source: str = "text", max_chars: int = 200_00
     )
 
 
-def _too_long(size: int, limit: int, *, unit: str) -> str:
+def _too_big(what: str, limit: int) -> str:
     return (
-        f"the lesson is {size:,} {unit}; the limit is {limit:,} characters — split it into "
-        "shorter lessons or raise max_chars"
+        f"{what} is over the {limit / 1e6:.1f} MB limit for a lesson text — split it into "
+        "shorter lessons"
     )
 
 

@@ -17,6 +17,7 @@ With no key configured the result is None and callers use their offline implemen
 from __future__ import annotations
 
 import os
+from typing import Literal
 
 from langchain_core.language_models import BaseChatModel
 from pydantic import SecretStr
@@ -76,3 +77,53 @@ def _openai(name: str, key: str, base_url: str | None) -> BaseChatModel:
     return ChatOpenAI(
         model=name, api_key=SecretStr(key), base_url=base_url, timeout=120, max_retries=2
     )
+
+
+AgentChoice = Literal["auto", "llm", "offline"]
+AGENT_CHOICES: tuple[str, ...] = ("auto", "llm", "offline")
+
+
+class ChatConfigError(ValueError):
+    """``llm`` was asked for but no chat key is configured; the message names the variables."""
+
+
+def choose_chat_model(
+    role: str,
+    choice: str,
+    *,
+    model: str | None = None,
+    base_url: str | None = None,
+) -> BaseChatModel | None:
+    """The chat model an agent uses: ``offline`` → None, ``auto`` → LLM when a key is set.
+
+    ``llm`` without a key raises :class:`ChatConfigError` rather than quietly going offline.
+    """
+    if choice not in AGENT_CHOICES:
+        raise ChatConfigError(
+            f"--{role} {choice!r}: choose one of {', '.join(AGENT_CHOICES)} "
+            f"(LESSONREEL_{role.upper()})"
+        )
+    if choice == "offline":
+        return None
+    llm = chat_model(role, model=model, base_url=base_url)
+    if llm is None and choice == "llm":
+        raise ChatConfigError(
+            f"--{role} llm needs a chat key: set OPENAI_API_KEY (or LESSONREEL_LLM_BASE_URL + "
+            f"LESSONREEL_LLM_API_KEY, or AZURE_OPENAI_API_KEY + AZURE_OPENAI_ENDPOINT), "
+            f"or use --{role} offline"
+        )
+    return llm
+
+
+def chat_source(base_url: str | None = None) -> tuple[str, str | None]:
+    """Which variable supplies the chat key, and the server it points at (None: the default).
+
+    Failure messages name these, so a user knows what to change.
+    """
+    base = base_url or _env("LESSONREEL_LLM_BASE_URL")
+    if base:
+        key_var = "LESSONREEL_LLM_API_KEY" if _env("LESSONREEL_LLM_API_KEY") else "OPENAI_API_KEY"
+        return key_var, base
+    if _env("OPENAI_API_KEY"):
+        return "OPENAI_API_KEY", _env("OPENAI_BASE_URL")
+    return "AZURE_OPENAI_API_KEY", _env("AZURE_OPENAI_ENDPOINT")

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from lessonreel.agents.models import choose_chat_model
 from lessonreel.agents.schemas import Match, Rewrite, Verdict
 from lessonreel.agents.screen_lexical import normalise
 from lessonreel.agents.screen_text import screenable, strip_style
@@ -58,6 +59,13 @@ class SanitizedPrompt(BaseModel):
     prompt: str = Field(description="The rewritten prompt, same layout, Dialogue block last.")
     changes: list[str] = Field(default_factory=list, description="What was changed and why.")
     give_up: bool = Field(default=False, description="True when nothing teachable remains.")
+
+
+def sanitizer_chat_model(
+    choice: str = "auto", *, model: str | None = None, base_url: str | None = None
+) -> BaseChatModel | None:
+    """The sanitizer's chat model for ``choice`` (auto/llm/offline); None means offline."""
+    return choose_chat_model("sanitizer", choice, model=model, base_url=base_url)
 
 
 def unified_diff(before: str, after: str) -> str:

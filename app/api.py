@@ -7,6 +7,7 @@ table, the cost) and in a terminal through rich (``__rich__``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import os
 from collections.abc import Coroutine, Sequence
@@ -23,6 +24,45 @@ from lessonreel.graph.state import CostEstimate
 T = TypeVar("T")
 
 
+class RunStoppedError(RuntimeError):
+    """A run stopped on an expected failure (the LLM director failed); it can be resumed.
+
+    ``run_id`` names the run to resume; ``__cause__`` is the failure itself.
+    """
+
+    def __init__(self, run_id: str, reason: BaseException) -> None:
+        super().__init__(f"run {run_id} stopped: {reason}")
+        self.run_id = run_id
+        self.reason = reason
+
+
+async def _run_kept(
+    run_id: str,
+    ctx: Context,
+    coro: Coroutine[Any, Any, T],
+    *,
+    lesson_path: str | None = None,
+) -> T:
+    """Await a run holding its ``--out`` folder; a director failure becomes RunStoppedError."""
+    from lessonreel.agents.director import DirectorError
+    from lessonreel.app.out_guard import hold_output_dir
+
+    with contextlib.ExitStack() as stack:
+        if ctx.output_dir:
+            try:
+                stack.enter_context(
+                    hold_output_dir(ctx.output_dir, run_id=run_id, lesson_path=lesson_path)
+                )
+            except BaseException:
+                coro.close()
+                raise
+        try:
+            return await coro
+        except DirectorError as exc:
+            raise RunStoppedError(run_id, exc) from exc
+    raise AssertionError("unreachable")  # pragma: no cover - ExitStack never swallows
+
+
 @dataclass
 class PlanResult:
     """A storyboard and its cost estimate; nothing was spent."""
@@ -32,13 +72,22 @@ class PlanResult:
     estimate: CostEstimate
 
     def _repr_html_(self) -> str:
-        return _storyboard_html(self.storyboard, None) + _estimate_html(self.estimate)
+        from lessonreel.app.notebook import estimate_html, storyboard_html
+
+        return storyboard_html(self.storyboard, None) + estimate_html(estimate_text(self.estimate))
+
+    def __repr__(self) -> str:
+        return (
+            f"<PlanResult {self.storyboard.title!r}: {len(self.storyboard.shots)} shots, "
+            f"{self.storyboard.total_seconds} s, ${self.estimate.usd:.2f} on "
+            f"{self.estimate.provider}>"
+        )
 
     def __rich__(self) -> Any:
         from rich.console import Group
         from rich.text import Text
 
-        return Group(_storyboard_table(self.storyboard, None), Text(_estimate_text(self.estimate)))
+        return Group(_storyboard_table(self.storyboard, None), Text(estimate_text(self.estimate)))
 
 
 @dataclass
@@ -62,27 +111,25 @@ class VideoResult:
         return code
 
     def _repr_html_(self) -> str:
-        parts = [f"<h3>{html.escape(self.report.title if self.report else self.run_id)}</h3>"]
+        from lessonreel.app.notebook import storyboard_html, video_html
+
+        title = self.report.title if self.report else self.run_id
+        parts = [f"<h3>{html.escape(title)}</h3>"]
         if self.video_path is not None and self.video_path.exists():
-            track = ""
-            if self.captions_path is not None:
-                vtt = self.captions_path.with_suffix(".vtt")
-                track = f'<track kind="captions" src="{html.escape(str(vtt))}" default>'
+            parts.append(video_html(self.video_path, self.captions_path))
+        if self.review is not None:
             parts.append(
-                f'<video src="{html.escape(str(self.video_path))}" controls width="640">'
-                f"{track}</video>"
+                f"<p>Awaiting review: <code>resume({self.run_id!r}, answer='approve')</code></p>"
             )
         if self.storyboard is not None:
-            parts.append(_storyboard_html(self.storyboard, self.report))
+            parts.append(storyboard_html(self.storyboard, self.report))
         if self.report is not None:
-            t = self.report.totals
-            parts.append(
-                f"<p>Status <b>{self.report.status}</b> · delivered {t.delivered}/{t.shots} · "
-                f"spent ${t.spent_usd:.2f} (estimate ${t.estimate_usd:.2f}"
-                + (f", on {t.shadow_provider}: ${t.shadow_usd:.2f}" if t.shadow_provider else "")
-                + ")</p>"
-            )
+            parts.append(f"<p>{html.escape(summary_line(self.report))}</p>")
         return "\n".join(parts)
+
+    def __repr__(self) -> str:
+        status = self.report.status if self.report else "awaiting review" if self.review else "-"
+        return f"<VideoResult {self.run_id} {status}: {self.video_path}>"
 
     def __rich__(self) -> Any:
         from rich.console import Group
@@ -100,13 +147,18 @@ def summary_line(report: RunReport) -> str:
     """One line: status, shots delivered, spend, and where the video is."""
     t = report.totals
     shadow = f", would cost ${t.shadow_usd:.2f} on {t.shadow_provider}" if t.shadow_provider else ""
+    slates = ""
+    if t.given_up or t.stopped:
+        why = [f"{n} {what}" for n, what in ((t.given_up, "given up"), (t.stopped, "stopped")) if n]
+        slates = f", {t.given_up + t.stopped} shown as slates ({', '.join(why)})"
     return (
-        f"{report.status}: {t.delivered}/{t.shots} shots delivered, {t.given_up} slates, "
-        f"{t.stopped} stopped · spent ${t.spent_usd:.2f}{shadow} · {report.video_path}"
+        f"{report.status}: {t.delivered}/{t.shots} shots delivered{slates} · "
+        f"spent ${t.spent_usd:.2f}{shadow} · {report.video_path}"
     )
 
 
-def _estimate_text(estimate: CostEstimate) -> str:
+def estimate_text(estimate: CostEstimate) -> str:
+    """The estimate as one line (the review prompt and the notebook show it)."""
     text = (
         f"Estimate: {estimate.seconds} s on {estimate.provider}/{estimate.model} "
         f"{estimate.size} = ${estimate.usd:.2f}"
@@ -116,51 +168,17 @@ def _estimate_text(estimate: CostEstimate) -> str:
     return text
 
 
-def _estimate_html(estimate: CostEstimate) -> str:
-    return f"<p>{html.escape(_estimate_text(estimate))}</p>"
-
-
-def _rows(storyboard: Storyboard, report: RunReport | None) -> list[list[str]]:
-    outcomes = {r.index: r for r in report.shots} if report is not None else {}
-    rows = []
-    for shot in storyboard.shots:
-        result = outcomes.get(shot.index)
-        status: str = result.outcome if result is not None else "planned"
-        if result is not None and result.reason:
-            status += f" ({result.reason})"
-        rows.append(
-            [
-                str(shot.index + 1),
-                f"{shot.start:g}–{shot.end:g}s",
-                shot.framing,
-                shot.action,
-                " ".join(d.line for d in shot.dialogue),
-                status,
-            ]
-        )
-    return rows
-
-
-_HEADERS = ["#", "time", "framing", "action", "narration", "outcome"]
-
-
-def _storyboard_html(storyboard: Storyboard, report: RunReport | None) -> str:
-    head = "".join(f"<th>{h}</th>" for h in _HEADERS)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
-        for row in _rows(storyboard, report)
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
 def _storyboard_table(storyboard: Storyboard, report: RunReport | None) -> Any:
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=storyboard.title)
-    for h in _HEADERS:
+    from lessonreel.app.notebook import headers, storyboard_rows
+
+    table = Table(title=Text(storyboard.title))
+    for h in headers(report):
         table.add_column(h, overflow="fold")
-    for row in _rows(storyboard, report):
-        table.add_row(*row)
+    for row in storyboard_rows(storyboard, report):
+        table.add_row(*(Text(c) for c in row))
     return table
 
 
@@ -204,8 +222,7 @@ async def aplan_storyboard(
     **options: Any,
 ) -> PlanResult:
     """Write the storyboard and estimate its cost without rendering anything."""
-    from lessonreel.agents.director import direct
-    from lessonreel.agents.models import chat_model
+    from lessonreel.agents.director import direct, director_chat_model
     from lessonreel.graph.plan import estimate, render_settings
 
     ctx = _context(context, options)
@@ -215,7 +232,9 @@ async def aplan_storyboard(
         loaded,
         legal_seconds=spec.seconds,
         target_seconds=ctx.target_seconds,
-        chat_model=chat_model("director", model=ctx.director_model, base_url=ctx.chat_base_url),
+        chat_model=director_chat_model(
+            ctx.director, model=ctx.director_model, base_url=ctx.chat_base_url
+        ),
         speaking_rate=ctx.speaking_rate,
     )
     return PlanResult(lesson=loaded, storyboard=storyboard, estimate=estimate(storyboard, ctx))
@@ -268,10 +287,13 @@ async def amake_video(
 
     ctx = _context(context, options)
     loaded, payload = await asyncio.to_thread(lesson_input, lesson, text)
-    rid = run_id or new_run_id(loaded.id)
+    rid = run_id or new_run_id(loaded.title)
     payload["run_id"] = rid
-    outcome = await run_graph(
-        payload, run_id=rid, context=ctx, on_event=on_event, on_review=on_review
+    outcome = await _run_kept(
+        rid,
+        ctx,
+        run_graph(payload, run_id=rid, context=ctx, on_event=on_event, on_review=on_review),
+        lesson_path=payload.get("lesson_path"),
     )
     return result_from_values(rid, outcome.values, outcome.interrupted)
 
@@ -283,8 +305,17 @@ def make_video(
     context: Context | None = None,
     **options: Any,
 ) -> VideoResult:
-    """Sync twin of :func:`amake_video`."""
-    return _run(amake_video(lesson, text=text, context=context, **options))
+    """Sync twin of :func:`amake_video`; in Jupyter it shows progress while rendering."""
+    from lessonreel.app.notebook import notebook_progress
+
+    progress = notebook_progress() if "on_event" not in options else None
+    if progress is not None:
+        options["on_event"] = progress.on_event
+    try:
+        return _run(amake_video(lesson, text=text, context=context, **options))
+    finally:
+        if progress is not None:
+            progress.close()
 
 
 async def aresume(
@@ -305,8 +336,10 @@ async def aresume(
     if not pending:
         return result_from_values(run_id, values)
     payload: Any = Command(resume=answer) if answer is not None else None
-    outcome = await run_graph(
-        payload, run_id=run_id, context=ctx, on_event=on_event, on_review=on_review
+    outcome = await _run_kept(
+        run_id,
+        ctx,
+        run_graph(payload, run_id=run_id, context=ctx, on_event=on_event, on_review=on_review),
     )
     return result_from_values(run_id, outcome.values, outcome.interrupted)
 
@@ -334,8 +367,10 @@ async def aupscale(
     ctx.video_model = model or next_tier(ctx.provider, ctx.video_model)
     if size:
         ctx.size = size
-    outcome = await run_graph(
-        {"upscale": list(shots)}, run_id=run_id, context=ctx, on_event=on_event
+    outcome = await _run_kept(
+        run_id,
+        ctx,
+        run_graph({"upscale": list(shots)}, run_id=run_id, context=ctx, on_event=on_event),
     )
     return result_from_values(run_id, outcome.values)
 

@@ -1,14 +1,31 @@
 """The ``lessonreel`` command line: one typer app, every command registered here.
 
 Command modules keep heavy imports (chromadb, av, langgraph) inside the command functions so
-``lessonreel --help`` stays fast.
+``lessonreel --help`` stays fast. No failure prints a traceback unless ``--debug`` (or
+``LESSONREEL_DEBUG=1``) asks for it.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import Annotated
+
 import typer
 
 from lessonreel.app import cli_emulator, cli_inspect, cli_runs, cli_safety, cli_voices
+from lessonreel.app.cli_errors import DEBUG_ENV, debug_enabled
+
+
+def _options(
+    debug: Annotated[
+        bool,
+        typer.Option("--debug", help="Show tracebacks (also LESSONREEL_DEBUG=1)."),
+    ] = False,
+) -> None:
+    """Turn a lesson into a short educational video."""
+    if debug:
+        os.environ[DEBUG_ENV] = "1"
 
 
 def build_app() -> typer.Typer:
@@ -19,7 +36,9 @@ def build_app() -> typer.Typer:
         no_args_is_help=True,
         add_completion=False,
         rich_markup_mode="rich",
+        pretty_exceptions_enable=False,
     )
+    app.callback()(_options)
     app.command()(cli_runs.make)
     app.command()(cli_runs.plan)
     app.command()(cli_inspect.runs)
@@ -39,5 +58,22 @@ app = build_app()
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: an unexpected failure is one line unless debugging."""
+    args = sys.argv[1:]
+    if "--debug" in args[: args.index("--") if "--" in args else len(args)]:
+        args.remove("--debug")  # accepted after the command too: `lessonreel plan X --debug`
+        os.environ[DEBUG_ENV] = "1"
+    try:
+        app(args=args)
+    except KeyboardInterrupt:
+        typer.echo("interrupted — a run can be continued with: lessonreel resume last", err=True)
+        sys.exit(130)
+    except Exception as exc:
+        if debug_enabled():
+            raise
+        from lessonreel.app.cli_common import clean
+
+        message = clean(str(exc))[:500] or "(no message)"
+        typer.echo(f"error: {type(exc).__name__}: {message}", err=True)
+        typer.echo("  this was not expected; --debug shows the traceback", err=True)
+        sys.exit(1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +17,43 @@ BaseUrlOpt = Annotated[
     str | None, typer.Option("--base-url", help="Provider base URL (gateway or emulator).")
 ]
 ModelOpt = Annotated[str | None, typer.Option(help="Video model, e.g. sora-2 or sora-2-pro.")]
+DirectorOpt = Annotated[
+    str | None,
+    typer.Option(
+        help="Director: auto (LLM when a chat key is set), llm, or offline (no network). "
+        "Env: LESSONREEL_DIRECTOR."
+    ),
+]
+SanitizerOpt = Annotated[
+    str | None,
+    typer.Option(help="Sanitizer: auto, llm, or offline. Env: LESSONREEL_SANITIZER."),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the run report as JSON on stdout.")]
+
+
+_CONTROL = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\\\)?|[\x00-\x1f\x7f-\x9f]"
+)
+
+
+def clean(value: object) -> str:
+    """User or provider text made safe for one terminal line: escape sequences and controls go.
+
+    Lesson titles and provider messages are data: an ESC sequence must not clear the screen.
+    """
+    return _CONTROL.sub(lambda m: " " if m.group() in "\n\t\r" else "", str(value))
+
+
+def plain(value: object) -> Any:
+    """A rich ``Text`` of cleaned user text: printed as is, never read as markup (``[/]``)."""
+    from rich.text import Text
+
+    return Text(clean(value))
+
+
+def say(console: Any, text: object) -> None:
+    """Print one line of (cleaned) text as is: no markup, no highlighting, no wrapping."""
+    console.print(plain(text), soft_wrap=True, highlight=False)
 
 
 def stderr_console() -> Any:
@@ -28,21 +65,22 @@ def stderr_console() -> Any:
 
 def fail(message: str, code: int = EXIT_BAD_INPUT) -> typer.Exit:
     """Print a one-line error and return the Exit to raise (2: bad input)."""
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(f"error: {clean(message)}", err=True)
     return typer.Exit(code)
 
 
 def run_or_fail(run_id: str) -> dict[str, Any]:
-    """The ledger row of ``run_id``, or a one-line error naming how to list runs."""
-    from lessonreel.store.home import check_run_id
+    """The ledger row of a run named by id, unique prefix or ``last``; else a one-line error."""
+    from lessonreel.store.home import match_run_id
     from lessonreel.store.ledger import Ledger
 
-    try:
-        check_run_id(run_id)
-    except ValueError as exc:
-        raise fail(str(exc)) from None
     with Ledger.open() as ledger:
-        run: dict[str, Any] | None = ledger.get_run(run_id)
-    if run is None:
+        known = [str(r["run_id"]) for r in ledger.list_runs(1_000_000)]
+        try:
+            resolved = match_run_id(run_id, known)
+        except LookupError as exc:
+            raise fail(str(exc)) from None
+        run: dict[str, Any] | None = ledger.get_run(resolved)
+    if run is None:  # pragma: no cover - deleted between the two reads
         raise fail(f"no run {run_id!r} — see `lessonreel runs` for run ids")
     return run

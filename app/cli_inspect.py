@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from lessonreel.app.cli_common import JsonOpt, fail, run_or_fail
+from lessonreel.app.cli_common import JsonOpt, fail, plain, run_or_fail, say
 
 
 def runs(limit: Annotated[int, typer.Option(min=1, help="How many runs to list.")] = 20) -> None:
@@ -23,23 +23,34 @@ def runs(limit: Annotated[int, typer.Option(min=1, help="How many runs to list."
     if not rows:
         typer.echo("No runs yet — start one with: lessonreel make LESSON")
         return
-    table = Table(title="lessonreel runs")
-    for col in ("run id", "title", "status", "provider/model", "estimate", "spent"):
-        table.add_column(col)
+    from rich import box
+
+    table = Table(title="lessonreel runs", box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("run id", no_wrap=True, min_width=max(len(str(r["run_id"])) for r in rows))
+    table.add_column("title", overflow="fold", min_width=10)
+    table.add_column("status", overflow="fold")
+    table.add_column("provider/model", overflow="fold")
+    table.add_column("spent", justify="right", no_wrap=True)
     for r in rows:
         table.add_row(
-            r["run_id"],
-            str(r.get("title") or ""),
-            str(r.get("status") or ""),
-            f"{r.get('provider')}/{r.get('model')}",
-            f"${float(r.get('estimate_usd') or 0):.2f}",
+            plain(r["run_id"]),
+            plain(r.get("title") or ""),
+            plain(status_of(r)),
+            plain(f"{r.get('provider')}/{r.get('model')}"),
             f"${float(r.get('spent_usd') or 0):.2f}",
         )
     Console().print(table)
 
 
+def status_of(run: dict[str, object]) -> str:
+    """The run's status as a user reads it ("awaiting review" for a paused storyboard)."""
+    return str(run.get("status") or "")
+
+
 def show(
-    run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id (see `lessonreel runs`).")],
+    run_id: Annotated[
+        str, typer.Argument(metavar="RUN", help="Run id, a unique prefix of it, or `last`.")
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Show a run: its shots, outcomes, cost and where its files are."""
@@ -49,6 +60,7 @@ def show(
     from lessonreel.store.ledger import Ledger
 
     run = run_or_fail(run_id)
+    run_id = str(run["run_id"])
     report_path = Path(str(run.get("out_dir") or "")) / "report.json"
     report = (
         json.loads(report_path.read_text()) if run.get("out_dir") and report_path.exists() else None
@@ -57,7 +69,10 @@ def show(
         typer.echo(json.dumps({"run": run, "report": report}, indent=2, default=str))
         return
     console = Console()
-    console.print(f"[bold]{run.get('title')}[/] · {run_id} · {run.get('status')}")
+    say(console, f"{run.get('title')} · {run_id} · {status_of(run)}")
+    if status_of(run) == "awaiting review":
+        say(console, f"  approve it: lessonreel resume {run_id} --approve")
+        say(console, f"  review it in a terminal: lessonreel resume {run_id}")
     with Ledger.open() as ledger:
         shots = ledger.shots(run_id)
     table = Table()
@@ -66,18 +81,18 @@ def show(
     for s in shots:
         table.add_row(
             str(s["idx"] + 1),
-            str(s.get("status")),
+            plain(s.get("status")),
             str(s.get("attempts") or 0),
             str(s.get("rewrites") or 0),
             f"${float(s.get('cost_usd') or 0):.2f}",
-            str(s.get("error") or s.get("clip_path") or ""),
+            plain(s.get("error") or s.get("clip_path") or ""),
         )
     console.print(table)
     if report is not None:
         from lessonreel.app.cli_view import files_table
 
         for label, path in files_table(report):
-            console.print(f"{label:>15}: {path}")
+            say(console, f"{label:>15}: {path}")
 
 
 def providers() -> None:

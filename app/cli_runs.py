@@ -17,9 +17,12 @@ import typer
 from lessonreel.app.cli_common import (
     EXIT_BAD_INPUT,
     BaseUrlOpt,
+    DirectorOpt,
     JsonOpt,
     ModelOpt,
     ProviderOpt,
+    SanitizerOpt,
+    clean,
     fail,
     run_or_fail,
     stderr_console,
@@ -41,9 +44,15 @@ def _check_context(ctx: Any) -> None:
     import os
 
     from lessonreel.graph.plan import render_settings
-    from lessonreel.video.providers.factory import required_env
+    from lessonreel.video.providers.factory import provider_names, required_env
     from lessonreel.video.types import ProviderError
 
+    names = provider_names()
+    if ctx.provider not in names:
+        raise fail(
+            f"unknown provider {ctx.provider!r}; choose one of {', '.join(sorted(names))} "
+            "(see `lessonreel providers`)"
+        )
     try:
         render_settings(ctx)
         needed = required_env(ctx.provider)
@@ -63,6 +72,31 @@ def _check_context(ctx: Any) -> None:
         missing = [v for v in missing if "KEY" in v]
     if missing:
         raise fail(f"provider {ctx.provider!r} needs {', '.join(missing)} in the environment")
+    _check_agents(ctx)
+
+
+def _check_agents(ctx: Any) -> None:
+    """``--director llm`` / ``--sanitizer llm`` without a chat key fails before any work."""
+    from lessonreel.agents.models import ChatConfigError, choose_chat_model
+
+    for role, choice in (("director", ctx.director), ("sanitizer", ctx.sanitizer)):
+        if choice == "llm":
+            try:
+                choose_chat_model(role, choice, base_url=ctx.chat_base_url)
+            except ChatConfigError as exc:
+                raise fail(str(exc)) from None
+
+
+def _check_out(out: Path | None, lesson_path: str | None) -> None:
+    """``--out`` is checked before anything is read, planned or rendered."""
+    if out is None:
+        return
+    from lessonreel.app.out_guard import OutputDirError, check_output_dir
+
+    try:
+        check_output_dir(out, lesson_path=lesson_path)
+    except OutputDirError as exc:
+        raise fail(str(exc)) from None
 
 
 def _average_seconds(ctx: Any) -> float | None:
@@ -76,52 +110,93 @@ def _average_seconds(ctx: Any) -> float | None:
 def _finish(result: Any, *, as_json: bool) -> None:
     """Print where everything went (or the JSON report) and exit with the run's code."""
     from lessonreel.app.api import summary_line
+    from lessonreel.app.cli_common import say
     from lessonreel.app.cli_view import files_table
 
     console = stderr_console()
     if result.report is None:
         if result.review is not None:
-            console.print(
-                f"Run {result.run_id} is waiting for review: lessonreel resume {result.run_id}"
-            )
+            rid = result.run_id
+            say(console, f"Run {rid} is awaiting review of its storyboard.")
+            say(console, f"  approve it as it is: lessonreel resume {rid} --approve")
+            say(console, f"  review it in a terminal: lessonreel resume {rid}")
         raise typer.Exit(result.exit_code)
     report = result.report.model_dump(mode="json")
     if as_json:
         typer.echo(json.dumps(report, indent=2))
-    console.print(summary_line(result.report))
+    say(console, summary_line(result.report))
     for gap in result.report.gaps:
-        console.print(f"  shot {gap.index + 1}: {gap.outcome} — {gap.reason}")
+        say(console, f"  shot {gap.index + 1}: {gap.outcome} — {gap.reason}")
     for label, path in files_table(report):
-        console.print(f"{label:>15}: {path}")
-    console.print(f"{'Run id':>15}: {result.run_id}")
+        say(console, f"{label:>15}: {path}")
+    say(console, f"{'Run id':>15}: {result.run_id}")
     raise typer.Exit(result.exit_code)
 
 
-def _execute(coro: Any) -> Any:
-    """Run a run coroutine; provider refusals become one-line errors, others exit 1."""
+def _execute(coro: Any, ctx: Any) -> Any:
+    """Run a run coroutine; expected failures become a few lines (exit 1 or 2), no traceback."""
+    from lessonreel.agents.director import DirectorError
     from lessonreel.agents.ingest import LessonInputError
+    from lessonreel.agents.models import ChatConfigError
+    from lessonreel.app.api import RunStoppedError
+    from lessonreel.app.cli_errors import chat_failure_lines, debug_enabled
+    from lessonreel.app.out_guard import OutputDirError
     from lessonreel.graph.runner import RunNotFoundError
     from lessonreel.video.types import ErrorKind, ProviderError
 
     try:
         return asyncio.run(coro)
-    except LessonInputError as exc:
+    except (LessonInputError, OutputDirError, ChatConfigError) as exc:
         raise fail(str(exc)) from None
     except RunNotFoundError as exc:
         raise fail(str(exc.args[0])) from None
     except ProviderError as exc:
         code = EXIT_BAD_INPUT if exc.error.kind is ErrorKind.INVALID_REQUEST else 1
         raise fail(exc.error.message, code) from None
+    except (DirectorError, RunStoppedError) as exc:
+        if debug_enabled():
+            raise
+        run_id = exc.run_id if isinstance(exc, RunStoppedError) else None
+        for line in chat_failure_lines(
+            exc, model=ctx.director_model, base_url=ctx.chat_base_url, run_id=run_id
+        ):
+            typer.echo(line, err=True)
+        raise typer.Exit(1) from None
 
 
 def _lesson_source(lesson: str) -> tuple[str | None, str | None]:
-    """``(path, None)`` for a file, ``(None, text)`` for ``-`` (stdin, which must not be empty)."""
+    """``(path, None)`` for a file, ``(None, text)`` for ``-`` (stdin, which must not be empty).
+
+    stdin is read in chunks up to the same limit as a lesson file, so ``</dev/zero`` stops
+    with the same one-line error instead of filling memory.
+    """
     if lesson != "-":
         return lesson, None
-    text = sys.stdin.read()
+    from lessonreel.agents.ingest import LessonInputError, decode_text, read_limited
+
+    try:
+        text = decode_text(read_limited(sys.stdin.buffer, name="the lesson on stdin"))
+    except LessonInputError as exc:
+        raise fail(str(exc)) from None
     if not text.strip():
         raise fail("the lesson on stdin is empty — pipe a lesson text, e.g. `cat lesson.md |`")
     return None, text
+
+
+def _review_handler(console: Any, view: Any, ctx: Any, *, interactive: bool) -> Any:
+    """The terminal review (live display stopped while asking), or None to pause the run."""
+    if not interactive:
+        return None
+    from lessonreel.app.cli_review import review_prompt
+    from lessonreel.graph.plan import legal_seconds
+
+    legal = legal_seconds(ctx)
+
+    def ask(request: dict[str, Any]) -> Any:
+        with view.paused():
+            return review_prompt(console, request, legal)
+
+    return ask
 
 
 def make(
@@ -155,6 +230,8 @@ def make(
     review: Annotated[
         bool, typer.Option("--review/--yes", help="Approve or edit the storyboard first.")
     ] = False,
+    director: DirectorOpt = None,
+    sanitizer: SanitizerOpt = None,
     emulator_config: Annotated[
         Path | None, typer.Option(help="YAML/JSON emulator settings for the local provider.")
     ] = None,
@@ -162,9 +239,9 @@ def make(
 ) -> None:
     """Turn a lesson into lesson.mp4 with captions, a storyboard and a report."""
     from lessonreel.app.api import amake_video
-    from lessonreel.app.cli_view import RunView, review_prompt
+    from lessonreel.app.cli_view import RunView
 
-    path, text = _lesson_source(lesson)
+    _check_out(out, lesson if lesson != "-" else None)
     ctx = _context(
         provider=provider,
         base_url=base_url,
@@ -177,10 +254,13 @@ def make(
         speaking_rate=speaking_rate,
         draft=draft or None,
         review=review or None,
+        director=director,
+        sanitizer=sanitizer,
         output_dir=str(out) if out is not None else None,
         emulator_config=str(emulator_config) if emulator_config is not None else None,
     )
     _check_context(ctx)
+    path, text = _lesson_source(lesson)
     console = stderr_console()
     with RunView(console, average_seconds=_average_seconds(ctx), budget=ctx.budget_usd) as view:
         result = _execute(
@@ -189,8 +269,11 @@ def make(
                 text=text,
                 context=ctx,
                 on_event=view.on_event,
-                on_review=(lambda req: review_prompt(console, req)) if ctx.review else None,
-            )
+                on_review=_review_handler(console, view, ctx, interactive=sys.stdin.isatty())
+                if ctx.review
+                else None,
+            ),
+            ctx,
         )
     _finish(result, as_json=as_json)
 
@@ -204,6 +287,7 @@ def plan(
     voice: Annotated[str | None, typer.Option(help="Narrator's voice (priced).")] = None,
     speaking_rate: Annotated[float | None, typer.Option(help="Narration speed, 0.5-2.0.")] = None,
     draft: Annotated[bool, typer.Option(help="Price the cheapest legal setting.")] = False,
+    director: DirectorOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print storyboard + estimate JSON.")
     ] = False,
@@ -213,7 +297,6 @@ def plan(
 
     from lessonreel.app.api import aplan_storyboard
 
-    path, text = _lesson_source(lesson)
     ctx = _context(
         provider=provider,
         video_model=model,
@@ -222,9 +305,11 @@ def plan(
         voice=voice,
         speaking_rate=speaking_rate,
         draft=draft or None,
+        director=director,
     )
     _check_context(ctx)
-    result = _execute(aplan_storyboard(path, text=text, context=ctx))
+    path, text = _lesson_source(lesson)
+    result = _execute(aplan_storyboard(path, text=text, context=ctx), ctx)
     if as_json:
         payload = {
             "storyboard": result.storyboard.model_dump(mode="json"),
@@ -236,42 +321,96 @@ def plan(
 
 
 def resume(
-    run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id to continue.")],
+    run_id: Annotated[
+        str, typer.Argument(metavar="RUN", help="Run id, a unique prefix of it, or `last`.")
+    ],
+    approve: Annotated[
+        bool,
+        typer.Option("--approve", help="Approve a storyboard awaiting review (no terminal)."),
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the lesson files to this folder instead.")
+    ] = None,
     base_url: BaseUrlOpt = None,
+    director: DirectorOpt = None,
+    sanitizer: SanitizerOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Continue a run from its last checkpoint (after a crash or a paused review)."""
     from lessonreel.app.api import aresume
-    from lessonreel.app.cli_view import RunView, review_prompt
+    from lessonreel.app.cli_view import RunView
     from lessonreel.graph.runner import stored_context
 
-    run_or_fail(run_id)
-    ctx = stored_context(run_id, base_url=base_url)
+    run_id = str(run_or_fail(run_id)["run_id"])
+    _check_out(out, None)
+    overrides: dict[str, Any] = {
+        "base_url": base_url,
+        "director": director,
+        "sanitizer": sanitizer,
+        "output_dir": str(out) if out is not None else None,
+    }
+    try:
+        ctx = stored_context(run_id, **overrides)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    _check_agents(ctx)
+    if ctx.output_dir and out is None:
+        _check_out(Path(ctx.output_dir), None)
     console = stderr_console()
     with RunView(console, average_seconds=_average_seconds(ctx), budget=ctx.budget_usd) as view:
         result = _execute(
             aresume(
                 run_id,
-                base_url=base_url,
+                answer="approve" if approve else None,
                 on_event=view.on_event,
-                on_review=lambda req: review_prompt(console, req),
-            )
+                on_review=_review_handler(
+                    console, view, ctx, interactive=sys.stdin.isatty() and not approve
+                ),
+                **overrides,
+            ),
+            ctx,
         )
     _finish(result, as_json=as_json)
 
 
-def _parse_shots(text: str) -> list[int]:
-    try:
-        numbers = sorted({int(part) for part in text.replace(" ", "").split(",") if part})
-    except ValueError:
-        raise fail(f"--shots {text!r}: give shot numbers like 2,5") from None
-    if not numbers or numbers[0] < 1:
-        raise fail("--shots: shot numbers start at 1 (as in storyboard.md)")
-    return [n - 1 for n in numbers]
+_MAX_SHOT_NUMBER = 10_000
+
+
+def parse_shots(text: str, shot_count: int) -> list[int]:
+    """Shot numbers as in storyboard.md (``2,5``) → 0-based indexes; exit 2 when out of range."""
+    numbers: set[int] = set()
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.isdigit() or len(part) > len(str(_MAX_SHOT_NUMBER)):
+            raise fail(f"--shots {clean(text)!r}: give shot numbers like 2,5")
+        numbers.add(int(part))
+    if not numbers:
+        raise fail("--shots: give shot numbers like 2,5")
+    bad = sorted(n for n in numbers if not 1 <= n <= shot_count)
+    if bad:
+        raise fail(
+            f"--shots: this run has shots 1–{shot_count}; "
+            f"no shot {', '.join(str(n) for n in bad[:5])}"
+        )
+    return [n - 1 for n in sorted(numbers)]
+
+
+def _shot_count(run: dict[str, Any]) -> int:
+    """How many shots the run's storyboard has (0 before the director has written it)."""
+    from lessonreel.store.ledger import Ledger
+
+    count = run.get("shots")
+    if isinstance(count, int) and count > 0:
+        return count
+    with Ledger.open() as ledger:
+        return len(ledger.shots(str(run["run_id"])))
 
 
 def upscale(
-    run_id: Annotated[str, typer.Argument(metavar="RUN", help="Run id to improve.")],
+    run_id: Annotated[
+        str, typer.Argument(metavar="RUN", help="Run id, a unique prefix of it, or `last`.")
+    ],
     shots: Annotated[str, typer.Option(help="Shot numbers to re-render, e.g. 2,5.")],
     model: ModelOpt = None,
     size: Annotated[str | None, typer.Option(help="New clip size WIDTHxHEIGHT.")] = None,
@@ -280,12 +419,24 @@ def upscale(
 ) -> None:
     """Re-render chosen shots at a higher tier and re-assemble the lesson."""
     from lessonreel.app.api import aupscale
+    from lessonreel.app.cli_common import say
     from lessonreel.app.cli_view import RunView
+    from lessonreel.graph.runner import stored_context
 
     run = run_or_fail(run_id)
-    indexes = _parse_shots(shots)
+    run_id = str(run["run_id"])
+    count = _shot_count(run)
+    if count == 0:
+        raise fail(
+            f"run {run_id} has no storyboard yet — finish it first: lessonreel resume {run_id}"
+        )
+    indexes = parse_shots(shots, count)
+    ctx = stored_context(run_id, base_url=base_url)
+    if ctx.output_dir:
+        _check_out(Path(ctx.output_dir), None)
     console = stderr_console()
-    console.print(f"Upscaling shots {', '.join(str(i + 1) for i in indexes)} of {run['title']}")
+    numbers = ", ".join(str(i + 1) for i in indexes)
+    say(console, f"Upscaling shots {numbers} of {run['title']}")
     with RunView(console, average_seconds=None) as view:
         result = _execute(
             aupscale(
@@ -295,6 +446,7 @@ def upscale(
                 size=size,
                 base_url=base_url,
                 on_event=view.on_event,
-            )
+            ),
+            ctx,
         )
     _finish(result, as_json=as_json)

@@ -5,12 +5,15 @@ Everything is drawn on stderr, so ``--json`` output on stdout stays machine-read
 
 from __future__ import annotations
 
-import json
+import contextlib
 import time
+from collections.abc import Iterator
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
+
+from lessonreel.app.cli_common import clean
 
 STAGE_PERCENT = {
     "screened": 5,
@@ -73,6 +76,15 @@ class RunView:
     def __exit__(self, *exc: object) -> None:
         self.progress.stop()
 
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """Stop the live display while the terminal asks something, so the prompt stays visible."""
+        self.progress.stop()
+        try:
+            yield
+        finally:
+            self.progress.start()
+
     def _eta(self, index: int, stage: str) -> str:
         if stage in DONE_STAGES or self.average is None or index not in self.submitted:
             return ""
@@ -83,14 +95,16 @@ class RunView:
         """Handle one custom stream event from the graph."""
         kind = event.get("event")
         if kind == "estimate":
-            self.progress.console.print(estimate_line(event["estimate"], self.budget))
+            self.progress.console.print(
+                estimate_line(event["estimate"], self.budget), markup=False, highlight=False
+            )
             if self.average is not None:
                 self.progress.console.print(
                     f"Clips have taken {self.average:.0f} s on average here (ledger)."
                 )
             return
         if kind == "assemble":
-            self.out = str(event.get("out"))
+            self.out = clean(event.get("out"))
             self.progress.console.print("Assembling the lesson video…")
             return
         if kind != "shot":
@@ -110,41 +124,6 @@ class RunView:
         if percent is not None:
             update["completed"] = percent
         self.progress.update(self.tasks[index], **update)
-
-
-def review_prompt(console: Console, request: dict[str, Any]) -> Any:
-    """Ask the human to approve or edit the storyboard; returns the interrupt's answer."""
-    import typer
-
-    from lessonreel.agents.schemas import Storyboard
-    from lessonreel.app.api import PlanResult
-    from lessonreel.graph.state import CostEstimate
-
-    storyboard = Storyboard.model_validate(request["storyboard"])
-    estimate = request.get("estimate")
-    if estimate:
-        console.print(
-            PlanResult(
-                lesson=None,
-                storyboard=storyboard,
-                estimate=CostEstimate.model_validate(estimate),
-            )
-        )
-    choice = typer.prompt("Approve this storyboard? [y]es / [e]dit / [n]o", default="y")
-    choice = choice.strip().lower()[:1]
-    if choice == "e":
-        import click
-
-        edited = click.edit(json.dumps(request["storyboard"], indent=2), extension=".json")
-        if edited is None:
-            return "approve"
-        return {"storyboard": json.loads(edited)}
-    if choice == "n":
-        console.print(
-            f"Run paused at the review. Continue later with: lessonreel resume {request['run_id']}"
-        )
-        raise typer.Exit(0)
-    return "approve"
 
 
 def files_table(report: dict[str, Any]) -> list[tuple[str, str]]:

@@ -18,6 +18,8 @@ from typing import Any, Literal
 ENV_PREFIX = "LESSONREEL_"
 
 TierPolicy = Literal["downgrade", "strict"]
+AgentChoice = Literal["auto", "llm", "offline"]
+AGENT_CHOICES = ("auto", "llm", "offline")
 
 
 def _describe(text: str) -> dict[str, str]:
@@ -40,6 +42,19 @@ class Context:
     )
     video_model: str = field(
         default="sora-2", metadata=_describe("Video model id (or Azure deployment name).")
+    )
+    director: AgentChoice = field(
+        default="auto",
+        metadata=_describe(
+            "Director: 'llm' (chat model), 'offline' (deterministic, no network), or 'auto' "
+            "(LLM when a chat key such as OPENAI_API_KEY is set)."
+        ),
+    )
+    sanitizer: AgentChoice = field(
+        default="auto",
+        metadata=_describe(
+            "Sanitizer: 'llm', 'offline' (blocklist substitutions), or 'auto' (LLM with a key)."
+        ),
     )
     director_model: str | None = field(
         default=None,
@@ -145,6 +160,11 @@ class Context:
         metadata=_describe("YAML/JSON emulator config for the local provider (faults, latency)."),
     )
 
+    debug: bool = field(
+        default=False,
+        metadata=_describe("Show tracebacks of expected failures (chat server down, bad key)."),
+    )
+
     def __post_init__(self) -> None:
         """Fill fields still at their default from ``LESSONREEL_<FIELD>`` variables."""
         hints = typing.get_type_hints(type(self))
@@ -155,6 +175,13 @@ class Context:
             if raw is None or raw == "":
                 continue
             setattr(self, f.name, _coerce(f.name, raw, hints[f.name]))
+        for role in ("director", "sanitizer"):
+            value = getattr(self, role)
+            if value not in AGENT_CHOICES:
+                raise ValueError(
+                    f"{role} {value!r}: choose one of {', '.join(AGENT_CHOICES)} "
+                    f"(--{role} or {ENV_PREFIX}{role.upper()})"
+                )
 
     def options(self) -> dict[str, Any]:
         """Return the settings as JSON values (stored in the ledger so resume can rebuild them)."""

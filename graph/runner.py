@@ -74,6 +74,17 @@ async def open_checkpointer() -> AsyncIterator[Any]:
         yield AsyncSqliteSaver(conn, serde=checkpoint_serde())
 
 
+AWAITING_REVIEW = "awaiting review"
+"""A run's status while its storyboard waits for a reviewer (``show`` and ``runs`` say so)."""
+
+
+async def _set_status(svc: Any, run_id: str, status: str) -> None:
+    import asyncio
+
+    if await asyncio.to_thread(svc.ledger.get_run, run_id) is not None:
+        await asyncio.to_thread(svc.ledger.update_run, run_id, status=status)
+
+
 def thread_config(run_id: str, context: Context) -> RunnableConfig:
     """Config for a run's thread; ``max_concurrency`` bounds the shots in flight."""
     return {
@@ -102,9 +113,11 @@ async def run_graph(
     from lessonreel.graph.services import open_services
 
     config = thread_config(run_id, context)
-    async with open_checkpointer() as saver, open_services(context):
+    async with open_checkpointer() as saver, open_services(context) as svc:
         graph = build_graph(checkpointer=saver)
         while True:
+            if isinstance(payload, Command):
+                await _set_status(svc, run_id, "running")
             async for _ns, mode, chunk in graph.astream(
                 payload,
                 config,
@@ -120,6 +133,8 @@ async def run_graph(
             if pending and on_review is not None:
                 payload = Command(resume=on_review(pending[0]))
                 continue
+            if pending:
+                await _set_status(svc, run_id, AWAITING_REVIEW)
             return RunOutcome(
                 run_id=run_id,
                 values=dict(snapshot.values),

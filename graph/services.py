@@ -70,7 +70,8 @@ def build_services(context: Context, **overrides: Any) -> Services:
 
     ``overrides`` replace parts by field name (tests pass scripted chat models this way).
     """
-    from lessonreel.agents.models import chat_model
+    from lessonreel.agents.director import director_chat_model
+    from lessonreel.agents.sanitizer import sanitizer_chat_model
     from lessonreel.store.home import ledger_path, lessonreel_home
     from lessonreel.store.ledger import Ledger
     from lessonreel.video.providers.factory import make_provider
@@ -99,11 +100,11 @@ def build_services(context: Context, **overrides: Any) -> Services:
         home=home,
         ledger=Ledger(ledger_path(home)),
         provider=provider,
-        director_llm=chat_model(
-            "director", model=context.director_model, base_url=context.chat_base_url
+        director_llm=director_chat_model(
+            context.director, model=context.director_model, base_url=context.chat_base_url
         ),
-        sanitizer_llm=chat_model(
-            "sanitizer", model=context.sanitizer_model, base_url=context.chat_base_url
+        sanitizer_llm=sanitizer_chat_model(
+            context.sanitizer, model=context.sanitizer_model, base_url=context.chat_base_url
         ),
     )
     fields.update(overrides)

@@ -11,7 +11,6 @@ import os
 import re
 import secrets
 import unicodedata
-from datetime import UTC, datetime
 from pathlib import Path
 
 import platformdirs
@@ -109,11 +108,41 @@ def slugify(text: str, *, max_len: int = 40) -> str:
     return slug or "lesson"
 
 
-def new_run_id(lesson_id: str, *, now: datetime | None = None) -> str:
-    """Make a run id that sorts by creation time: ``20260131-142501-photosynthesis-3fa9c1d2``.
+RUN_ID_MAX = 40
+"""Longest run id we make: it fits a terminal column and is easy to read aloud or type."""
+RUN_SLUG_MAX = 24
+"""Characters of the lesson's name in a run id (a few words; the id stays near 33)."""
 
-    Four random bytes: a school scheduling hundreds of runs of one lesson in the same second
-    must not get two runs sharing a folder (three bytes collided in a 200-id test run).
+
+def new_run_id(title: str) -> str:
+    """Make a readable run id of at most 40 characters: ``photosynthesis-7f3a2c1d``.
+
+    Four random bytes: a school scheduling hundreds of runs of one lesson must not get two runs
+    sharing a folder. Runs are ordered by the ledger's ``created_at``, not by their id.
     """
-    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%d-%H%M%S")
-    return f"{stamp}-{slugify(lesson_id)}-{secrets.token_hex(4)}"
+    suffix = secrets.token_hex(4)
+    slug = slugify(title, max_len=200)
+    if len(slug) > RUN_SLUG_MAX:  # whole words only: photosynthesis-how, not photosynthesis-how-p
+        cut = slug[: RUN_SLUG_MAX + 1].rsplit("-", 1)[0]
+        slug = cut if len(cut) <= RUN_SLUG_MAX else slug[:RUN_SLUG_MAX]
+    return f"{slug}-{suffix}"
+
+
+def match_run_id(wanted: str, known: list[str]) -> str:
+    """Resolve ``wanted`` against ``known`` ids (newest first): ``last``, an exact id, a prefix.
+
+    Raises LookupError with a one-line message when nothing or more than one run matches.
+    """
+    if wanted == "last":
+        if not known:
+            raise LookupError("no runs yet — start one with: lessonreel make LESSON")
+        return known[0]
+    if wanted in known:
+        return wanted
+    hits = [k for k in known if k.startswith(wanted)]
+    if len(hits) == 1:
+        return hits[0]
+    if not hits:
+        raise LookupError(f"no run {wanted!r} — see `lessonreel runs` for run ids")
+    shown = ", ".join(hits[:3]) + (", …" if len(hits) > 3 else "")
+    raise LookupError(f"{wanted!r} matches {len(hits)} runs ({shown}) — give more of the id")

@@ -28,7 +28,7 @@ async def ingest_lesson(state: LessonState, runtime: Runtime[Context]) -> dict[s
 
     ctx = context_of(runtime)
     lesson = await asyncio.to_thread(_load, state)
-    run_id = state.get("run_id") or new_run_id(lesson.id)
+    run_id = state.get("run_id") or new_run_id(lesson.title)
     svc = await services(runtime)
     await asyncio.to_thread(_open_run, svc.ledger, run_id, lesson, ctx)
     return {"lesson": lesson, "run_id": run_id}

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+import re
 from pathlib import Path
 
 import pytest
 
 from lessonreel.store import home as home_mod
 from lessonreel.store.home import (
+    RUN_ID_MAX,
     blocklist_dir,
     checkpoints_path,
     ledger_path,
     lessonreel_home,
+    match_run_id,
     new_run_id,
     run_dir,
     shots_dir,
@@ -74,13 +76,26 @@ def test_run_ids_cannot_escape_the_home(bad: str) -> None:
         run_dir(bad)
 
 
-def test_new_run_ids_sort_by_time_and_are_unique() -> None:
-    early = new_run_id("Photosynthesis 101!", now=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC))
-    late = new_run_id("aardvark", now=datetime(2026, 1, 2, 3, 4, 6, tzinfo=UTC))
-    assert early.startswith("20260102-030405-photosynthesis-101-")
-    assert sorted([late, early]) == [early, late]
+def test_new_run_ids_are_readable_short_and_unique() -> None:
+    rid = new_run_id("Photosynthesis 101!")
+    assert re.fullmatch(r"photosynthesis-101-[0-9a-f]{8}", rid)
+    long = new_run_id("x" * 500)
+    assert len(long) <= RUN_ID_MAX
     assert len({new_run_id("same") for _ in range(200)}) == 200
-    run_dir(early)  # a generated id is always a legal folder name
+    run_dir(long)  # a generated id is always a legal folder name
+
+
+def test_run_ids_resolve_from_last_a_unique_prefix_or_the_whole_id() -> None:
+    known = ["photosynthesis-7f3a2c1d", "photosynthesis-7f00aa11", "volcanoes-0123abcd"]
+    assert match_run_id("last", known) == "photosynthesis-7f3a2c1d"
+    assert match_run_id("volc", known) == "volcanoes-0123abcd"
+    assert match_run_id("photosynthesis-7f3", known) == "photosynthesis-7f3a2c1d"
+    with pytest.raises(LookupError, match="matches 2 runs"):
+        match_run_id("photo", known)
+    with pytest.raises(LookupError, match="no run 'tides'"):
+        match_run_id("tides", known)
+    with pytest.raises(LookupError, match="no runs yet"):
+        match_run_id("last", [])
 
 
 def test_slug_handles_unicode_and_empty() -> None:
