@@ -79,9 +79,14 @@ def tidy(sentence: str) -> str:
     return s[:1].upper() + s[1:]
 
 
+_POINTERS = frozenset({"it", "its", "he", "she", "his", "her", "they", "them", "their", "this",
+                       "these", "those", "result", "such"})  # fmt: skip
+
+
 def leans_back(sentence: str) -> bool:
-    """True when the sentence opens by pointing at the one before ("But", "These", "It")."""
-    return bool(_DANGLING.match(sentence.strip()))
+    """True when the sentence opens by pointing at the one before ("But", "These", "He")."""
+    opening = [w.lower() for w in words(sentence)[:3]]
+    return bool(_DANGLING.match(sentence.strip())) or bool(_POINTERS & set(opening))
 
 
 def whole_pieces(sentence: str, max_words: int) -> list[str]:
