@@ -15,7 +15,10 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_NATIVE_TLS := 1
 export UV_LINK_MODE := copy
 
-.PHONY: demo test test-latest lock lint bench crash clean
+.PHONY: demo test test-latest lock lint bench crash clean chromium
+
+# The studio's browser tests drive Debian's Chromium through Playwright (no browser download).
+CHROMIUM ?= /usr/bin/chromium
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -33,8 +36,18 @@ demo: $(STAMP)
 	$(BIN)/lessonreel make examples/lessons/photosynthesis.md --out runs/demo
 	@echo "lessonreel is at $(BIN)/lessonreel (or: source $(BIN)/activate)"
 
-test: $(DEV_STAMP)
+test: $(DEV_STAMP) chromium
 	$(BIN)/python -m pytest -q
+
+# Install Chromium when it is missing and we are root (CI); otherwise the browser tests skip.
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else \
+	    echo "warning: $(CHROMIUM) is missing; as root \`make test\` installs it (apt chromium); browser tests skip" >&2; \
+	  fi; \
+	fi
 
 # The newest release of every dependency, in a throwaway environment: drift shows up here first.
 test-latest: | $(UV)

@@ -13,7 +13,15 @@ from typing import Annotated
 
 import typer
 
-from lessonreel.app import cli_emulator, cli_inspect, cli_runs, cli_safety, cli_voices
+from lessonreel.app import (
+    cli_emulator,
+    cli_export,
+    cli_inspect,
+    cli_runs,
+    cli_safety,
+    cli_serve,
+    cli_voices,
+)
 from lessonreel.app.cli_errors import DEBUG_ENV, debug_enabled
 
 
@@ -51,6 +59,8 @@ def build_app() -> typer.Typer:
     app.add_typer(cli_safety.blocklist_app, name="blocklist")
     app.command("emulator")(cli_emulator.emulator)
     app.command()(cli_inspect.webhooks)
+    app.command("serve")(cli_serve.serve)
+    app.command("export")(cli_export.export)
     return app
 
 

@@ -154,5 +154,5 @@ def notebook_progress() -> NotebookProgress | None:
     if shell is None or not hasattr(shell, "kernel"):
         return None
     progress = NotebookProgress(None, HTML)
-    progress.handle = display(HTML(progress.render()), display_id=True)
+    progress.handle = display(HTML(progress.render()), display_id=True)  # type: ignore[no-untyped-call]
     return progress

@@ -109,6 +109,10 @@ class Context:
         default="gpt-4o-mini-tts", metadata=_describe("Speech model for an online voice.")
     )
     size: str = field(default="1280x720", metadata=_describe("Clip size WIDTHxHEIGHT."))
+    grade_band: str | None = field(
+        default=None,
+        metadata=_describe("Audience grade band (K-2, 3-5, 6-8, 9-12); guessed from the text."),
+    )
     max_concurrent_jobs: int = field(
         default=8,
         metadata=_describe(

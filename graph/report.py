@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from lessonreel.agents.schemas import Storyboard
+from lessonreel.agents.schemas import Quiz, Storyboard
 from lessonreel.graph.state import CostEstimate, Narration, ShotResult
 
 RunStatus = Literal["done", "partial", "stopped", "failed"]
@@ -64,6 +64,7 @@ class RunReport(BaseModel):
     gaps: list[Gap] = Field(default_factory=list)
     estimate: CostEstimate | None = None
     narration: Narration | None = None
+    quiz: Quiz | None = Field(default=None, description="The learning check shown after the video.")
     video_path: str | None = None
     srt_path: str | None = None
     vtt_path: str | None = None
@@ -150,4 +151,5 @@ def build_report(
         ),
         gaps=gaps,
         estimate=estimate,
+        quiz=storyboard.quiz,
     )

@@ -118,4 +118,20 @@ def storyboard_markdown(
         result = results.get(shot.index)
         if result is not None and result.outcome != "delivered":
             out += [f"- **{result.outcome.replace('_', ' ')}:** {result.reason}"]
+    out += _quiz_markdown(storyboard)
     return "\n".join(out) + "\n"
+
+
+def _quiz_markdown(storyboard: Storyboard) -> list[str]:
+    """The learning check, correct choices in bold, each with the sentence that answers it."""
+    if storyboard.quiz is None or not storyboard.quiz.questions:
+        return []
+    out = ["", "## Check your understanding"]
+    for n, q in enumerate(storyboard.quiz.questions, 1):
+        out += ["", f"{n}. {q.question}"]
+        for i, choice in enumerate(q.choices):
+            mark = f"**{choice}** (answer)" if i == q.answer else choice
+            out.append(f"   - {chr(ord('a') + i)}) {mark}")
+        if q.explanation:
+            out.append(f"   - Said in the video: “{q.explanation}”")
+    return out

@@ -1,4 +1,4 @@
-"""direct_storyboard: the director writes the storyboard; the run gets its prompts and estimate."""
+"""direct_storyboard: the director writes the storyboard and its quiz; prompts and estimate."""
 
 from __future__ import annotations
 
@@ -33,6 +33,11 @@ async def direct_storyboard(state: LessonState, runtime: Runtime[Context]) -> di
         chat_model=svc.director_llm,
         speaking_rate=ctx.speaking_rate,
     )
+    if storyboard.quiz is None:
+        from lessonreel.agents.quiz import make_quiz
+
+        quiz = await make_quiz(lesson, storyboard, chat_model=svc.director_llm)
+        storyboard = storyboard.model_copy(update={"quiz": quiz})
     cost = estimate(storyboard, ctx)
     await asyncio.to_thread(
         svc.ledger.update_run,

@@ -28,6 +28,8 @@ async def ingest_lesson(state: LessonState, runtime: Runtime[Context]) -> dict[s
 
     ctx = context_of(runtime)
     lesson = await asyncio.to_thread(_load, state)
+    if ctx.grade_band:
+        lesson = lesson.model_copy(update={"grade_band": ctx.grade_band})
     run_id = state.get("run_id") or new_run_id(lesson.title)
     svc = await services(runtime)
     await asyncio.to_thread(_open_run, svc.ledger, run_id, lesson, ctx)

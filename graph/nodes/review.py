@@ -39,6 +39,10 @@ async def review_storyboard(state: LessonState, runtime: Runtime[Context]) -> di
     if edited is None:
         return {"approved": True}
     storyboard = Storyboard.model_validate(edited)
+    if state.get("lesson") is not None:
+        from lessonreel.agents.quiz import refresh_quiz
+
+        storyboard = refresh_quiz(state["lesson"], storyboard)
     spec, size = render_settings(ctx)
     storyboard.check_durations(spec.seconds)
     return {

@@ -149,3 +149,21 @@ def test_an_unknown_director_choice_is_bad_input(env: dict[str, str]) -> None:
     assert proc.returncode == 2
     assert "LESSONREEL_DIRECTOR" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_make_stopped_by_the_chat_server_is_kept_and_names_its_resume_command(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from lessonreel.app.cli import app
+    from lessonreel.store.ledger import Ledger
+
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{free_port()}/v1")
+    result = CliRunner().invoke(app, ["make", str(LESSON)])
+    proc = subprocess.CompletedProcess([], result.exit_code, result.stdout, result.stderr)
+    assert_short_failure(proc, "cannot reach", "--director offline")
+    with Ledger.open() as ledger:
+        (run,) = ledger.list_runs(5)
+    assert f"lessonreel resume {run['run_id']} --director offline" in result.stderr

@@ -1,0 +1,1 @@
+"""The educator studio: ``lessonreel serve`` (Starlette, plain HTML, a little JavaScript)."""
