@@ -85,6 +85,8 @@ _POINTERS = frozenset({"it", "its", "he", "she", "his", "her", "they", "them", "
 
 def leans_back(sentence: str) -> bool:
     """True when the sentence opens by pointing at the one before ("But", "These", "He")."""
+    if re.search(r"\b(is|are) (called|known as)\b", sentence):
+        return False  # "This change is called evaporation." defines; it is worth saying
     opening = [w.lower() for w in words(sentence)[:3]]
     return bool(_DANGLING.match(sentence.strip())) or bool(_POINTERS & set(opening))
 
