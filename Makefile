@@ -15,7 +15,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_NATIVE_TLS := 1
 export UV_LINK_MODE := copy
 
-.PHONY: demo test test-latest lock lint bench crash clean chromium
+.PHONY: demo test test-latest lock lint bench crash clean chromium ocr
 
 # The studio's browser tests drive Debian's Chromium through Playwright (no browser download).
 CHROMIUM ?= /usr/bin/chromium
@@ -36,7 +36,14 @@ demo: $(STAMP)
 	$(BIN)/lessonreel make examples/lessons/photosynthesis.md --out runs/demo
 	@echo "lessonreel is at $(BIN)/lessonreel (or: source $(BIN)/activate)"
 
-test: $(DEV_STAMP) chromium
+# Tesseract reads key terms back from rendered frames in the teaching-layer test (a separate
+# program, Apache-2.0); installed from Debian when missing and we are root, else that test skips.
+ocr:
+	@command -v tesseract >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		{ apt-get update -qq && apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null; } || \
+		echo "tesseract-ocr not installed: the OCR test will skip"; }
+
+test: $(DEV_STAMP) chromium ocr
 	$(BIN)/python -m pytest -q
 
 # Install Chromium when it is missing and we are root (CI); otherwise the browser tests skip.

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from itertools import combinations_with_replacement
 
 from lessonreel.agents.checks import ON_SCREEN_TEXT, TARGET_SHARE, beats_for, target_tolerance
+from lessonreel.agents.on_screen import with_on_screen
 from lessonreel.agents.schemas import Lesson, Shot, Storyboard, StyleBible
 from lessonreel.agents.script import (
     SPEECH_SHARE,
@@ -36,9 +37,10 @@ GRAMMAR_CORE = 5
 """Shots in one full pass of the grammar: wide, medium, close, diagram, recap."""
 
 MAX_SHOTS = 30
+"""Upper bound on shots per storyboard (keeps the duration search small)."""
+
 MIN_BODY_SHOTS = 2
 """Shots before the recap when the narration has the sentences for them (wide, then closer)."""
-"""Upper bound on shots per storyboard (keeps the duration search small)."""
 
 _MIDDLE = ("medium", "close", "diagram")
 
@@ -339,13 +341,14 @@ def _board(
             )
         )
         t += dur
-    return Storyboard(
+    storyboard = Storyboard(
         lesson_id=lesson.id,
         title=lesson.title,
         style=style,
         shots=shots,
         target_seconds=target,
     )
+    return with_on_screen(lesson, storyboard)
 
 
 def _allocate_concepts(

@@ -24,9 +24,10 @@ import numpy as np
 from lessonreel.agents.refine import STANDARD_NEGATIVES, refine
 from lessonreel.agents.schemas import Match, Verdict
 from lessonreel.agents.screen_classifier import Head, features, load_head
+from lessonreel.agents.screen_graphic import graphic_detail, harmful_intent
 from lessonreel.agents.screen_lexical import LexicalMatcher
 from lessonreel.agents.screen_moderation import ModerationClient
-from lessonreel.agents.screen_text import allow_signals, screenable, units
+from lessonreel.agents.screen_text import allow_signals, embed_units, screenable
 from lessonreel.store.blocklist import BlockEntry, Blocklist
 from lessonreel.store.embeddings import MiniLMEmbedder, shared_embedder
 
@@ -80,6 +81,13 @@ _STOP = frozenset(
     ]
 )
 _WORDS = re.compile(r"[a-z][a-z'\-]+")
+_DEPICTION_ONLY = frozenset({"real_people", "copyrighted_characters"})
+"""Categories whose harm is a depiction: naming them in a question ("Is Beyoncé married?") is
+not a request to film them, so their terms then only count as ambiguous words."""
+_QUESTION = re.compile(
+    r"(?is)^(?:\w+\s+)?(what|who|whom|whose|when|where|why|how|which|is|are|was|were|did|does|"
+    r"do|has|have|can|could)\b[^.!\n]*\?$"
+)
 
 
 def _shared_words(span: str, entry: BlockEntry) -> list[str]:
@@ -157,15 +165,22 @@ class Screen:
         margin = self.head.semantic_allow_margin if self.head else 0.05
         return base - margin if allow else base
 
-    def screen(self, text: str) -> Verdict:
-        """Screen one prompt; the verdict says what matched, where, how close and why."""
+    def screen(self, text: str, *, framing: bool = False) -> Verdict:
+        """Screen one text; the verdict names it and says what matched, where, how close and why.
+
+        ``framing`` says the text comes from a lesson (a passage, a narration line): the
+        educational thresholds apply even when the sentence alone carries no allow-signal.
+        """
         body = screenable(text)
         signals = allow_signals(body) if self.use_allow_signals else []
+        if framing and self.use_allow_signals:
+            signals = signals or ["lesson context"]
         allow = bool(signals)
         matches: list[Match] = []
         cue_words: list[str] = []
+        question = bool(_QUESTION.match(body.strip()))
         for hit in self._lexical.find(body):
-            if hit.strong:
+            if hit.strong and not (question and hit.entry.category in _DEPICTION_ONLY):
                 matches.append(
                     Match(
                         layer="lexical",
@@ -179,7 +194,27 @@ class Screen:
                 )
             else:
                 cue_words.append(hit.found)
-        phrases = units(body)
+        for phrase in harmful_intent(body):
+            matches.append(
+                Match(
+                    layer="lexical",
+                    category="violence_gore",
+                    entry="a request or threat to harm a person",
+                    words=[phrase],
+                    span=phrase,
+                )
+            )
+        for phrase in graphic_detail(body):
+            matches.append(
+                Match(
+                    layer="lexical",
+                    category="violence_gore",
+                    entry="graphic detail of injury or death",
+                    words=[phrase],
+                    span=phrase,
+                )
+            )
+        phrases = embed_units(body)
         embs = self.embedder.embed(phrases)
         nearest: tuple[BlockEntry, float] | None = None
         if len(self._matrix):
@@ -189,7 +224,8 @@ class Screen:
                 entry, dist = self._entries[int(j)], float(1.0 - sims[i, j])
                 if nearest is None or dist < nearest[1]:
                     nearest = (entry, dist)
-                if dist <= self._threshold(entry.category, allow):
+                asked = question and entry.category in _DEPICTION_ONLY
+                if dist <= self._threshold(entry.category, allow) and not asked:
                     matches.append(
                         Match(
                             layer="semantic",
@@ -227,7 +263,7 @@ class Screen:
                 matches.extend(self.moderation.check(body))
             except Exception as exc:  # second opinion only: never fail the screen
                 reasons.append(f"moderation unavailable: {type(exc).__name__}")
-        return self._verdict(matches, reasons, signals, cue_words)
+        return self._verdict(matches, reasons, signals, cue_words).model_copy(update={"text": text})
 
     def _nearest_in(self, embs: np.ndarray, category: str) -> tuple[BlockEntry, float, int] | None:
         idx = [k for k, e in enumerate(self._entries) if e.category == category]
@@ -264,9 +300,9 @@ class Screen:
             reasons.append(f"ambiguous words also present: {', '.join(cue_words)}")
         return Verdict(allowed=False, category=top.category, matches=matches, reasons=reasons)
 
-    async def ascreen(self, text: str) -> Verdict:
+    async def ascreen(self, text: str, *, framing: bool = False) -> Verdict:
         """Screen without blocking the event loop."""
-        return await asyncio.to_thread(self.screen, text)
+        return await asyncio.to_thread(self.screen, text, framing=framing)
 
     def screen_many(self, texts: list[str]) -> list[Verdict]:
         """Screen several prompts in order."""

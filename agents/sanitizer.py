@@ -1,8 +1,9 @@
 """The sanitizer: rescue a blocked or provider-rejected prompt while keeping its teaching intent.
 
-With a chat model it asks for a structured rewrite; offline (the default) it substitutes each
-matched span or term with its blocklist entry's neutral suggestion and drops sentences that still
-match. Every round records the unified diff and the reason. ``None`` means nothing teachable
+With a chat model it asks for a structured rewrite of the unsafe sentences that keeps the
+teaching intent; offline (the default) it works on whole sentences: an unsafe one is dropped or
+replaced by a neutral summary sentence (its facts, or its blocklist entry's suggestion).
+Every round records the unified diff and the reason. ``None`` means nothing teachable
 remains (or the round bound is exceeded): the caller gives the shot up with the reason.
 """
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from lessonreel.agents.models import choose_chat_model
 from lessonreel.agents.schemas import Match, Rewrite, Verdict
+from lessonreel.agents.screen_graphic import graphic_detail, neutral_statement, tool_instruction
 from lessonreel.agents.screen_lexical import normalise
 from lessonreel.agents.screen_text import screenable, strip_style
 from lessonreel.prompts.sanitizer import SANITIZER_SYSTEM, render_sanitizer_user
@@ -32,6 +34,11 @@ log = logging.getLogger(__name__)
 
 MAX_SANITIZE_ROUNDS = 2
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_CLAUSE_SENTENCE = re.compile(r"(?<=[.!?;:])\s+(?=(?:\S+\s+){3})")
+"""Sentences, and independent clauses after a colon or semicolon, judged one by one."""
+_AVOID = re.compile(r"(?i)^\s*(avoid|negative(?: prompt)?)\s*:")
+_LINE_LABEL = re.compile(r"^\s*(?:[-*•]\s+(?:\d+\s*[-–]\s*\d+\s*s\s*:\s*)?|[A-Z][\w ]{0,30}:\s*)")
+_SECTION = re.compile(r"^\s*(Dialogue|Actions|Cinematography)\s*:\s*$")
 _CONTENT = re.compile(r"[A-Za-z]{3,}")
 _TEMPLATE_WORDS = frozenset(
     [
@@ -80,38 +87,69 @@ def unified_diff(before: str, after: str) -> str:
     )
 
 
-def _replace_ci(text: str, old: str, new: str) -> tuple[str, bool]:
-    if not old.strip():
-        return text, False
-    article = r"(?:\b(?:a|an|the)\s+)?" if re.match(r"(?i)(a|an|the)\s", new) else ""
-    body = re.escape(old.strip())
-    pattern = re.compile(article + r"(?<!\w)" + body + r"(?:s|es|'s)?(?!\w)", re.I)
-    out, n = pattern.subn(new, text)
-    return out, n > 0
+def _summary_sentence(sentence: str, matches: list[Match]) -> str:
+    """A neutral sentence to stand in for ``sentence``: its facts, or the entry's suggestion."""
+    facts = neutral_statement([sentence])
+    if facts and not graphic_detail(facts):
+        return facts
+    norm = normalise(sentence)
+    for m in matches:
+        hit = (m.span and normalise(m.span) in norm) or any(w and w in norm for w in m.words)
+        if hit and m.suggestion:
+            return m.suggestion[:1].upper() + m.suggestion[1:].rstrip(".") + "."
+    return ""
 
 
-def _substitute(text: str, m: Match) -> str:
-    new = m.suggestion or ""
-    for old in [m.span or "", *(p.strip() for p in (m.span or "").split(","))]:
-        text, done = _replace_ci(text, old, new)
-        if done:
-            return text
-    if m.layer != "lexical":
-        return text
-    for word in m.words:
-        text, done = _replace_ci(text, word, new)
-        if not done:  # obfuscated ("k1ll"): the raw text differs from the normalised word
-            text = _drop_sentences(text, lambda s, w=word: w in normalise(s))
-    return text
+def _bad_sentence(sentence: str, verdict: Verdict, screen: Screen | None) -> bool:
+    norm = normalise(sentence)
+    for m in verdict.matches:
+        if m.span and normalise(m.span) in norm:
+            return True
+        if m.layer == "lexical" and any(w and normalise(w) in norm for w in m.words):
+            return True
+    if graphic_detail(sentence) or tool_instruction(sentence):
+        return True
+    return screen is not None and not screen.screen(sentence).allowed
 
 
-def _drop_sentences(text: str, bad: object) -> str:
-    check = bad if callable(bad) else (lambda s: False)
+def _rewrite_sentences(text: str, verdict: Verdict, screen: Screen | None) -> str:
+    """Each bad sentence dropped or replaced whole by a neutral summary sentence.
+
+    Empty when no sentence of the prompt's own prose survives: stand-ins alone teach nothing.
+    """
     lines = []
+    used: set[str] = set()
+    survivors = 0
+    section = ""
     for line in text.splitlines():
-        kept = [s for s in _SENTENCE.split(line) if not check(s)]
-        lines.append(" ".join(kept))
-    return "\n".join(lines)
+        if _AVOID.match(line):
+            lines.append(line)
+            continue
+        head = _LINE_LABEL.match(line)
+        prefix = head.group(0) if head else ""
+        if prefix:
+            section = prefix.strip().rstrip(":").lower() if _SECTION.match(prefix) else section
+        prose = not prefix or prefix.lstrip()[:1] in "-*•" or section == "dialogue"
+        kept = []
+        for sentence in _CLAUSE_SENTENCE.split(line[len(prefix) :]):
+            if not sentence.strip() or not _bad_sentence(sentence, verdict, screen):
+                kept.append(sentence)
+                survivors += bool(sentence.strip()) and prose
+                continue
+            summary = _summary_sentence(sentence, verdict.matches)
+            if (
+                summary
+                and summary not in used
+                and (screen is None or screen.screen(summary).allowed)
+            ):
+                used.add(summary)
+                kept.append(summary)
+        body = " ".join(k for k in kept if k.strip())
+        if body.strip() or not prefix:
+            lines.append(prefix + body)
+        elif _SECTION.match(prefix):
+            lines.append(prefix.rstrip())
+    return "\n".join(lines) if survivors else ""
 
 
 def _tidy(text: str) -> str:
@@ -155,22 +193,16 @@ def simplify_for_provider(text: str) -> str:
 
 
 def sanitize_offline(text: str, verdict: Verdict | None, *, screen: Screen | None = None) -> str:
-    """Substitute matched spans with suggestions, then drop sentences that still match.
+    """Drop each unsafe sentence or replace it whole with a neutral summary sentence.
 
+    A sentence is unsafe when it holds a matched span or term, graphic detail, an instruction
+    to the tool, or (given ``screen``) is blocked on its own. Words inside a sentence are never
+    swapped: a half-edited sentence reads as nonsense ("their a popping balloon on the ground").
     A provider refusal comes without a verdict: the prompt is simplified instead.
     """
     if verdict is None:
         return simplify_for_provider(text)
-    out = text
-    for m in verdict.matches:
-        out = _substitute(out, m)
-    out = _tidy(out)
-    if screen is not None:
-        after = screen.screen(out)
-        if not after.allowed:
-            out = _drop_sentences(out, lambda s: not screen.screen(s).allowed)
-            out = _tidy(out)
-    return out
+    return _tidy(_rewrite_sentences(text, verdict, screen))
 
 
 async def sanitize(

@@ -227,12 +227,30 @@ class Rewrite(BaseModel):
     diff: str = Field(default="", description="Unified diff of before → after.")
 
 
+class SafetyNote(BaseModel):
+    """One change the safety agent made to what viewers see or hear, and why.
+
+    The judged text itself is not repeated (the report must not carry the graphic words): it is
+    named by where it stood, its length and a digest that finds it in the source.
+    """
+
+    stage: Literal["ingest", "storyboard"] = Field(description="Where the change was made.")
+    where: str = Field(description="Which text, e.g. 'passage 4, sentence 1', 'shot 2 narration'.")
+    action: Literal["rewritten", "dropped"] = Field(description="What became of the text.")
+    reason: str = Field(description="Why: graphic detail, a tool instruction, a screen category.")
+    category: str | None = Field(default=None, description="Blocklist category, when one applied.")
+    words: int = Field(default=0, ge=0, description="Length of the judged text, in words.")
+    digest: str = Field(default="", description="sha256 (first 12 hex) of the judged text.")
+    replacement: str = Field(default="", description="The neutral text that replaced it, if any.")
+
+
 class Verdict(BaseModel):
     """The safety screen's decision about one prompt, explained."""
 
     model_config = ConfigDict(extra="forbid")
 
     allowed: bool = Field(description="True when the prompt may be sent to a provider.")
+    text: str = Field(default="", description="The text this verdict judged.")
     category: str | None = Field(default=None, description="Category of the strongest match.")
     matches: list[Match] = Field(default_factory=list, description="Everything that matched.")
     reasons: list[str] = Field(default_factory=list, description="Human-readable reasons.")

@@ -1,9 +1,10 @@
 """Lexical layer of the screen: blocklist terms at word boundaries, through simple obfuscation.
 
 The text is normalised before matching: accents dropped, leetspeak decoded inside words that mix
-letters and digits/symbols ("k1ll", "s3x", "pr0n"), spaced or dotted single letters joined
-("s e x", "k.i.l.l"), and runs of three or more identical letters squeezed ("kiiiill"). Terms
-match at word boundaries with an optional plural ("-s", "-es", "'s").
+letters and digits/symbols ("k1ll", "s3x", "pr0n"; never numbers such as "1790s" or "3rd"),
+look-alike Cyrillic/Greek letters mapped to Latin and invisible characters removed, spaced or
+dotted single letters joined ("s e x", "k.i.l.l"), and runs of three or more identical letters
+squeezed ("kiiiill"). Terms match at word boundaries with an optional plural ("-s", "-es", "'s").
 """
 
 from __future__ import annotations
@@ -18,12 +19,26 @@ from lessonreel.store.blocklist import BlockEntry
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a",
                        "$": "s", "!": "i", "|": "l", "+": "t"})  # fmt: skip
 _TOKEN = re.compile(r"[\w@$!|+]+")
+_NUMERIC = re.compile(
+    r"\d+(?:st|nd|rd|th|s|am|pm|bc|ad|bce|ce|k|m|km|kg|g|mg|cm|mm|ml|l|x|d|h|min|hz|kw|mph)?"
+)
+"""Numbers, years, ordinals and units ("1790s", "3rd", "5km") are never leetspeak."""
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]")
+_CONFUSABLES = str.maketrans(
+    {"а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i", "ј": "j",
+     "ѕ": "s", "һ": "h", "ԁ": "d", "ӏ": "l", "к": "k", "м": "m", "т": "t", "в": "b", "н": "h",
+     "α": "a", "ο": "o", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ρ": "p", "τ": "t", "υ": "u",
+     "χ": "x", "ѵ": "v", "ɡ": "g", "ı": "i"}
+)  # fmt: skip
+"""Cyrillic and Greek letters that look Latin ("kіll" with a Cyrillic i)."""
 _SPACED = re.compile(r"\b(?:[a-z0-9@$][ .\-_*]){2,}[a-z0-9@$]\b")
 _RUN3 = re.compile(r"([a-z])\1{2,}")
 _RUN2 = re.compile(r"([a-z])\1+")
 
 
 def _deleet(token: str) -> str:
+    if _NUMERIC.fullmatch(token):
+        return token
     if any(c.isalpha() for c in token) and any(not c.isalpha() for c in token):
         stripped = token.strip("!|+")
         if stripped and any(c.isalpha() for c in stripped):
@@ -47,8 +62,9 @@ def normalise(text: str, *, keep_article: bool = False) -> str:
 
     ``keep_article`` keeps a leading "a"/"i" out of a run of spaced letters ("a p o r n").
     """
-    text = unicodedata.normalize("NFKD", text)
+    text = unicodedata.normalize("NFKD", _INVISIBLE.sub("", text))
     text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    text = text.translate(_CONFUSABLES)
     text = text.replace("’", "'")
     text = _SPACED.sub(lambda m: _join_spaced(m, keep_article), text)
     text = _TOKEN.sub(lambda m: _deleet(m.group(0)), text)

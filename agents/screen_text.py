@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from lessonreel.agents.screen_lexical import normalise
+
 MAX_UNITS = 48
 """Cap on phrases embedded per prompt (long texts keep their first MAX_UNITS phrases)."""
 
@@ -84,6 +86,11 @@ def units(text: str, *, min_words: int = 4, max_words: int = 14) -> list[str]:
             break
     out = [_WS.sub(" ", u).strip() for u in out[:MAX_UNITS]]
     return [u for u in out if u] or [_WS.sub(" ", text).strip()[:500] or "."]
+
+
+def embed_units(body: str) -> list[str]:
+    """The phrases the screen embeds: de-obfuscated ("k1ll" → "kill") so the model sees words."""
+    return units(normalise(body))
 
 
 def allow_signals(text: str) -> list[str]:

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from lessonreel.agents.screen_classifier import Head, features, train
-from lessonreel.agents.screen_text import allow_signals, screenable, units
+from lessonreel.agents.screen_text import allow_signals, embed_units, screenable
 from lessonreel.store.blocklist import CATEGORIES, BlockEntry
 
 FORBIDDEN_SOURCES = ("mossbench", "openstax")
@@ -128,7 +128,7 @@ def featurize(
     xs, dists, allow = [], [], []
     for r in rows:
         body = screenable(r.text)
-        phrases = units(body)
+        phrases = embed_units(body)
         embs = embed(phrases)
         lengths = np.array([len(p.split()) for p in phrases], dtype=np.float32)
         xs.append(features(embs, lengths))

@@ -223,10 +223,16 @@ async def aplan_storyboard(
 ) -> PlanResult:
     """Write the storyboard and estimate its cost without rendering anything."""
     from lessonreel.agents.director import direct, director_chat_model
+    from lessonreel.agents.safety import Screen
+    from lessonreel.agents.screen_passages import screen_lesson
+    from lessonreel.agents.screen_storyboard import screen_storyboard
     from lessonreel.graph.plan import estimate, render_settings
+    from lessonreel.store.home import lessonreel_home
 
     ctx = _context(context, options)
     loaded = await asyncio.to_thread(_load, lesson, text)
+    screen = await asyncio.to_thread(Screen.open, lessonreel_home())
+    loaded, _notes = await screen_lesson(loaded, screen)  # the plan shows what make would film
     spec, _size = render_settings(ctx)
     storyboard = await direct(
         loaded,
@@ -237,6 +243,7 @@ async def aplan_storyboard(
         ),
         speaking_rate=ctx.speaking_rate,
     )
+    storyboard, _notes = await asyncio.to_thread(screen_storyboard, storyboard, screen)
     return PlanResult(lesson=loaded, storyboard=storyboard, estimate=estimate(storyboard, ctx))
 
 

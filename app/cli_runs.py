@@ -235,6 +235,9 @@ def make(
     emulator_config: Annotated[
         Path | None, typer.Option(help="YAML/JSON emulator settings for the local provider.")
     ] = None,
+    burn_captions: Annotated[
+        bool, typer.Option(help="Burn captions into the picture (a soft track by default).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Turn a lesson into lesson.mp4 with captions, a storyboard and a report."""
@@ -258,6 +261,7 @@ def make(
         sanitizer=sanitizer,
         output_dir=str(out) if out is not None else None,
         emulator_config=str(emulator_config) if emulator_config is not None else None,
+        burn_captions=burn_captions or None,
     )
     _check_context(ctx)
     path, text = _lesson_source(lesson)

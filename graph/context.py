@@ -159,6 +159,10 @@ class Context:
         default=None,
         metadata=_describe("Where lesson.mp4, captions and the report go; default the run dir."),
     )
+    burn_captions: bool = field(
+        default=False,
+        metadata=_describe("Burn captions into the picture (they are a soft track by default)."),
+    )
     emulator_config: str | None = field(
         default=None,
         metadata=_describe("YAML/JSON emulator config for the local provider (faults, latency)."),

@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from lessonreel.agents.schemas import Quiz, Storyboard
+from lessonreel.agents.schemas import Quiz, SafetyNote, Storyboard
 from lessonreel.graph.state import CostEstimate, Narration, ShotResult
 
 RunStatus = Literal["done", "partial", "stopped", "failed"]
@@ -62,6 +62,9 @@ class RunReport(BaseModel):
     shots: list[ShotResult]
     totals: Totals
     gaps: list[Gap] = Field(default_factory=list)
+    safety: list[SafetyNote] = Field(
+        default_factory=list, description="What the safety agent took out of the lesson and why."
+    )
     estimate: CostEstimate | None = None
     narration: Narration | None = None
     quiz: Quiz | None = Field(default=None, description="The learning check shown after the video.")
@@ -99,6 +102,7 @@ def build_report(
     spent_usd: float,
     shadow_usd: float | None,
     provider: str,
+    safety: list[SafetyNote] | None = None,
 ) -> RunReport:
     """Assemble the report; a shot with no result at all is reported as stopped."""
     rows: list[ShotResult] = []
@@ -132,6 +136,7 @@ def build_report(
         status=status,
         stop_reason=stop_reason,
         shots=rows,
+        safety=list(safety or []),
         totals=Totals(
             shots=len(rows),
             delivered=len(delivered),

@@ -50,6 +50,7 @@ def checkpoint_serde() -> Any:
         schemas.Verdict,
         schemas.Rewrite,
         schemas.Match,
+        schemas.SafetyNote,
         state.CostEstimate,
         state.ShotResult,
         state.Narration,

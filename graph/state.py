@@ -12,7 +12,15 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
-from lessonreel.agents.schemas import Lesson, Rewrite, Shot, ShotPrompt, Storyboard, Verdict
+from lessonreel.agents.schemas import (
+    Lesson,
+    Rewrite,
+    SafetyNote,
+    Shot,
+    ShotPrompt,
+    Storyboard,
+    Verdict,
+)
 from lessonreel.video.types import JobError, VideoJob
 
 Outcome = Literal["delivered", "given_up", "stopped"]
@@ -102,6 +110,13 @@ def append_rewrites(left: list[Rewrite] | None, right: list[Rewrite] | None) -> 
     return [*(left or []), *(right or [])]
 
 
+def append_safety_notes(
+    left: list[SafetyNote] | None, right: list[SafetyNote] | None
+) -> list[SafetyNote]:
+    """Accumulate the safety agent's changes (ingest, then storyboard), in order."""
+    return [*(left or []), *(right or [])]
+
+
 class InputState(TypedDict, total=False):
     """What a run starts from: a lesson (text or path) and, for an upscale, the shots to redo."""
 
@@ -130,6 +145,7 @@ class LessonState(InputState, OutputState, total=False):
     approved: bool
     narration: Narration
     shot_results: Annotated[dict[int, ShotResult], merge_shot_results]
+    safety_notes: Annotated[list[SafetyNote], append_safety_notes]
 
 
 class ShotTask(TypedDict):

@@ -38,3 +38,24 @@ def render_sanitizer_user(*, text: str, reason: str, matches: list[str], round: 
     """The user message for one sanitize round."""
     listed = "\n".join(f"- {m}" for m in matches) or "- (no details)"
     return SANITIZER_USER.format(reason=reason, matches=listed, round=round, text=text)
+
+
+NEUTRAL_SYSTEM = """\
+You rewrite parts of lessons for a school video. The passage you get contains graphic detail
+(injury, blood, gore, cruelty) or other material no classroom video should show. Replace it with
+a neutral statement of its facts: what happened, when, who was involved and why, in one to three
+whole sentences. Keep names, places, dates and numbers exactly. Never describe injuries, blood,
+bodies or suffering, and never quote the graphic words. Write plain prose, no instructions.
+"""
+
+NEUTRAL_USER = """\
+Passage to restate neutrally:
+<<<
+{text}
+>>>
+"""
+
+
+def render_neutral_user(text: str) -> str:
+    """The user message for one neutral restatement."""
+    return NEUTRAL_USER.format(text=text)

@@ -124,7 +124,7 @@ PRESETS: dict[str, StylePreset] = {
     "history": StylePreset(
         subject="history",
         look="Warm documentary look: museum dioramas, period artefacts and relief maps",
-        palette=("parchment beige", "oxblood red", "brass gold", "ink navy"),
+        palette=("parchment beige", "brick red", "brass gold", "ink navy"),
         lighting="warm museum spotlights from above, soft amber fill, gentle vignette",
         lens="35mm, moderate depth of field",
         presenter_name="Ms. Rivera",

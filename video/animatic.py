@@ -1,7 +1,8 @@
 """Animatic renderer: a real H.264/AAC preview clip for one shot prompt, plus its image variants.
 
-The clip shows the shot's palette and framing, a slow camera move matching its direction, the
-beats and dialogue as captions, over a quiet audio bed. Layers are drawn once
+The clip shows the shot's palette and framing, a slow camera move matching its direction and
+the dialogue as a caption, over a quiet audio bed. Shot sizes, camera moves and beats are
+production notes: they stay in the storyboard and never reach the picture. Layers are drawn once
 (:mod:`lessonreel.video.scene`); each frame is a crop/scale of the plate by swscale straight to
 yuv420p plus a blend of a pre-converted caption band, so 720p renders several times faster than
 realtime.
@@ -40,24 +41,6 @@ PLATE_MARGIN = 1.2
 """The plate is this much larger than the frame, leaving room to pan and tilt."""
 ZOOM = 0.15
 """How far a push-in closes in (or a pull-out starts) over the whole clip."""
-
-_MOVE_LABEL = {
-    "static": "static",
-    "push_in": "push-in",
-    "pull_out": "pull-out",
-    "pan_left": "pan left",
-    "pan_right": "pan right",
-    "tilt_up": "tilt up",
-    "tilt_down": "tilt down",
-    "handheld": "handheld",
-}
-_FRAMING_LABEL = {
-    "wide": "WIDE",
-    "medium": "MEDIUM",
-    "close": "CLOSE-UP",
-    "two": "TWO-SHOT",
-    "ots": "OVER-THE-SHOULDER",
-}
 
 Rect = tuple[int, int, int, int]
 
@@ -98,7 +81,6 @@ class _Captions:
 
     def __init__(self, spec: ShotSpec, width: int, height: int, seconds: float) -> None:
         self.spec, self.width, self.height, self.seconds = spec, width, height, seconds
-        self._top: dict[int, YuvOverlay] = {}
         self._bottom: dict[int, YuvOverlay | None] = {}
         self.small = max(9, round(height * 0.03))
         self.beat = max(10, round(height * 0.04))
@@ -110,20 +92,8 @@ class _Captions:
     def _lines(self, text: str, size: int, color: tuple[int, int, int], n: int) -> list[Any]:
         return [(line, size, color) for line in wrap(text, font(size), self.width * 0.82, n)]
 
-    def top(self, t: float) -> YuvOverlay:
-        """Return the overlay with the framing/move tag and the current beat."""
-        i = self._index(t, len(self.spec.beats))
-        if i not in self._top:
-            tag = f"{_FRAMING_LABEL[self.spec.framing]} · {_MOVE_LABEL[self.spec.move]}"
-            lines = [(tag, self.small, (255, 214, 120))]
-            if i >= 0:
-                lines += self._lines(self.spec.beats[i], self.beat, (235, 235, 235), 2)
-            band, y0 = caption_band(lines, self.width, self.height, top=True)
-            self._top[i] = to_yuv_overlay(band, y0)
-        return self._top[i]
-
     def bottom(self, t: float) -> YuvOverlay | None:
-        """Return the current dialogue line (or the prose when there are no beats or lines)."""
+        """Return the current dialogue line, if any (the prompt's prose is never drawn)."""
         spec = self.spec
         i = self._index(t, len(spec.dialogue))
         if i not in self._bottom:
@@ -133,8 +103,6 @@ class _Captions:
                 if speaker:
                     lines.append((speaker.upper(), self.small, (255, 214, 120)))
                 lines += self._lines(f"“{text}”", self.big, (255, 255, 255), 2)
-            elif not spec.beats and spec.prose:
-                lines += self._lines(spec.prose, self.beat, (255, 255, 255), 2)
             overlay = None
             if lines:
                 band, y0 = caption_band(lines, self.width, self.height, top=False)
@@ -165,7 +133,6 @@ def _frames(
             scaled = crop.reformat(width, height, "yuv420p", interpolation="BILINEAR")
             background, last_rect = np.asarray(scaled.to_ndarray(), dtype=np.uint8), rect
         yuv = background.copy()
-        captions.top(t).blend(yuv, width, height)
         bottom = captions.bottom(t)
         if bottom is not None:
             bottom.blend(yuv, width, height)

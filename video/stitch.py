@@ -192,7 +192,7 @@ def _reencode(clips: list[Path], infos: list[ClipInfo], dest: Path) -> None:
     with ClipWriter(dest, width, height, settings) as writer:
         for clip, info in zip(clips, infos, strict=True):
             n = frame_count(max(info.duration, 1 / fps), fps)
-            writer.write_audio(_clip_audio(clip, round(n * settings.audio_rate / fps), settings))
+            writer.write_audio(clip_audio(clip, round(n * settings.audio_rate / fps), settings))
             for frame in _clip_frames(clip, width, height, fps, n):
                 writer.write_frame(frame)
 
@@ -247,7 +247,7 @@ def _clip_frames(clip: Path, width: int, height: int, fps: int, n: int) -> Itera
             i += 1
 
 
-def _clip_audio(clip: Path, samples: int, settings: EncoderSettings) -> npt.NDArray[np.float32]:
+def clip_audio(clip: Path, samples: int, settings: EncoderSettings) -> npt.NDArray[np.float32]:
     """Return the clip's audio resampled to the standard layout, padded or cut to ``samples``."""
     import av
 

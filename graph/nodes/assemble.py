@@ -63,23 +63,48 @@ def _mix_audio(video: Path, narration: Narration | None) -> Narration | None:
     )
 
 
+def _teaching_layer(
+    storyboard: Storyboard,
+    clips: list[tuple[Path, bool]],
+    run_id: str,
+    size: str,
+    cues: list[Any],
+    picture: dict[str, Any],
+) -> list[Path]:
+    """Key terms, labels, equations, title and recap over every delivered shot (see teaching)."""
+    from lessonreel.graph.teaching import compose_pictures
+    from lessonreel.store.home import shots_dir
+
+    return compose_pictures(
+        storyboard,
+        picture.get("lesson"),
+        clips,
+        shots_dir(run_id),
+        size=size,
+        explainer=bool(picture.get("explainer")),
+        burn=cues if picture.get("burn_captions") else None,
+    )
+
+
 def _write_files(
     out: Path,
     run_id: str,
     storyboard: Storyboard,
     results: dict[int, ShotResult],
     size: str,
+    picture: dict[str, Any],
     narration: Narration | None = None,
 ) -> tuple[dict[str, Path], Narration | None]:
     """Return the blocking part: slates, stitch, captions and the storyboard documents.
 
     ``results`` is updated in place when a delivered clip turns out unreadable (now a slate).
     """
+    from lessonreel.graph.teaching import add_lesson_tracks
     from lessonreel.store.assets import atomic_write_text
     from lessonreel.video.captions import write_captions
     from lessonreel.video.stitch import probe, stitch
 
-    clips: list[Path] = []
+    clips: list[tuple[Path, bool]] = []
     for shot in storyboard.shots:
         result = results.get(shot.index)
         delivered = result.clip_path if result is not None else None
@@ -98,19 +123,23 @@ def _write_files(
                 )
                 results[shot.index] = result
             else:
-                clips.append(Path(delivered))
+                clips.append((Path(delivered), True))
                 continue
-        clips.append(_slate(shot, result, size, run_id))
+        clips.append((_slate(shot, result, size, run_id), False))
     paths = {
         "video": out / "lesson.mp4",
         "srt": out / "lesson.srt",
         "vtt": out / "lesson.vtt",
         "md": out / "storyboard.md",
         "json": out / "storyboard.json",
+        "chapters": out / "chapters.vtt",
     }
-    stitch(clips, paths["video"])
+    cues = caption_cues(storyboard, narration)
+    pictures = _teaching_layer(storyboard, clips, run_id, size, cues, picture)
+    stitch(pictures, paths["video"])
     narration = _mix_audio(paths["video"], narration)
-    write_captions(caption_cues(storyboard, narration), paths["srt"], paths["vtt"])
+    write_captions(cues, paths["srt"], paths["vtt"])
+    add_lesson_tracks(paths["video"], storyboard, cues, paths["chapters"])
     atomic_write_text(paths["md"], storyboard_markdown(storyboard, results))
     atomic_write_text(paths["json"], storyboard.model_dump_json(indent=2) + "\n")
     return paths, narration
@@ -145,11 +174,16 @@ async def assemble_lesson(state: LessonState, runtime: Runtime[Context]) -> dict
     size = estimate.size if estimate is not None else ctx.size
     out = await asyncio.to_thread(output_dir, ctx, run_id)
     runtime.stream_writer({"event": "assemble", "out": str(out)})
+    picture = {
+        "lesson": state.get("lesson"),
+        "explainer": ctx.provider == "local",  # offline: the explainer look replaces footage
+        "burn_captions": ctx.burn_captions,
+    }
     spoken = state.get("narration")
     if isinstance(spoken, dict):  # a checkpointer that keeps only JSON (e.g. Studio's)
         spoken = Narration.model_validate(spoken)
     paths, narration = await asyncio.to_thread(
-        _write_files, out, run_id, storyboard, results, size, spoken
+        _write_files, out, run_id, storyboard, results, size, picture, spoken
     )
     spent = await asyncio.to_thread(svc.ledger.spent, run_id)
     shadow = await asyncio.to_thread(svc.ledger.spent, run_id, shadow=True)
@@ -161,6 +195,7 @@ async def assemble_lesson(state: LessonState, runtime: Runtime[Context]) -> dict
         spent_usd=spent,
         shadow_usd=shadow if estimate is not None and estimate.shadow_provider else None,
         provider=svc.provider.name,
+        safety=state.get("safety_notes"),
     )
     report.narration = narration
     report.video_path = str(paths["video"])

@@ -8,6 +8,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
+from lessonreel.graph.nodes.screen import screen_storyboard_text
 from lessonreel.graph.plan import estimate, render_prompts, render_settings
 from lessonreel.graph.services import context_of, services
 from lessonreel.graph.state import LessonState
@@ -38,6 +39,8 @@ async def direct_storyboard(state: LessonState, runtime: Runtime[Context]) -> di
 
         quiz = await make_quiz(lesson, storyboard, chat_model=svc.director_llm)
         storyboard = storyboard.model_copy(update={"quiz": quiz})
+    # The quiz is screened with the rest: what a viewer reads is screened like what they hear.
+    storyboard, notes = await screen_storyboard_text(storyboard, runtime)
     cost = estimate(storyboard, ctx)
     await asyncio.to_thread(
         svc.ledger.update_run,
@@ -52,4 +55,5 @@ async def direct_storyboard(state: LessonState, runtime: Runtime[Context]) -> di
         "storyboard": storyboard,
         "prompts": render_prompts(storyboard, size=size),
         "estimate": cost,
+        "safety_notes": notes,
     }

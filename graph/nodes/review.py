@@ -9,6 +9,7 @@ from langgraph.types import interrupt
 
 from lessonreel.agents.schemas import Storyboard
 from lessonreel.graph.context import Context
+from lessonreel.graph.nodes.screen import screen_storyboard_text
 from lessonreel.graph.plan import estimate, render_prompts, render_settings
 from lessonreel.graph.services import context_of
 from lessonreel.graph.state import LessonState
@@ -45,7 +46,9 @@ async def review_storyboard(state: LessonState, runtime: Runtime[Context]) -> di
         storyboard = refresh_quiz(state["lesson"], storyboard)
     spec, size = render_settings(ctx)
     storyboard.check_durations(spec.seconds)
+    storyboard, notes = await screen_storyboard_text(storyboard, runtime)
     return {
+        "safety_notes": notes,
         "approved": True,
         "storyboard": storyboard,
         "prompts": render_prompts(storyboard, size=size),

@@ -1,12 +1,19 @@
-"""screen_shot: the safety agent refines a shot's prompt and screens it before any dispatch."""
+"""screen_shot: the safety agent refines a shot's prompt and screens it before any dispatch.
+
+Also the storyboard's own screen (:func:`screen_storyboard_text`), which the director and the
+review step call before prompts are rendered: captions, narration, on-screen text and the
+storyboard documents are made from the storyboard, not from the prompt.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 from langgraph.runtime import Runtime
 
+from lessonreel.agents.schemas import SafetyNote, Storyboard
 from lessonreel.graph.context import Context
 from lessonreel.graph.services import services
 from lessonreel.graph.state import ShotState
@@ -32,3 +39,14 @@ async def screen_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str, 
     if "started_at" not in state:
         update["started_at"] = time.time()
     return update
+
+
+async def screen_storyboard_text(
+    storyboard: Storyboard, runtime: Runtime[Context]
+) -> tuple[Storyboard, list[SafetyNote]]:
+    """Screen every text a viewer sees or hears in the storyboard; unsafe sentences go."""
+    from lessonreel.agents.screen_storyboard import screen_storyboard
+
+    svc = await services(runtime)
+    screen = await svc.screen()
+    return await asyncio.to_thread(screen_storyboard, storyboard, screen)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -17,21 +18,44 @@ def screen(tmp_path_factory: pytest.TempPathFactory) -> Screen:
 
 async def test_a_blocked_prompt_comes_back_allowed_with_its_topic_intact(screen: Screen) -> None:
     text = (
-        "Mickey Mouse explains photosynthesis in a sunny greenhouse: chloroplasts in a leaf "
-        "turn sunlight, water and carbon dioxide into glucose."
+        "Mickey Mouse waves from a sunny greenhouse: chloroplasts in a leaf "
+        "turn sunlight, water and carbon dioxide into glucose. "
+        "Sunlight falls on rows of tomato plants."
     )
     verdict = screen.screen(text)
     assert not verdict.allowed
     rewrite = await sanitize(text, reason="screen blocked", verdict=verdict, round=1, screen=screen)
     assert rewrite is not None
     assert screen.screen(rewrite.after).allowed
-    for word in ("photosynthesis", "greenhouse", "chloroplasts", "glucose"):
-        assert word in rewrite.after
+    for words in ("chloroplasts in a leaf", "into glucose", "rows of tomato plants"):
+        assert words in rewrite.after
     assert "Mickey" not in rewrite.after
     assert rewrite.reason == "screen blocked"
     assert rewrite.round == 1
-    assert "-Mickey Mouse explains" in rewrite.diff
+    assert "-Mickey Mouse waves" in rewrite.diff
     assert rewrite.diff.startswith("--- before")
+
+
+async def test_unsafe_sentences_go_whole_and_no_sentence_is_half_edited(screen: Screen) -> None:
+    text = (
+        "Soldiers march past the town hall in 1916. The soldier hacked the prisoners to pieces "
+        "and blood sprayed across the wall. A map shows the front line along the river."
+    )
+    verdict = screen.screen(text)
+    assert not verdict.allowed
+    rewrite = await sanitize(text, reason="gore", verdict=verdict, round=1, screen=screen)
+    assert rewrite is not None
+    assert "blood" not in rewrite.after
+    assert "hacked" not in rewrite.after
+    assert "Soldiers march past the town hall in 1916." in rewrite.after
+    assert "A map shows the front line along the river." in rewrite.after
+    originals = {"Soldiers march past the town hall in 1916.",
+                 "A map shows the front line along the river."}  # fmt: skip
+    added = [s for s in re.split(r"(?<=[.!?])\s+", rewrite.after) if s not in originals]
+    for sentence in added:  # a neutral summary sentence, never the old one with words swapped
+        assert "the wall" not in sentence
+        assert "sprayed" not in sentence
+        assert screen.screen(sentence).allowed
 
 
 async def test_offending_sentence_is_replaced_and_the_rest_kept(screen: Screen) -> None:
@@ -58,7 +82,7 @@ async def test_an_unfixable_prompt_returns_none(screen: Screen) -> None:
 
 
 async def test_the_round_bound_holds(screen: Screen) -> None:
-    text = "Mickey Mouse explains the water cycle over a lake."
+    text = "Mickey Mouse waves from a rowing boat. The water cycle lifts lake water into clouds."
     verdict = screen.screen(text)
     assert await sanitize(text, reason="x", verdict=verdict, round=3, screen=screen) is None
     assert await sanitize(text, reason="x", verdict=verdict, round=2, screen=screen) is not None
@@ -101,7 +125,7 @@ async def test_llm_rewrite_is_used_when_a_chat_model_is_given(screen: Screen) ->
 
 
 async def test_llm_failure_falls_back_to_offline_and_give_up_returns_none(screen: Screen) -> None:
-    text = "Mickey Mouse explains the water cycle over a lake."
+    text = "Mickey Mouse waves from a rowing boat. The water cycle lifts lake water into clouds."
     verdict = screen.screen(text)
     broken = FakeChat(RuntimeError("503"))
     rewrite = await sanitize(text, reason="x", verdict=verdict, round=1, chat_model=broken)  # type: ignore[arg-type]

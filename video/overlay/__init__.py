@@ -1,0 +1,1 @@
+"""The teaching layer: text, equations, diagrams and icons composited over every shot."""

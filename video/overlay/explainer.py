@@ -1,0 +1,446 @@
+"""The offline "explainer" picture: a calm palette background, packaged icons and a diagram.
+
+A shot's diagram comes from its words: a process as boxes joined by arrows, a cycle as a ring,
+a comparison as two columns, quantities as bars with number callouts, otherwise a group of
+icons. The diagram builds up in stages (one element after another), drawn once per stage as a
+plate; per frame the camera only eases in a little, so rendering stays well above realtime.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from lessonreel.video.colors import RGB
+from lessonreel.video.overlay.plan import Quantity, ShotVisual
+from lessonreel.video.overlay.text import (
+    DARK_INK,
+    icon_charmap,
+    icon_font,
+    mix,
+    readable_on,
+    scaled,
+    text_font,
+    wrap_text,
+)
+from lessonreel.video.scene import U8
+
+WHITE: RGB = (255, 255, 255)
+TOP = 262
+"""The diagram's top row at 720p: below the key-term card (its floor comes from the layout)."""
+
+_ICONS: dict[str, str] = {
+    "plant": "seedling",
+    "leaf": "leaf",
+    "photosynth": "leaf",
+    "chloro": "leaf",
+    "sun": "sun",
+    "light": "sun",
+    "energy": "bolt",
+    "electric": "bolt",
+    "water": "droplet",
+    "rain": "cloud-rain",
+    "cloud": "cloud",
+    "evapor": "cloud-sun",
+    "ocean": "water",
+    "river": "water",
+    "cell": "circle-nodes",
+    "membrane": "circle-nodes",
+    "dna": "dna",
+    "gene": "dna",
+    "protein": "dna",
+    "virus": "virus",
+    "bacteri": "bacterium",
+    "heart": "heart-pulse",
+    "blood": "droplet",
+    "brain": "brain",
+    "lung": "lungs",
+    "atom": "atom",
+    "molecule": "atom",
+    "electron": "atom",
+    "reaction": "flask",
+    "chemical": "flask",
+    "acid": "flask-vial",
+    "temperature": "temperature-half",
+    "heat": "fire",
+    "fire": "fire",
+    "force": "arrow-right-long",
+    "motion": "person-running",
+    "velocity": "gauge-high",
+    "speed": "gauge-high",
+    "mass": "weight-hanging",
+    "weight": "weight-hanging",
+    "inertia": "cart-flatbed",
+    "friction": "hand",
+    "gravity": "earth-americas",
+    "magnet": "magnet",
+    "wave": "wave-square",
+    "sound": "music",
+    "earth": "earth-americas",
+    "plate": "mountain",
+    "volcano": "volcano",
+    "mountain": "mountain",
+    "crust": "layer-group",
+    "rock": "gem",
+    "fossil": "bone",
+    "climate": "temperature-half",
+    "wind": "wind",
+    "air": "wind",
+    "oxygen": "wind",
+    "carbon": "smog",
+    "gas": "smog",
+    "number": "hashtag",
+    "fraction": "chart-pie",
+    "percent": "percent",
+    "probab": "dice",
+    "average": "chart-simple",
+    "mean": "chart-simple",
+    "data": "chart-column",
+    "equation": "equals",
+    "graph": "chart-line",
+    "binary": "microchip",
+    "computer": "computer",
+    "bit": "microchip",
+    "code": "code",
+    "history": "landmark",
+    "war": "flag",
+    "army": "flag",
+    "king": "crown",
+    "pharaoh": "crown",
+    "empire": "crown",
+    "pyramid": "monument",
+    "egypt": "monument",
+    "city": "city",
+    "trade": "scale-balanced",
+    "law": "scale-balanced",
+    "money": "coins",
+    "book": "book-open",
+    "write": "pen-nib",
+    "time": "clock",
+    "year": "calendar",
+    "ship": "ship",
+    "map": "map",
+    "people": "users",
+    "vote": "check-to-slot",
+    "food": "apple-whole",
+    "sugar": "cubes-stacked",
+    "glucose": "cubes-stacked",
+    "root": "seedling",
+    "animal": "paw",
+    "fish": "fish",
+    "bird": "dove",
+    "star": "star",
+    "planet": "globe",
+    "moon": "moon",
+    "space": "rocket",
+    "machine": "gears",
+}
+_SUBJECT_ICONS = {
+    "biology": "leaf",
+    "chemistry": "flask",
+    "physics": "atom",
+    "math": "square-root-variable",
+    "mathematics": "square-root-variable",
+    "history": "landmark",
+    "earth": "earth-americas",
+    "geography": "earth-americas",
+    "computer": "microchip",
+    "literature": "book-open",
+}
+_FALLBACK_ICON = "lightbulb"
+
+
+def vivid(palette: tuple[RGB, ...]) -> tuple[RGB, ...]:
+    """The palette ordered most saturated first (greys and creams make poor outlines)."""
+
+    def saturation(c: RGB) -> int:
+        return max(c) - min(c)
+
+    return tuple(sorted(palette, key=saturation, reverse=True)) or ((46, 125, 50),)
+
+
+def icons_for(text: str, subject: str, count: int) -> list[str]:
+    """Up to ``count`` distinct icon names for the words in ``text`` (the subject's icon first)."""
+    charmap = icon_charmap()
+    low = text.lower()
+    found = [name for stem, name in _ICONS.items() if re.search(rf"\b{stem}", low)]
+    subject_icon = next((v for k, v in _SUBJECT_ICONS.items() if k in subject.lower()), "")
+    ordered = [*found, subject_icon, _FALLBACK_ICON, "star"]
+    out: list[str] = []
+    for name in ordered:
+        if name and name in charmap and name not in out:
+            out.append(name)
+    return out[:count]
+
+
+def icon_for(label: str, visual: ShotVisual) -> str:
+    """One icon for a diagram label (its own words first, then the shot's, then the subject)."""
+    own = icons_for(label, "", 1)
+    return (
+        own[0]
+        if own and own[0] != _FALLBACK_ICON
+        else icons_for(visual.words, visual.subject, 1)[0]
+    )
+
+
+def _background(visual: ShotVisual, width: int, height: int) -> Any:
+    from PIL import Image
+
+    pal = visual.palette
+    top = mix(pal[0], WHITE, 0.86)
+    bottom = mix(pal[2 % len(pal)], WHITE, 0.78)
+    sw, sh = max(8, width // 8), max(8, height // 8)
+    ys = np.linspace(0.0, 1.0, sh, dtype=np.float32)[:, None, None]
+    xs = np.linspace(0.0, 1.0, sw, dtype=np.float32)[None, :, None]
+    a, b = np.array(top, np.float32), np.array(bottom, np.float32)
+    grad = a + (b - a) * (0.65 * ys + 0.35 * xs)
+    small = Image.fromarray(np.clip(grad, 0, 255).astype(np.uint8), "RGB")
+    image = small.resize((width, height), Image.Resampling.BILINEAR)
+    from PIL import ImageDraw
+
+    draw = ImageDraw.Draw(image, "RGBA")
+    # Two large soft discs in palette colours: depth without noise.
+    for k, (fx, fy, fr) in enumerate(((0.9, 0.15, 0.42), (0.05, 0.95, 0.35))):
+        color = pal[(k + 1) % len(pal)]
+        r = fr * height
+        draw.ellipse(
+            [fx * width - r, fy * height - r, fx * width + r, fy * height + r], fill=(*color, 34)
+        )
+    return image
+
+
+def _node(
+    draw: Any,
+    box: tuple[float, float, float, float],
+    label: str,
+    icon: str,
+    fill: RGB,
+    edge: RGB,
+    height: int,
+) -> None:
+    """A rounded box with an icon on top and its label (dark, bold, ≥40 px) below."""
+    x0, y0, x1, y1 = box
+    draw.rounded_rectangle(
+        box, radius=scaled(22, height), fill=fill, outline=edge, width=scaled(4, height)
+    )
+    ink = readable_on(DARK_INK, fill)
+    glyph = chr(icon_charmap()[icon])
+    ifont = icon_font(scaled(64, height))
+    iw = ifont.getlength(glyph)
+    draw.text(
+        ((x0 + x1 - iw) / 2, y0 + scaled(16, height)),
+        glyph,
+        font=ifont,
+        fill=readable_on(edge, fill, 3.0),
+    )
+    fnt = text_font(scaled(40, height), bold=True)
+    lines = wrap_text(label, fnt, x1 - x0 - scaled(20, height), 2)
+    y = y0 + scaled(96 if y1 - y0 > scaled(180, height) else 88, height)
+    for line in lines:
+        draw.text(((x0 + x1 - fnt.getlength(line)) / 2, y), line, font=fnt, fill=ink)
+        y += round(fnt.size * 1.2)
+
+
+def _arrow(
+    draw: Any, a: tuple[float, float], b: tuple[float, float], color: RGB, height: int
+) -> None:
+    width = scaled(8, height)
+    draw.line([a, b], fill=color, width=width)
+    angle = math.atan2(b[1] - a[1], b[0] - a[0])
+    head = scaled(24, height)
+    left = (b[0] - head * math.cos(angle - 0.5), b[1] - head * math.sin(angle - 0.5))
+    right = (b[0] - head * math.cos(angle + 0.5), b[1] - head * math.sin(angle + 0.5))
+    draw.polygon([b, left, right], fill=color)
+
+
+def _label_width(label: str, height: int) -> float:
+    """Width a node needs so its label's longest word fits on one line."""
+    fnt = text_font(scaled(40, height), bold=True)
+    longest = max((fnt.getlength(w) for w in label.split()), default=0.0)
+    whole = fnt.getlength(label)
+    return float(max(longest, min(whole, scaled(300, height))) + scaled(36, height))
+
+
+def _row_boxes(
+    labels: list[str], width: int, height: int, gap: float, bottom: int
+) -> list[tuple[float, float, float, float]]:
+    """Boxes in a row sized to their labels, centred; labels that do not fit are left out."""
+    avail = width * 0.88
+    widths: list[float] = []
+    for label in labels:
+        w = max(width * 0.16, _label_width(label, height))
+        if sum(widths) + w + gap * len(widths) > avail:
+            break
+        widths.append(w)
+    box_h = scaled(224, height)
+    top = (scaled(TOP, height) + bottom - box_h) / 2
+    x = (width - sum(widths) - gap * (len(widths) - 1)) / 2
+    boxes = []
+    for w in widths:
+        boxes.append((x, top, x + w, top + box_h))
+        x += w + gap
+    return boxes
+
+
+def _stage_elements(visual: ShotVisual, width: int, height: int, bottom: int) -> list[Any]:
+    """Drawing steps in reveal order; each is a function of an ImageDraw."""
+    pal = vivid(visual.palette)
+    edge = mix(pal[0], (0, 0, 0), 0.25)
+    labels = list(visual.labels)[:4]
+    steps: list[Any] = []
+    kind = visual.diagram
+    if kind in ("process", "comparison", "group") and labels:
+        if kind == "comparison":
+            labels = labels[:2]
+        gap = width * (0.07 if kind == "process" else 0.14)
+        boxes = _row_boxes(labels, width, height, gap, bottom)
+        for k, (label, box) in enumerate(zip(labels, boxes, strict=False)):
+            icon = icon_for(label, visual)
+            color = mix(pal[k % len(pal)], WHITE, 0.8)
+            steps.append(
+                partial(
+                    _node, box=box, label=label, icon=icon, fill=color, edge=edge, height=height
+                )
+            )
+            if k + 1 < len(boxes):
+                nxt = boxes[k + 1]
+                mid = (box[1] + box[3]) / 2
+                if kind == "group":
+                    continue
+                if kind == "process":
+                    a, b = (box[2] + scaled(8, height), mid), (nxt[0] - scaled(8, height), mid)
+                    steps.append(partial(_arrow, a=a, b=b, color=edge, height=height))
+                else:
+                    steps.append(
+                        partial(_versus, x=(box[2] + nxt[0]) / 2, y=mid, color=edge, height=height)
+                    )
+    elif kind == "cycle" and len(labels) >= 3:
+        cx, cy = width / 2, (scaled(TOP, height) + bottom) / 2
+        rx, ry = width * 0.3, (bottom - scaled(TOP, height)) / 2 - scaled(70, height)
+        n = len(labels)
+        centres = [
+            (
+                cx + rx * math.cos(-math.pi / 2 + 2 * math.pi * k / n),
+                cy + ry * math.sin(-math.pi / 2 + 2 * math.pi * k / n),
+            )
+            for k in range(n)
+        ]
+        bh = scaled(150, height)
+        for k, (label, (x, y)) in enumerate(zip(labels, centres, strict=True)):
+            bw = max(width * 0.16, _label_width(label, height))
+            box = (x - bw / 2, y - bh / 2, x + bw / 2, y + bh / 2)
+            color = mix(pal[k % len(pal)], WHITE, 0.8)
+            steps.append(
+                partial(
+                    _node,
+                    box=box,
+                    label=label,
+                    icon=icon_for(label, visual),
+                    fill=color,
+                    edge=edge,
+                    height=height,
+                )
+            )
+        for k in range(n):
+            (x0, y0), (x1, y1) = centres[k], centres[(k + 1) % n]
+            a = (x0 + (x1 - x0) * 0.36, y0 + (y1 - y0) * 0.36)
+            b = (x0 + (x1 - x0) * 0.64, y0 + (y1 - y0) * 0.64)
+            steps.insert(2 * k + 1, partial(_arrow, a=a, b=b, color=edge, height=height))
+    elif kind == "quantities" and visual.quantities:
+        steps += _bars(visual.quantities, width, height, bottom, pal, edge)
+    else:
+        icons = icons_for(visual.words, visual.subject, 1 if visual.role == "title" else 3)
+        n = len(icons)
+        y = (scaled(TOP, height) + bottom) / 2
+        for k in sorted(range(n), key=lambda k: abs(k - (n - 1) / 2)):  # centre icon first
+            x = width * (0.5 + (k - (n - 1) / 2) * 0.24)
+            big = k == (n - 1) // 2
+            r = min(scaled(120 if big else 84, height), (bottom - scaled(TOP, height)) / 2)
+            color = pal[k % len(pal)]
+            steps.append(
+                partial(_medallion, x=x, y=y, r=r, icon=icons[k], color=color, height=height)
+            )
+    return steps
+
+
+def _versus(draw: Any, x: float, y: float, color: RGB, height: int) -> None:
+    fnt = text_font(scaled(48, height), bold=True)
+    draw.text((x - fnt.getlength("vs") / 2, y - fnt.size * 0.6), "vs", font=fnt, fill=color)
+
+
+def _medallion(draw: Any, x: float, y: float, r: float, icon: str, color: RGB, height: int) -> None:
+    draw.ellipse(
+        [x - r, y - r, x + r, y + r],
+        fill=mix(color, WHITE, 0.25),
+        outline=WHITE,
+        width=scaled(6, height),
+    )
+    glyph = chr(icon_charmap()[icon])
+    fnt = icon_font(round(r * 1.05))
+    bbox = draw.textbbox((0, 0), glyph, font=fnt)
+    draw.text(
+        (x - (bbox[0] + bbox[2]) / 2, y - (bbox[1] + bbox[3]) / 2), glyph, font=fnt, fill=WHITE
+    )
+
+
+def _bars(
+    quantities: tuple[Quantity, ...],
+    width: int,
+    height: int,
+    base: int,
+    pal: tuple[RGB, ...],
+    edge: RGB,
+) -> list[Any]:
+    top = scaled(TOP + 60, height)
+    n = len(quantities)
+    bar_w = width * 0.12
+    gap = width * 0.08
+    x0 = (width - n * bar_w - (n - 1) * gap) / 2
+    peak = max(q.value for q in quantities) or 1.0
+    fnt = text_font(scaled(44, height), bold=True)
+    steps: list[Any] = []
+    for k, q in enumerate(quantities):
+        x = x0 + k * (bar_w + gap)
+        h = max(scaled(12, height), (base - top) * q.value / peak)
+        color = pal[k % len(pal)]
+        label = f"{q.text}{'' if q.unit == '%' else ' '}{q.unit}".strip()
+
+        def step(
+            d: Any, x: float = x, h: float = h, color: RGB = color, label: str = label
+        ) -> None:
+            d.rounded_rectangle(
+                [x, base - h, x + bar_w, base],
+                radius=scaled(10, height),
+                fill=color,
+                outline=edge,
+                width=scaled(3, height),
+            )
+            tx = x + bar_w / 2 - fnt.getlength(label) / 2
+            d.text(
+                (tx, base - h - fnt.size * 1.25),
+                label,
+                font=fnt,
+                fill=readable_on(DARK_INK, mix(pal[0], WHITE, 0.86)),
+            )
+
+        steps.append(step)
+    return steps
+
+
+def explainer_plates(visual: ShotVisual, width: int, height: int, *, bottom: int) -> list[U8]:
+    """The shot's plates, one per build stage; the last shows the whole diagram above ``bottom``."""
+    from PIL import ImageDraw
+
+    base = _background(visual, width, height)
+    plates = [np.asarray(base, dtype=np.uint8)]
+    steps = [] if visual.role != "teach" else _stage_elements(visual, width, height, bottom)
+    image = base.copy()
+    draw = ImageDraw.Draw(image, "RGBA")
+    for step in steps:
+        step(draw)
+        plates.append(np.asarray(image, dtype=np.uint8).copy())
+    return plates
