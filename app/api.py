@@ -20,6 +20,7 @@ from lessonreel.graph.context import Context
 from lessonreel.graph.report import RunReport
 from lessonreel.graph.runner import EventHandler, ReviewHandler, run_graph, stored_context
 from lessonreel.graph.state import CostEstimate
+from lessonreel.video.pricing import shadow_text
 
 T = TypeVar("T")
 
@@ -146,7 +147,7 @@ class VideoResult:
 def summary_line(report: RunReport) -> str:
     """One line: status, shots delivered, spend, and where the video is."""
     t = report.totals
-    shadow = f", would cost ${t.shadow_usd:.2f} on {t.shadow_provider}" if t.shadow_provider else ""
+    shadow = f" ({shadow_text(t.shadow_provider, t.shadow_usd)})" if t.shadow_provider else ""
     slates = ""
     if t.given_up or t.stopped:
         why = [f"{n} {what}" for n, what in ((t.given_up, "given up"), (t.stopped, "stopped")) if n]
@@ -164,7 +165,7 @@ def estimate_text(estimate: CostEstimate) -> str:
         f"{estimate.size} = ${estimate.usd:.2f}"
     )
     if estimate.shadow_provider:
-        text += f" (on {estimate.shadow_provider}: ${estimate.shadow_usd:.2f})"
+        text += f" ({shadow_text(estimate.shadow_provider, estimate.shadow_usd)})"
     return text
 
 
@@ -367,11 +368,12 @@ async def aupscale(
 ) -> VideoResult:
     """Re-render ``shots`` (0-based indexes) at a higher tier, then re-assemble the lesson."""
     from lessonreel.graph.plan import next_tier
+    from lessonreel.graph.services import price_table
 
     ctx = stored_context(run_id, **overrides)
     ctx.draft = False
     ctx.review = False
-    ctx.video_model = model or next_tier(ctx.provider, ctx.video_model)
+    ctx.video_model = model or next_tier(ctx.provider, ctx.video_model, price_table(ctx))
     if size:
         ctx.size = size
     outcome = await _run_kept(

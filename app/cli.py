@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from lessonreel.app import (
+    cli_batch,
     cli_emulator,
     cli_export,
     cli_inspect,
@@ -21,6 +22,7 @@ from lessonreel.app import (
     cli_safety,
     cli_serve,
     cli_voices,
+    cli_worker,
 )
 from lessonreel.app.cli_errors import DEBUG_ENV, debug_enabled
 
@@ -49,6 +51,7 @@ def build_app() -> typer.Typer:
     app.callback()(_options)
     app.command()(cli_runs.make)
     app.command()(cli_runs.plan)
+    app.command()(cli_batch.batch)
     app.command()(cli_inspect.runs)
     app.command()(cli_inspect.show)
     app.command()(cli_runs.resume)
@@ -61,6 +64,7 @@ def build_app() -> typer.Typer:
     app.command()(cli_inspect.webhooks)
     app.command("serve")(cli_serve.serve)
     app.command("export")(cli_export.export)
+    app.command()(cli_worker.worker)
     return app
 
 

@@ -14,15 +14,23 @@ from typing import Annotated, Any
 
 import typer
 
+from lessonreel.app.cli_args import lesson_source, parse_shots, shot_count
 from lessonreel.app.cli_common import (
     EXIT_BAD_INPUT,
     BaseUrlOpt,
+    BudgetOpt,
+    BurnCaptionsOpt,
     DirectorOpt,
+    DraftOpt,
+    EmulatorConfigOpt,
     JsonOpt,
     ModelOpt,
+    PricesOpt,
     ProviderOpt,
+    ReviewOpt,
     SanitizerOpt,
-    clean,
+    SecondsOpt,
+    SizeOpt,
     fail,
     run_or_fail,
     stderr_console,
@@ -39,7 +47,7 @@ def _context(**options: Any) -> Any:
         raise fail(str(exc)) from None
 
 
-def _check_context(ctx: Any) -> None:
+def _check_context(ctx: Any, *, need_keys: bool = True) -> None:
     """Reject an unknown provider/model/size or a missing key before anything runs."""
     import os
 
@@ -58,6 +66,8 @@ def _check_context(ctx: Any) -> None:
         needed = required_env(ctx.provider)
     except ProviderError as exc:
         raise fail(exc.error.message) from None
+    except ValueError as exc:  # an unreadable price file
+        raise fail(str(exc)) from None
     if getattr(ctx, "voice", None):
         from lessonreel.video.narration.registry import engine_for
 
@@ -67,7 +77,7 @@ def _check_context(ctx: Any) -> None:
             raise fail(str(exc)) from None
     if not 0.5 <= getattr(ctx, "speaking_rate", 1.0) <= 2.0:
         raise fail(f"--speaking-rate {ctx.speaking_rate:g} is outside 0.5-2.0")
-    missing = [v for v in needed if not os.environ.get(v)]
+    missing = [v for v in needed if not os.environ.get(v)] if need_keys else []
     if ctx.base_url:
         missing = [v for v in missing if "KEY" in v]
     if missing:
@@ -97,6 +107,54 @@ def _check_out(out: Path | None, lesson_path: str | None) -> None:
         check_output_dir(out, lesson_path=lesson_path)
     except OutputDirError as exc:
         raise fail(str(exc)) from None
+
+
+def make_context(
+    *,
+    out: Path | None,
+    provider: str | None,
+    base_url: str | None,
+    model: str | None,
+    size: str | None,
+    budget: float | None,
+    seconds: int | None,
+    draft: bool,
+    review: bool,
+    emulator_config: Path | None,
+    prices: Path | None = None,
+    director: str | None = None,
+    sanitizer: str | None = None,
+    burn_captions: bool = False,
+    need_keys: bool = True,
+    voice: str | None = None,
+    narration: bool = True,
+    speaking_rate: float | None = None,
+) -> Any:
+    """The checked Context of ``make``'s options (``batch`` shares it); bad input exits 2.
+
+    ``need_keys=False`` when the provider is called elsewhere (Temporal workers hold the keys).
+    """
+    ctx = _context(
+        provider=provider,
+        base_url=base_url,
+        video_model=model,
+        size=size,
+        budget_usd=budget,
+        target_seconds=seconds,
+        draft=draft or None,
+        review=review or None,
+        director=director,
+        sanitizer=sanitizer,
+        output_dir=str(out) if out is not None else None,
+        emulator_config=str(emulator_config) if emulator_config is not None else None,
+        prices=str(prices) if prices is not None else None,
+        burn_captions=burn_captions or None,
+        voice=voice,
+        narration=None if narration else False,
+        speaking_rate=speaking_rate,
+    )
+    _check_context(ctx, need_keys=need_keys)
+    return ctx
 
 
 def _average_seconds(ctx: Any) -> float | None:
@@ -164,25 +222,6 @@ def _execute(coro: Any, ctx: Any) -> Any:
         raise typer.Exit(1) from None
 
 
-def _lesson_source(lesson: str) -> tuple[str | None, str | None]:
-    """``(path, None)`` for a file, ``(None, text)`` for ``-`` (stdin, which must not be empty).
-
-    stdin is read in chunks up to the same limit as a lesson file, so ``</dev/zero`` stops
-    with the same one-line error instead of filling memory.
-    """
-    if lesson != "-":
-        return lesson, None
-    from lessonreel.agents.ingest import LessonInputError, decode_text, read_limited
-
-    try:
-        text = decode_text(read_limited(sys.stdin.buffer, name="the lesson on stdin"))
-    except LessonInputError as exc:
-        raise fail(str(exc)) from None
-    if not text.strip():
-        raise fail("the lesson on stdin is empty — pipe a lesson text, e.g. `cat lesson.md |`")
-    return None, text
-
-
 def _review_handler(console: Any, view: Any, ctx: Any, *, interactive: bool) -> Any:
     """The terminal review (live display stopped while asking), or None to pause the run."""
     if not interactive:
@@ -209,14 +248,9 @@ def make(
     provider: ProviderOpt = None,
     base_url: BaseUrlOpt = None,
     model: ModelOpt = None,
-    size: Annotated[str | None, typer.Option(help="Clip size WIDTHxHEIGHT.")] = None,
-    budget: Annotated[
-        float | None, typer.Option(min=0.0, help="Spend cap in USD (downgrade, then stop).")
-    ] = None,
-    seconds: Annotated[
-        int | None,
-        typer.Option("--seconds", min=4, help="Target video length [default: from the lesson]."),
-    ] = None,
+    size: SizeOpt = None,
+    budget: BudgetOpt = None,
+    seconds: SecondsOpt = None,
     voice: Annotated[
         str | None, typer.Option(help="Narrator's voice (see: lessonreel voices).")
     ] = None,
@@ -226,18 +260,13 @@ def make(
     speaking_rate: Annotated[
         float | None, typer.Option(help="Narration speed, 0.5-2.0 (1.0 natural).")
     ] = None,
-    draft: Annotated[bool, typer.Option(help="Cheapest legal setting for every shot.")] = False,
-    review: Annotated[
-        bool, typer.Option("--review/--yes", help="Approve or edit the storyboard first.")
-    ] = False,
+    draft: DraftOpt = False,
+    review: ReviewOpt = False,
     director: DirectorOpt = None,
     sanitizer: SanitizerOpt = None,
-    emulator_config: Annotated[
-        Path | None, typer.Option(help="YAML/JSON emulator settings for the local provider.")
-    ] = None,
-    burn_captions: Annotated[
-        bool, typer.Option(help="Burn captions into the picture (a soft track by default).")
-    ] = False,
+    emulator_config: EmulatorConfigOpt = None,
+    prices: PricesOpt = None,
+    burn_captions: BurnCaptionsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Turn a lesson into lesson.mp4 with captions, a storyboard and a report."""
@@ -245,26 +274,26 @@ def make(
     from lessonreel.app.cli_view import RunView
 
     _check_out(out, lesson if lesson != "-" else None)
-    ctx = _context(
+    ctx = make_context(
+        out=out,
         provider=provider,
         base_url=base_url,
-        video_model=model,
+        model=model,
         size=size,
-        budget_usd=budget,
-        target_seconds=seconds,
+        budget=budget,
+        seconds=seconds,
+        draft=draft,
+        review=review,
         voice=voice,
-        narration=None if narration else False,
+        narration=narration,
         speaking_rate=speaking_rate,
-        draft=draft or None,
-        review=review or None,
         director=director,
         sanitizer=sanitizer,
-        output_dir=str(out) if out is not None else None,
-        emulator_config=str(emulator_config) if emulator_config is not None else None,
-        burn_captions=burn_captions or None,
+        emulator_config=emulator_config,
+        prices=prices,
+        burn_captions=burn_captions,
     )
-    _check_context(ctx)
-    path, text = _lesson_source(lesson)
+    path, text = lesson_source(lesson)
     console = stderr_console()
     with RunView(console, average_seconds=_average_seconds(ctx), budget=ctx.budget_usd) as view:
         result = _execute(
@@ -292,6 +321,7 @@ def plan(
     speaking_rate: Annotated[float | None, typer.Option(help="Narration speed, 0.5-2.0.")] = None,
     draft: Annotated[bool, typer.Option(help="Price the cheapest legal setting.")] = False,
     director: DirectorOpt = None,
+    prices: PricesOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print storyboard + estimate JSON.")
     ] = False,
@@ -310,9 +340,10 @@ def plan(
         speaking_rate=speaking_rate,
         draft=draft or None,
         director=director,
+        prices=str(prices) if prices is not None else None,
     )
     _check_context(ctx)
-    path, text = _lesson_source(lesson)
+    path, text = lesson_source(lesson)
     result = _execute(aplan_storyboard(path, text=text, context=ctx), ctx)
     if as_json:
         payload = {
@@ -377,40 +408,6 @@ def resume(
     _finish(result, as_json=as_json)
 
 
-_MAX_SHOT_NUMBER = 10_000
-
-
-def parse_shots(text: str, shot_count: int) -> list[int]:
-    """Shot numbers as in storyboard.md (``2,5``) → 0-based indexes; exit 2 when out of range."""
-    numbers: set[int] = set()
-    for part in text.replace(" ", "").split(","):
-        if not part:
-            continue
-        if not part.isdigit() or len(part) > len(str(_MAX_SHOT_NUMBER)):
-            raise fail(f"--shots {clean(text)!r}: give shot numbers like 2,5")
-        numbers.add(int(part))
-    if not numbers:
-        raise fail("--shots: give shot numbers like 2,5")
-    bad = sorted(n for n in numbers if not 1 <= n <= shot_count)
-    if bad:
-        raise fail(
-            f"--shots: this run has shots 1–{shot_count}; "
-            f"no shot {', '.join(str(n) for n in bad[:5])}"
-        )
-    return [n - 1 for n in sorted(numbers)]
-
-
-def _shot_count(run: dict[str, Any]) -> int:
-    """How many shots the run's storyboard has (0 before the director has written it)."""
-    from lessonreel.store.ledger import Ledger
-
-    count = run.get("shots")
-    if isinstance(count, int) and count > 0:
-        return count
-    with Ledger.open() as ledger:
-        return len(ledger.shots(str(run["run_id"])))
-
-
 def upscale(
     run_id: Annotated[
         str, typer.Argument(metavar="RUN", help="Run id, a unique prefix of it, or `last`.")
@@ -429,7 +426,7 @@ def upscale(
 
     run = run_or_fail(run_id)
     run_id = str(run["run_id"])
-    count = _shot_count(run)
+    count = shot_count(run)
     if count == 0:
         raise fail(
             f"run {run_id} has no storyboard yet — finish it first: lessonreel resume {run_id}"

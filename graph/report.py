@@ -45,7 +45,7 @@ class Totals(BaseModel):
     spent_usd: float = Field(description="USD the provider charged (from the ledger).")
     estimate_usd: float = Field(description="USD estimated before the run.")
     shadow_provider: str | None = Field(default=None, description="Real provider priced against.")
-    shadow_usd: float = Field(default=0.0, description="What the run would cost there.")
+    shadow_usd: float = Field(default=0.0, description="Shadow price: the run on shadow_provider.")
 
 
 class RunReport(BaseModel):

@@ -42,7 +42,7 @@ def checkpoint_serde() -> Any:
     from lessonreel.graph import state
     from lessonreel.video import types
 
-    allowed = [
+    allowed: list[tuple[str, ...] | type] = [
         schemas.Lesson,
         schemas.Storyboard,
         schemas.Shot,
@@ -52,6 +52,7 @@ def checkpoint_serde() -> Any:
         schemas.Match,
         schemas.SafetyNote,
         state.CostEstimate,
+        ("lessonreel.graph.state", "CostEstimate"),  # checkpoints written before video/pricing/
         state.ShotResult,
         state.Narration,
         state.ShotSpeech,

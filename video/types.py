@@ -100,6 +100,20 @@ class ProviderError(Exception):
         )
         self.error = error
 
+    @classmethod
+    def invalid(cls, message: str, *, code: str | None = None) -> ProviderError:
+        """A terminal ``invalid_request`` error with a message the user can act on."""
+        return cls(JobError(kind=ErrorKind.INVALID_REQUEST, code=code, message=message))
+
+    @classmethod
+    def server(cls, code: str, message: str, *, http_status: int | None = None) -> ProviderError:
+        """A transient provider fault (bad JSON, truncated body, missing field)."""
+        return cls(
+            JobError(
+                kind=ErrorKind.SERVER_ERROR, code=code, message=message, http_status=http_status
+            )
+        )
+
 
 class Continuity(BaseModel):
     """Continue from an earlier job instead of starting fresh."""

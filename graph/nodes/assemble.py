@@ -11,7 +11,7 @@ from langgraph.runtime import Runtime
 from lessonreel.agents.schemas import Shot, Storyboard
 from lessonreel.graph.context import Context
 from lessonreel.graph.report import RunReport, build_report
-from lessonreel.graph.services import Services, context_of, services
+from lessonreel.graph.services import Services, context_of, release_services, services
 from lessonreel.graph.state import LessonState, Narration, ShotResult
 from lessonreel.graph.storyboard_doc import caption_cues, storyboard_markdown
 
@@ -204,6 +204,7 @@ async def assemble_lesson(state: LessonState, runtime: Runtime[Context]) -> dict
     report.storyboard_md = str(paths["md"])
     report.storyboard_json = str(paths["json"])
     await asyncio.to_thread(_finish, svc, run_id, report, out)
+    await release_services(ctx)
     return {
         "run_id": run_id,
         "video_path": str(paths["video"]),

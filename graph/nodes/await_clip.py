@@ -15,6 +15,7 @@ from langgraph.runtime import Runtime
 from lessonreel.graph.context import Context
 from lessonreel.graph.services import Services, context_of, services
 from lessonreel.graph.state import ShotState
+from lessonreel.video.pricing import billed, shadow_price
 from lessonreel.video.types import ErrorKind, JobError, ProviderError, VideoJob
 
 EVENT_CHECK_SECONDS = 0.5
@@ -89,18 +90,6 @@ def _lost(error: JobError) -> JobError:
     return error
 
 
-def _billed(job: VideoJob) -> bool:
-    """True when the provider rendered the clip (and charged for it), fetchable or not.
-
-    A link that expired after the render still cost money: the client reports such a job as
-    ``expired`` with ``completed_at`` set. An ``expired`` job without it (OpenRouter's time to
-    live, Veo's vanished operation) never rendered and is not charged.
-    """
-    if job.status == "succeeded":
-        return True
-    return job.completed_at is not None and job.status not in {"failed", "canceled"}
-
-
 async def _charge(svc: Services, state: ShotState, job: VideoJob, key: str) -> None:
     """Record what the provider charged for a rendered job (its price, else our estimate)."""
     ledger = svc.ledger
@@ -111,7 +100,10 @@ async def _charge(svc: Services, state: ShotState, job: VideoJob, key: str) -> N
     await asyncio.to_thread(
         ledger.record_spend, run_id, job_key=key, usd=float(charge), kind="charge"
     )
-    shadow = _shadow(svc, state, job)
+    shot = state["shot"]
+    shadow = shadow_price(
+        svc.prices, svc.provider.name, state["model"], state["size"], shot.duration
+    )
     if shadow is not None:
         await asyncio.to_thread(ledger.record_spend, run_id, job_key=key, usd=shadow, kind="shadow")
 
@@ -120,7 +112,7 @@ async def _settle(svc: Services, state: ShotState, job: VideoJob, key: str) -> d
     """Record charges and turn a terminal job into the state the router reads."""
     ledger = svc.ledger
     run_id = state["run_id"]
-    if _billed(job):
+    if billed(job):
         await _charge(svc, state, job, key)
         if job.status == "succeeded":
             return {"job": job, "error": None}
@@ -141,14 +133,3 @@ async def _settle(svc: Services, state: ShotState, job: VideoJob, key: str) -> d
         error_message=error.message,
     )
     return {"job": job, "error": error}
-
-
-def _shadow(svc: Services, state: ShotState, job: VideoJob) -> float | None:
-    """Return what the clip would cost on the real provider a free one is priced against."""
-    from lessonreel.graph.plan import shadow_provider, shot_cost
-
-    real = shadow_provider(svc.provider.name)
-    if real is None:
-        return None
-    usd: float = shot_cost(real, state["model"], state["size"], state["shot"].duration)
-    return usd

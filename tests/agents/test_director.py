@@ -7,10 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
-from pydantic import Field
+from fakes import ScriptedChatModel
 
 from lessonreel.agents.checks import storyboard_violations, target_tolerance
 from lessonreel.agents.director import DirectorError, direct, direct_offline
@@ -131,28 +128,6 @@ async def test_direct_without_a_model_is_the_offline_director() -> None:
 
 
 # --- LLM path, with a scripted chat model -------------------------------------------------
-
-
-class ScriptedChatModel(BaseChatModel):
-    """Answers each call with the next scripted tool call, and records what it was sent."""
-
-    answers: list[dict[str, Any]]
-    calls: list[list[BaseMessage]] = Field(default_factory=list)
-
-    @property
-    def _llm_type(self) -> str:
-        return "scripted"
-
-    def bind_tools(self, tools: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        return self
-
-    def _generate(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
-    ) -> ChatResult:
-        self.calls.append(list(messages))
-        args = self.answers[min(len(self.calls), len(self.answers)) - 1]
-        call = {"name": "StoryboardDraft", "args": args, "id": f"call_{len(self.calls)}"}
-        return ChatResult(generations=[ChatGeneration(message=AIMessage("", tool_calls=[call]))])
 
 
 def _draft_from(board: Storyboard, lesson: Lesson) -> dict[str, Any]:

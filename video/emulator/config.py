@@ -45,6 +45,12 @@ class RateLimitFaults(_Section):
     """HTTP 429 'Rate limit reached for requests' with retry-after / retry-after-ms."""
 
     rpm: int | None = Field(default=None, ge=1, description="Requests per sliding minute.")
+    window: float = Field(
+        default=60.0,
+        gt=0,
+        description="Length of the sliding window in seconds (a shorter one scales the RPM "
+        "down in time: rpm 6 over 6 s is 60 per minute without a minute's burst).",
+    )
     first: int = Field(default=0, ge=0, description="The first N requests in scope get a 429.")
     scope: Scope = Field(default="create", description="Which requests count: creates or all.")
     retry_after: float | None = Field(

@@ -2,8 +2,8 @@
 
 A job's status is *derived* from its creation time and latency whenever it is read, so the
 emulator works in-process under ``httpx.ASGITransport`` with no background tasks, and a test
-can drive time with an injected clock. Profiles (``sora.py`` now; OpenRouter and Veo shapes
-later) are thin route modules over one :class:`JobStore`.
+can drive time with an injected clock. The three profiles (``sora.py``, ``openrouter.py``,
+``veo.py``) are thin route modules over one :class:`JobStore`.
 
 Public API (what profile modules and tests use)::
 
@@ -359,7 +359,7 @@ class JobStore:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        self.close()
+        await asyncio.to_thread(self.close)  # rmtree blocks: keep it off the event loop
 
     def close(self) -> None:
         """Remove the temp render cache (a configured cache_dir is kept)."""

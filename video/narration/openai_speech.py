@@ -15,7 +15,7 @@ import httpx
 import numpy as np
 
 from lessonreel.video.narration.base import Speech, SpeechError, Voice, join_sentences
-from lessonreel.video.pricing import speech_cost
+from lessonreel.video.pricing.speech import speech_cost
 
 ENGINE = "openai"
 DEFAULT_MODEL = "gpt-4o-mini-tts"
