@@ -48,6 +48,11 @@ async def _run_kept(
     from lessonreel.agents.director import DirectorError
     from lessonreel.app.out_guard import hold_output_dir
 
+    try:  # a run another process advances is named as such, before its --out is looked at
+        await asyncio.to_thread(_check_lease, run_id)
+    except BaseException:
+        coro.close()
+        raise
     with contextlib.ExitStack() as stack:
         if ctx.output_dir:
             try:
@@ -62,6 +67,14 @@ async def _run_kept(
         except DirectorError as exc:
             raise RunStoppedError(run_id, exc) from exc
     raise AssertionError("unreachable")  # pragma: no cover - ExitStack never swallows
+
+
+def _check_lease(run_id: str) -> None:
+    """Raise LeaseHeldError when another live process holds the run (store/lease.py)."""
+    from lessonreel.store.ledger import Ledger
+
+    with Ledger.open() as ledger:
+        ledger.leases.check(run_id, None)
 
 
 @dataclass

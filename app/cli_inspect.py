@@ -147,6 +147,9 @@ def webhooks(
     secret_env: Annotated[
         str, typer.Option(help="Environment variable holding the signing secret (whsec_… or raw).")
     ] = "LESSONREEL_WEBHOOK_SECRET",
+    read_timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds a sender gets to deliver a whole body.")
+    ] = 10.0,
 ) -> None:
     """Receive signed provider webhooks and write them into the ledger for running jobs."""
     import os
@@ -157,4 +160,4 @@ def webhooks(
     from lessonreel.app.webhook_sink import serve_receiver
 
     typer.echo(f"lessonreel webhooks: http://{host}:{port}/ → ledger")
-    serve_receiver(secret, host=host, port=port, provider=provider)
+    serve_receiver(secret, host=host, port=port, provider=provider, read_timeout=read_timeout)

@@ -158,10 +158,15 @@ def make_context(
 
 
 def _average_seconds(ctx: Any) -> float | None:
+    import sqlite3
+
     from lessonreel.store.ledger import Ledger
 
-    with Ledger.open() as ledger:
-        avg: float | None = ledger.average_job_seconds(ctx.provider, ctx.video_model)
+    try:
+        with Ledger.open() as ledger:
+            avg: float | None = ledger.average_job_seconds(ctx.provider, ctx.video_model)
+    except (sqlite3.Error, OSError):
+        return None  # a full disk or read-only home: the run itself says so, in one line
     return avg
 
 
@@ -200,10 +205,13 @@ def _execute(coro: Any, ctx: Any) -> Any:
     from lessonreel.app.cli_errors import chat_failure_lines, debug_enabled
     from lessonreel.app.out_guard import OutputDirError
     from lessonreel.graph.runner import RunNotFoundError
+    from lessonreel.store.lease import LeaseHeldError
     from lessonreel.video.types import ErrorKind, ProviderError
 
     try:
         return asyncio.run(coro)
+    except LeaseHeldError as exc:
+        raise fail(str(exc), 1) from None
     except (LessonInputError, OutputDirError, ChatConfigError) as exc:
         raise fail(str(exc)) from None
     except RunNotFoundError as exc:
@@ -220,6 +228,20 @@ def _execute(coro: Any, ctx: Any) -> Any:
         ):
             typer.echo(line, err=True)
         raise typer.Exit(1) from None
+    except Exception as exc:
+        problem = _disk_problem(exc)
+        if problem is None:
+            raise
+        raise fail(problem, 1) from None
+
+
+def _disk_problem(exc: Exception) -> str | None:
+    """A full disk or read-only home behind ``exc``, in one line (store/diskspace.py)."""
+    from lessonreel.store.diskspace import disk_problem
+    from lessonreel.store.home import lessonreel_home
+
+    found = disk_problem(exc, lessonreel_home(create=False))
+    return found.message() if found is not None else None
 
 
 def _review_handler(console: Any, view: Any, ctx: Any, *, interactive: bool) -> Any:

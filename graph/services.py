@@ -60,6 +60,9 @@ class Services:
     """The safety screen, once loaded (tests pass a stand-in)."""
     built_on_demand: bool = False
     """True when a node built these (Studio): the run's last node closes them."""
+    lease_token: str | None = None
+    """The token of the run lease this process holds (None: a run started outside the runner,
+    e.g. by Studio, which then only checks that nobody else holds the run)."""
     _screen_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def screen(self) -> Any:

@@ -24,6 +24,7 @@ from sqlite_utils import Database
 
 from lessonreel.store import ledger_rows as R
 from lessonreel.store.home import ledger_path
+from lessonreel.store.lease import RunLeases
 from lessonreel.store.ledger_db import LedgerDB, update_with_meta
 from lessonreel.store.ledger_guard import redact_secrets, refuse_secrets
 
@@ -68,6 +69,11 @@ class Ledger:
     def close(self) -> None:
         """Close every thread's connection; the ledger cannot be used afterwards."""
         self._store.close()
+
+    @property
+    def leases(self) -> RunLeases:
+        """Run leases in this ledger: one process advances a run at a time."""
+        return RunLeases(self._store)
 
     @classmethod
     def open(cls, home: Path | None = None) -> Ledger:

@@ -146,7 +146,26 @@ def m001_core_tables(db: Database) -> None:
     db.table("spend").create_index(["run_id", "kind"], index_name="spend_run_kind")
 
 
-def m002_speech_assets(db: Database) -> None:
+def m002_run_leases(db: Database) -> None:
+    """Create run_leases: who advances each run (see ``store/lease.py``)."""
+    db.table("run_leases").create(
+        {
+            "run_id": str,
+            "holder": str,
+            "host": str,
+            "boot_id": str,
+            "pid": int,
+            "token": str,
+            "acquired_at": float,
+            "heartbeat_at": float,
+            "expires_at": float,
+        },
+        pk="run_id",
+        not_null={"run_id", "holder", "host", "pid", "token", "acquired_at", "expires_at"},
+    )
+
+
+def m003_speech_assets(db: Database) -> None:
     """Create ``speech``: one row per narrated shot, written before a (paid) speech call."""
     db.table("speech").create(
         {
@@ -173,7 +192,7 @@ def m002_speech_assets(db: Database) -> None:
     db.table("speech").create_index(["run_id", "shot_index"], index_name="speech_run_shot")
 
 
-MIGRATIONS: list[Migration] = [m001_core_tables, m002_speech_assets]
+MIGRATIONS: list[Migration] = [m001_core_tables, m002_run_leases, m003_speech_assets]
 """Applied in order; each is recorded by its function name."""
 
 

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 JobStatus = Literal["queued", "running", "succeeded", "failed", "canceled", "expired"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"succeeded", "failed", "canceled", "expired"})
@@ -67,6 +67,20 @@ submits again, or it may pay twice.
 """
 
 
+def mask_secrets(text: str | None) -> str | None:
+    """``text`` with anything shaped like a credential replaced by ``[REDACTED]``.
+
+    Provider text (error messages, job payloads) is masked where it is parsed, so an echoed
+    ``Bearer <key>`` never reaches graph state, checkpoints, the ledger, reports or output.
+    """
+    if not text:
+        return text
+    from lessonreel.store.ledger_guard import redact_secrets
+
+    masked: str = redact_secrets(text)
+    return masked
+
+
 class JobError(BaseModel):
     """A provider failure mapped to a neutral kind, with the provider's own code and message."""
 
@@ -79,6 +93,11 @@ class JobError(BaseModel):
     retry_after: float | None = Field(
         default=None, description="Seconds the provider asked us to wait before retrying."
     )
+
+    @field_validator("message", "code")
+    @classmethod
+    def _masked(cls, text: str | None) -> str | None:
+        return mask_secrets(text)
 
     @property
     def action(self) -> ErrorAction:
@@ -181,6 +200,11 @@ class VideoJob(BaseModel):
         description="The prompt the provider holds for the job, when it reports it (lets a "
         "dispatcher recognise its own job when a create's answer was lost).",
     )
+
+    @field_validator("download_url")
+    @classmethod
+    def _masked(cls, text: str | None) -> str | None:
+        return mask_secrets(text)
 
     @property
     def terminal(self) -> bool:

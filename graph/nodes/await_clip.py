@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -35,6 +36,9 @@ async def await_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
     index = state["shot"].index
     if not job_id or not key:
         return {"error": JobError(kind=ErrorKind.SERVER_ERROR, code="no_job", message="no job id")}
+    stored = await asyncio.to_thread(_already_stored, svc, key, job_id)
+    if stored is not None:
+        return {"job": stored, "error": None}  # fetch_clip checks and reuses the stored clip
     deadline = time.monotonic() + ctx.job_timeout
     delay = max(0.05, ctx.poll_interval)
     next_poll = 0.0
@@ -70,6 +74,20 @@ async def await_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
             }
         await asyncio.sleep(min(EVENT_CHECK_SECONDS, max(0.0, next_poll - time.monotonic())))
     return await _settle(svc, state, job, key)
+
+
+def _already_stored(svc: Services, key: str, job_id: str) -> VideoJob | None:
+    """The finished job whose clip is already on disk (a resume must not render it again).
+
+    A local provider forgets its jobs when its process ends; asking it would render the shot
+    again. The ledger knows the job succeeded and where its checked clip lies.
+    """
+    row = svc.ledger.job_by_key(key)
+    if not row or row.get("status") != "succeeded" or not row.get("sha256"):
+        return None
+    if not row.get("clip_path") or not Path(row["clip_path"]).exists():
+        return None
+    return VideoJob(id=job_id, provider=svc.provider.name, status="succeeded", progress=100)
 
 
 async def _terminal_event(svc: Services, job_id: str) -> bool:

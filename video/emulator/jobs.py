@@ -210,7 +210,9 @@ class JobStore:
             elif path == "output":
                 job.error_code, job.error_message = "content_filter", CONTENT_FILTER_MESSAGE
             elif self.faults.job_fails(ordinal):
-                job.error_code, job.error_message = "internal_error", INTERNAL_ERROR_MESSAGE
+                failures = self.config.failures
+                job.error_code = failures.code
+                job.error_message = failures.message or INTERNAL_ERROR_MESSAGE
             self._jobs[job_id] = job
             self._order.append(job_id)
             self.counts["remixes" if remixed_from else "creates"] += 1

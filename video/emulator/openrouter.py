@@ -145,6 +145,9 @@ def _validate(body: Any) -> tuple[OpenRouterModel, str, str, int]:
     _one_of("resolution", resolution, list(model.supported_resolutions))
     aspect = body.get("aspect_ratio", model.supported_aspect_ratios[0])
     _one_of("aspect_ratio", aspect, list(model.supported_aspect_ratios))
+    callback = body.get("callback_url")
+    if callback is not None and not isinstance(callback, str):
+        raise OpenRouterError(400, "callback_url must be a string")
     return model, prompt, dimensions(resolution, aspect), duration
 
 

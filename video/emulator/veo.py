@@ -145,6 +145,8 @@ def _validate(model: str, body: Any) -> tuple[str, str, int, dict[str, Any]]:
     if not isinstance(prompt, str) or not prompt.strip():
         raise GoogleError(400, "instances[0].prompt is required.")
     params = body.get("parameters") or {}
+    if not isinstance(params, dict):
+        raise GoogleError(400, "Invalid JSON payload received. parameters must be an object.")
     seconds = params.get("durationSeconds", 8)
     if not isinstance(seconds, int) or not 4 <= seconds <= 8:
         raise GoogleError(
@@ -155,7 +157,7 @@ def _validate(model: str, body: Any) -> tuple[str, str, int, dict[str, Any]]:
     if seconds not in (4, 6, 8):
         raise GoogleError(400, f"durationSeconds must be 4, 6 or 8 for {model}; got {seconds}.")
     key = (params.get("aspectRatio", "16:9"), params.get("resolution", "720p"))
-    if key not in SIZES:
+    if not all(isinstance(part, str) for part in key) or key not in SIZES:
         raise GoogleError(400, f"Unsupported aspectRatio/resolution {key[0]!r}/{key[1]!r}.")
     if key[1] in ("1080p", "4k") and seconds != 8:
         raise GoogleError(400, f"{key[1]} output requires durationSeconds 8.")
