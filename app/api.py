@@ -133,6 +133,7 @@ async def aplan_storyboard(
         chat_model=director_chat_model(
             ctx.director, model=ctx.director_model, base_url=ctx.chat_base_url
         ),
+        speaking_rate=ctx.speaking_rate,
     )
     storyboard, _notes = await asyncio.to_thread(screen_storyboard, storyboard, screen)
     return PlanResult(lesson=loaded, storyboard=storyboard, estimate=estimate(storyboard, ctx))

@@ -21,6 +21,7 @@ from lessonreel.app import (
     cli_runs,
     cli_safety,
     cli_serve,
+    cli_voices,
     cli_worker,
 )
 from lessonreel.app.cli_errors import DEBUG_ENV, debug_enabled
@@ -56,6 +57,7 @@ def build_app() -> typer.Typer:
     app.command()(cli_runs.resume)
     app.command()(cli_runs.upscale)
     app.command()(cli_inspect.providers)
+    app.command()(cli_voices.voices)
     app.command("screen")(cli_safety.screen)
     app.add_typer(cli_safety.blocklist_app, name="blocklist")
     app.command("emulator")(cli_emulator.emulator)

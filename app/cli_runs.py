@@ -67,6 +67,15 @@ def _check_context(ctx: Any, *, need_keys: bool = True) -> None:
         raise fail(exc.error.message) from None
     except ValueError as exc:  # an unreadable price file
         raise fail(str(exc)) from None
+    if getattr(ctx, "voice", None):
+        from lessonreel.video.narration.registry import engine_for
+
+        try:
+            engine_for(ctx.voice)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+    if not 0.5 <= getattr(ctx, "speaking_rate", 1.0) <= 2.0:
+        raise fail(f"--speaking-rate {ctx.speaking_rate:g} is outside 0.5-2.0")
     missing = [v for v in needed if not os.environ.get(v)] if need_keys else []
     if ctx.base_url:
         missing = [v for v in missing if "KEY" in v]
@@ -116,6 +125,9 @@ def make_context(
     sanitizer: str | None = None,
     burn_captions: bool = False,
     need_keys: bool = True,
+    voice: str | None = None,
+    narration: bool = True,
+    speaking_rate: float | None = None,
 ) -> Any:
     """The checked Context of ``make``'s options (``batch`` shares it); bad input exits 2.
 
@@ -136,6 +148,9 @@ def make_context(
         emulator_config=str(emulator_config) if emulator_config is not None else None,
         prices=str(prices) if prices is not None else None,
         burn_captions=burn_captions or None,
+        voice=voice,
+        narration=None if narration else False,
+        speaking_rate=speaking_rate,
     )
     _check_context(ctx, need_keys=need_keys)
     return ctx
@@ -183,6 +198,15 @@ def make(
     size: SizeOpt = None,
     budget: BudgetOpt = None,
     seconds: SecondsOpt = None,
+    voice: Annotated[
+        str | None, typer.Option(help="Narrator's voice (see: lessonreel voices).")
+    ] = None,
+    narration: Annotated[
+        bool, typer.Option("--narration/--no-narration", help="Speak the narration.")
+    ] = True,
+    speaking_rate: Annotated[
+        float | None, typer.Option(help="Narration speed, 0.5-2.0 (1.0 natural).")
+    ] = None,
     draft: DraftOpt = False,
     review: ReviewOpt = False,
     director: DirectorOpt = None,
@@ -207,6 +231,9 @@ def make(
         seconds=seconds,
         draft=draft,
         review=review,
+        voice=voice,
+        narration=narration,
+        speaking_rate=speaking_rate,
         director=director,
         sanitizer=sanitizer,
         emulator_config=emulator_config,
@@ -237,6 +264,8 @@ def plan(
     model: ModelOpt = None,
     size: Annotated[str | None, typer.Option(help="Clip size WIDTHxHEIGHT.")] = None,
     seconds: Annotated[int | None, typer.Option("--seconds", min=4, help="Target length.")] = None,
+    voice: Annotated[str | None, typer.Option(help="Narrator's voice (priced).")] = None,
+    speaking_rate: Annotated[float | None, typer.Option(help="Narration speed, 0.5-2.0.")] = None,
     draft: Annotated[bool, typer.Option(help="Price the cheapest legal setting.")] = False,
     director: DirectorOpt = None,
     prices: PricesOpt = None,
@@ -254,6 +283,8 @@ def plan(
         video_model=model,
         size=size,
         target_seconds=seconds,
+        voice=voice,
+        speaking_rate=speaking_rate,
         draft=draft or None,
         director=director,
         prices=str(prices) if prices is not None else None,

@@ -84,8 +84,35 @@ class Context:
         default=None,
         metadata=_describe("Spend cap for the run in USD, enforced at dispatch; none by default."),
     )
-    target_seconds: int = field(
-        default=60, metadata=_describe("Intended length of the lesson video in seconds.")
+    target_seconds: int | None = field(
+        default=None,
+        metadata=_describe(
+            "Intended length of the lesson video in seconds; default from the lesson (about a "
+            "minute per objective)."
+        ),
+    )
+    narration: bool = field(
+        default=True, metadata=_describe("Speak the narration over the video (a voice-over).")
+    )
+    voice: str | None = field(
+        default=None,
+        metadata=_describe(
+            "Narrator's voice (lessonreel voices); default an OpenAI voice when a key is set, "
+            "else the offline voice."
+        ),
+    )
+    speaking_rate: float = field(
+        default=1.0,
+        metadata=_describe("Narration speed: 1.0 natural, 0.8 slower, 1.2 faster (0.5-2.0)."),
+    )
+    speech_base_url: str | None = field(
+        default=None,
+        metadata=_describe(
+            "OpenAI-compatible base URL for speech (/audio/speech), e.g. the emulator."
+        ),
+    )
+    speech_model: str = field(
+        default="gpt-4o-mini-tts", metadata=_describe("Speech model for an online voice.")
     )
     size: str = field(default="1280x720", metadata=_describe("Clip size WIDTHxHEIGHT."))
     grade_band: str | None = field(

@@ -11,6 +11,7 @@ from lessonreel.agents.schemas import ShotPrompt, Storyboard
 from lessonreel.graph.context import Context
 from lessonreel.graph.services import price_table
 from lessonreel.video import pricing
+from lessonreel.video.narration.registry import default_voice, speech_usd_per_char
 from lessonreel.video.pricing import CostEstimate, ModelSpec, PriceTable
 
 
@@ -44,19 +45,33 @@ def render_prompts(storyboard: Storyboard, *, size: str) -> dict[int, ShotPrompt
     }
 
 
+def run_voice(context: Context) -> str:
+    """The voice a run narrates with: ``--voice``, else the default for the configured keys."""
+    return context.voice or default_voice(context.speech_base_url)
+
+
+def speech_estimate(storyboard: Storyboard, context: Context) -> float:
+    """USD the narration will cost: its characters × the voice's price (0 offline)."""
+    if not context.narration:
+        return 0.0
+    chars = sum(len(s.narration) for s in storyboard.shots)
+    return round(chars * speech_usd_per_char(run_voice(context), context.speech_model), 4)
+
+
 def estimate(
     storyboard: Storyboard, context: Context, prices: PriceTable | None = None
 ) -> CostEstimate:
     """Seconds × $/s per shot on the run's provider, and the shadow price for a free one."""
     table = prices or price_table(context)
     spec, size = render_settings(context, table)
-    return pricing.estimate(
+    cost = pricing.estimate(
         table,
         provider=context.provider,
         model=spec.model,
         size=size,
         durations=[(s.index, s.duration) for s in storyboard.shots],
     )
+    return cost.model_copy(update={"speech_usd": speech_estimate(storyboard, context)})
 
 
 def next_tier(provider: str, model: str, prices: PriceTable | None = None) -> str:

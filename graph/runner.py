@@ -55,6 +55,8 @@ def checkpoint_serde() -> Any:
         state.CostEstimate,
         ("lessonreel.graph.state", "CostEstimate"),  # checkpoints written before video/pricing/
         state.ShotResult,
+        state.Narration,
+        state.ShotSpeech,
         types.VideoJob,
         types.JobError,
         types.ErrorKind,

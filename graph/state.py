@@ -69,6 +69,33 @@ class ShotResult(BaseModel):
     generation: int = Field(default=0, ge=0, description="0 for the first render, +1 per upscale.")
 
 
+class ShotSpeech(BaseModel):
+    """One shot's narration audio: where it is stored and where it sits in the video."""
+
+    index: int = Field(ge=0, description="Shot index.")
+    key: str = Field(description="Ledger idempotency key of this narration asset.")
+    path: str = Field(description="The stored WAV file.")
+    seconds: float = Field(ge=0, description="Length of the narration audio.")
+    offset: float = Field(default=0.0, ge=0, description="Seconds into the video it starts.")
+    segments: list[tuple[float, float, str]] = Field(
+        default_factory=list, description="Sentences with start/end seconds within the audio."
+    )
+    cost_usd: float = Field(default=0.0, ge=0, description="What the speech call cost.")
+
+
+class Narration(BaseModel):
+    """The lesson's narration: engine, voice, per-shot audio, or why there is none."""
+
+    engine: str = Field(default="", description="Speech engine (piper, openai).")
+    voice: str = Field(default="", description="Voice name.")
+    shots: dict[int, ShotSpeech] = Field(default_factory=dict, description="Audio per shot.")
+    note: str | None = Field(default=None, description="Why narration is missing, if it is.")
+    usd: float = Field(default=0.0, ge=0, description="Total speech cost.")
+    max_silence: float = Field(default=0.0, ge=0, description="Longest silent stretch in a shot.")
+    loudness_lufs: float | None = Field(default=None, description="Final mix, integrated LUFS.")
+    true_peak_dbtp: float | None = Field(default=None, description="Final mix true peak, dBTP.")
+
+
 def merge_shot_results(
     left: dict[int, ShotResult] | None, right: dict[int, ShotResult] | None
 ) -> dict[int, ShotResult]:
@@ -116,6 +143,7 @@ class LessonState(InputState, OutputState, total=False):
     prompts: dict[int, ShotPrompt]
     estimate: CostEstimate
     approved: bool
+    narration: Narration
     shot_results: Annotated[dict[int, ShotResult], merge_shot_results]
     safety_notes: Annotated[list[SafetyNote], append_safety_notes]
 

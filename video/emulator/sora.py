@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from lessonreel.video.emulator import speech
 from lessonreel.video.emulator.delivery import deliver
 from lessonreel.video.emulator.endpoint import Handler, endpoint, store_of
 from lessonreel.video.emulator.jobs import ContentError, EmuJob, JobStore
@@ -347,5 +348,6 @@ def routes() -> list[BaseRoute]:
         Route("/videos/{video_id}", delete_video, methods=["DELETE"]),
         Route("/videos/{video_id}/content", video_content, methods=["GET"]),
         Route("/videos/{video_id}/remix", remix_video, methods=["POST"]),
+        *speech.routes(),
     ]
     return [Mount("/v1", routes=videos), Mount("/openai/v1", routes=videos)]

@@ -32,6 +32,7 @@ class CostEstimate(BaseModel):
         default=0.0, ge=0, description="Shadow price: the run on shadow_provider (not enforced)."
     )
     per_shot: dict[int, float] = Field(default_factory=dict, description="USD per shot index.")
+    speech_usd: float = Field(default=0.0, ge=0, description="Estimated narration (speech) cost.")
 
 
 def shadow_provider(provider: str) -> str | None:
