@@ -60,7 +60,7 @@ def _record(
         # one charge per synthesis (a lost file spoken again is a second, real charge)
         charge = f"speech:{key}:{uuid.uuid4().hex[:8]}"
         ledger.record_spend(run_id, job_key=charge, usd=usd, kind="charge")
-    ledger.finish_speech(
+    ledger.speech.finish(
         key,
         path=str(speech.path),
         sha256=digest,
@@ -95,7 +95,7 @@ def speak_lesson(
             continue
         text = " ".join(sentences)
         key = speech_key(narrator.name, voice, model, rate, text)
-        row, _ = ledger.reserve_speech(
+        row, _ = ledger.speech.reserve(
             key, run_id=run_id, shot_index=shot.index, engine=narrator.name, voice=voice,
             chars=len(text),
         )  # fmt: skip

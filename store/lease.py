@@ -23,24 +23,20 @@ import os
 import secrets
 import socket
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
+
+from lessonreel.store.ledger_db import Store
 
 T = TypeVar("T")
 
 DEFAULT_TTL = 60.0
 """Seconds a lease lasts without a heartbeat (holders beat every third of it)."""
-
-
-class _Store(Protocol):
-    def write(self, fn: Callable[[Database], T]) -> T: ...
-    def one(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> dict[str, Any] | None: ...
 
 
 class LeaseHeldError(RuntimeError):
@@ -99,7 +95,7 @@ def _live(row: dict[str, Any], now: float) -> bool:
 class RunLeases:
     """Take, beat and release run leases in the ledger file (see the module docstring)."""
 
-    def __init__(self, store: _Store) -> None:
+    def __init__(self, store: Store) -> None:
         self._store = store
 
     def acquire(

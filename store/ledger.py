@@ -14,32 +14,19 @@ jittered backoff. ``synchronous=NORMAL``: a committed row survives a killed proc
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
 from lessonreel.store import ledger_rows as R
 from lessonreel.store.home import ledger_path
 from lessonreel.store.lease import RunLeases
-from lessonreel.store.ledger_db import LedgerDB, update_with_meta
+from lessonreel.store.ledger_db import LedgerDB, Store, update_with_meta
 from lessonreel.store.ledger_guard import redact_secrets, refuse_secrets
+from lessonreel.store.ledger_speech import SpeechAssets
 
 T = TypeVar("T")
-
-
-class _Store(Protocol):
-    """What the ledger needs from :class:`~lessonreel.store.ledger_db.LedgerDB`."""
-
-    path: Path
-
-    @property
-    def db(self) -> Database: ...
-    def write(self, fn: Callable[[Database], T]) -> T: ...
-    def read(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]: ...
-    def one(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> dict[str, Any] | None: ...
-    def close(self) -> None: ...
 
 
 class Ledger:
@@ -52,7 +39,7 @@ class Ledger:
         busy_timeout: float = 10.0,
         synchronous: str = "NORMAL",
     ) -> None:
-        self._store: _Store = LedgerDB(
+        self._store: Store = LedgerDB(
             path if path is not None else ledger_path(),
             busy_timeout=busy_timeout,
             synchronous=synchronous,
@@ -72,6 +59,11 @@ class Ledger:
     def leases(self) -> RunLeases:
         """Run leases in this ledger: one process advances a run at a time."""
         return RunLeases(self._store)
+
+    @property
+    def speech(self) -> SpeechAssets:
+        """Narration audio in this ledger: a paid speech call is made once per key."""
+        return SpeechAssets(self._store)
 
     @classmethod
     def open(cls, home: Path | None = None) -> Ledger:
@@ -340,43 +332,6 @@ class Ledger:
             "SELECT * FROM events WHERE provider = ? AND provider_job_id = ? ORDER BY id",
             [provider, provider_job_id],
         )
-
-    # -- speech (narration assets) -----------------------------------------------------
-
-    def reserve_speech(
-        self, key: str, *, run_id: str, shot_index: int, engine: str, voice: str, chars: int
-    ) -> tuple[dict[str, Any], bool]:
-        """Write the narration row *before* speaking; ``(row, created)`` like :meth:`reserve_job`.
-
-        An existing ``done`` row means the audio is stored: use it, never pay for it again.
-        """
-        now = time.time()
-
-        def tx(db: Database) -> tuple[dict[str, Any], bool]:
-            cur = db.execute(
-                "INSERT INTO speech (key, run_id, shot_index, engine, voice, chars, status,"
-                " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?, ?)"
-                " ON CONFLICT(key) DO NOTHING",
-                [key, run_id, shot_index, engine, voice, chars, now, now],
-            )
-            row = db.execute("SELECT * FROM speech WHERE key = ?", [key]).fetchone()
-            cols = [c[0] for c in db.execute("SELECT * FROM speech LIMIT 0").description]
-            return dict(zip(cols, row, strict=True)), cur.rowcount == 1
-
-        return self._store.write(tx)
-
-    def finish_speech(self, key: str, **fields: Any) -> None:
-        """Record a spoken shot: path, sha256, seconds, segments (JSON), cost; status ``done``."""
-        allowed = {"path", "sha256", "seconds", "segments", "cost_usd", "status", "error"}
-        unknown = set(fields) - allowed
-        if unknown:
-            raise ValueError(f"unknown speech fields {sorted(unknown)}")
-        values = {"status": "done", **fields, "updated_at": time.time()}
-        self._store.write(lambda db: db.table("speech").update(key, values))
-
-    def speech_by_key(self, key: str) -> dict[str, Any] | None:
-        """The narration row for ``key``, if any."""
-        return self._store.one("SELECT * FROM speech WHERE key = ?", [key])
 
     # -- spend ------------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlite_utils import Database
 from tenacity import (
@@ -164,3 +164,25 @@ def update_with_meta(
     values["updated_at"] = time.time()
     assignments = ", ".join(f"{name} = ?" for name in values)
     db.execute(f"UPDATE {table} SET {assignments} WHERE {where}", [*values.values(), *params])
+
+
+class Store(Protocol):
+    """What the ledger and its parts (leases, speech) need from :class:`LedgerDB`."""
+
+    path: Path
+
+    @property
+    def db(self) -> Database:
+        """The calling thread's connection."""
+
+    def write(self, fn: Callable[[Database], T]) -> T:
+        """Run ``fn`` in one ``BEGIN IMMEDIATE`` transaction, retried while locked."""
+
+    def read(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a query, as dicts."""
+
+    def one(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> dict[str, Any] | None:
+        """The first row of a query, or None."""
+
+    def close(self) -> None:
+        """Close every thread's connection."""
