@@ -48,8 +48,12 @@ class ShotDraft(BaseModel):
     setting: str = Field(description="Where the shot takes place, in concrete nouns.")
     action: str = Field(description="The one subject action in this shot.")
     beats: list[str] = Field(min_length=1, description="The action as beats, one per 4 s.")
+    narration: str = Field(
+        default="",
+        description="What the narrator says over this shot: whole sentences, lesson order.",
+    )
     dialogue: list[DialogueLine] = Field(
-        default_factory=list, description="Short narration lines, speaker-labelled."
+        default_factory=list, description="On-camera speech (rare in lessons; usually empty)."
     )
     background_sound: str = Field(default="", description="One small sound cue.")
     mood: str = Field(default="calm, curious", description="Mood in a few words.")
@@ -129,6 +133,7 @@ async def direct_llm(
     target_seconds: int = 60,
     chat_model: BaseChatModel,
     max_attempts: int = MAX_ATTEMPTS,
+    words_per_second: float = WORDS_PER_SECOND,
 ) -> Storyboard:
     """Ask the chat model for a storyboard, retrying with the problems found (bounded)."""
     legal = legal_durations(legal_seconds)
@@ -158,7 +163,7 @@ async def direct_llm(
         legal_seconds=legal,
         target_seconds=target_seconds,
         tolerance=tolerance,
-        words_per_second=WORDS_PER_SECOND,
+        words_per_second=round(words_per_second, 1),
     ):
         messages.append(SystemMessage(content) if role == "system" else HumanMessage(content))
     structured = chat_model.with_structured_output(StoryboardDraft, method="function_calling")

@@ -12,19 +12,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import combinations_with_replacement
 
-from lessonreel.agents.checks import ON_SCREEN_TEXT, beats_for, max_words, target_tolerance
+from lessonreel.agents.checks import ON_SCREEN_TEXT, TARGET_SHARE, beats_for, target_tolerance
 from lessonreel.agents.on_screen import with_on_screen
-from lessonreel.agents.schemas import DialogueLine, Lesson, Shot, Storyboard, StyleBible
+from lessonreel.agents.schemas import Lesson, Shot, Storyboard, StyleBible
+from lessonreel.agents.script import (
+    SPEECH_SHARE,
+    lesson_target_seconds,
+    objective_words,
+    overlap,
+    words_per_minute,
+    write_script,
+)
 from lessonreel.agents.text import (
     extract_concepts,
     is_instruction,
-    lemma,
     lesson_sentences,
     mentions,
-    rank_sentences,
-    shorten,
     words,
 )
+from lessonreel.agents.timing import fit_timeline
 from lessonreel.prompts.styles import StylePreset, style_for
 
 GRAMMAR_CORE = 5
@@ -33,28 +39,10 @@ GRAMMAR_CORE = 5
 MAX_SHOTS = 30
 """Upper bound on shots per storyboard (keeps the duration search small)."""
 
+MIN_BODY_SHOTS = 2
+"""Shots before the recap when the narration has the sentences for them (wide, then closer)."""
+
 _MIDDLE = ("medium", "close", "diagram")
-_OBJECTIVE_VERBS = frozenset(
-    {
-        "explain",
-        "describe",
-        "identify",
-        "recognise",
-        "recognize",
-        "understand",
-        "define",
-        "apply",
-        "discuss",
-        "analyze",
-        "analyse",
-        "compare",
-        "calculate",
-        "find",
-        "perform",
-        "justify",
-        "argue",
-    }
-)
 
 
 def legal_durations(legal_seconds: Sequence[int]) -> list[int]:
@@ -212,60 +200,109 @@ def _visuals(role: str, p: StylePreset, concepts: Sequence[str]) -> dict[str, ob
     }
 
 
-class _Narrator:
-    """Chooses unused source sentences for shots, shortened to each shot's word budget."""
+def pack_shots(sentences: Sequence[str], capacity: int) -> list[list[str]]:
+    """Consecutive sentences into shots of at most ``capacity`` words (a sentence never splits)."""
+    groups: list[list[str]] = []
+    used = capacity + 1
+    for s in sentences:
+        n = len(words(s))
+        if used + n > capacity:
+            groups.append([])
+            used = 0
+        groups[-1].append(s)
+        used += n
+    return groups
 
-    def __init__(self, lesson: Lesson, concepts: Sequence[str]) -> None:
-        self.ranked = rank_sentences(lesson_sentences(lesson.text), concepts)
-        self.used: set[str] = set()
 
-    def line(self, focus: Sequence[str], budget: int, objective: str = "") -> str:
-        goal = {lemma(w) for w in words(objective) if len(w) > 3} - _OBJECTIVE_VERBS
-        best: tuple[float, str] | None = None
-        for score, sent in self.ranked:
-            if sent in self.used:
-                continue
-            hits = sum(1 for f in focus if mentions(sent, f))
-            if focus and not hits:
-                continue
-            fit = 0.6 if len(words(sent)) <= budget else -0.02 * (len(words(sent)) - budget)
-            on_goal = 0.4 * len(goal & {lemma(w) for w in words(sent)})
-            key = score + hits + fit + on_goal
-            if best is None or key > best[0]:
-                best = (key, sent)
-        if best is None:
-            return self.line([], budget, objective) if focus else ""
-        self.used.add(best[1])
-        line: str = shorten(best[1], budget)
-        return line
+def _objective_for(text: str, objectives: Sequence[str], fallback: str) -> str:
+    best = max(objectives, key=lambda o: overlap(text, objective_words(o)))
+    return best if overlap(text, objective_words(best)) else fallback
 
 
 def direct_offline(
-    lesson: Lesson, *, legal_seconds: Sequence[int], target_seconds: int = 60
+    lesson: Lesson,
+    *,
+    legal_seconds: Sequence[int],
+    target_seconds: int | None = None,
+    speaking_rate: float = 1.0,
 ) -> Storyboard:
-    """Write a storyboard for the lesson without a model (deterministic)."""
+    """Write a storyboard for the lesson without a model (deterministic).
+
+    The narration comes first (see :mod:`lessonreel.agents.script`); shots are cut to carry it,
+    each as long as its sentences take to say, on legal durations. Whole sentences make the
+    length lumpy, so the word budget shrinks until the total fits the target's tolerance.
+    """
     legal = legal_durations(legal_seconds)
+    board = _board(lesson, legal, target_seconds, speaking_rate, 1.0)
+    tolerance = max(target_tolerance(legal), round(TARGET_SHARE * board.target_seconds))
+    share = 1.0
+    while board.total_seconds > board.target_seconds + tolerance and share > 0.1:
+        share *= 0.85
+        board = _board(lesson, legal, board.target_seconds, speaking_rate, share)
+    if target_seconds is None and board.total_seconds < board.target_seconds - tolerance:
+        # a short text: the lesson read aloud is the length it supports
+        board = board.model_copy(update={"target_seconds": board.total_seconds})
+    return board
+
+
+def _board(
+    lesson: Lesson,
+    legal: list[int],
+    target_seconds: int | None,
+    speaking_rate: float,
+    share: float,
+) -> Storyboard:
+    """One storyboard whose narration takes ``share`` of the target's word budget."""
     preset = style_for(lesson.subject, lesson.grade_band)
-    teaching = " ".join(lesson_sentences(lesson.text))
+    sentences = lesson_sentences(lesson.text)
+    teaching = " ".join(sentences)
     concepts = lesson.key_concepts or extract_concepts(lesson.text, title=lesson.title)
     concepts = [c for c in concepts if _visual_ok(c) and mentions(teaching, c)] or [lesson.title]
     objectives = [o for o in lesson.objectives if not is_instruction(o)] or [
         f"Explain {concepts[0]}"
     ]
-    tol = target_tolerance(legal)
-    capacity = max(1, (target_seconds + tol) // legal[0])
-    wanted = max(GRAMMAR_CORE, len(objectives), (len(concepts) + 1) // 2 + 2)
-    durations = plan_durations(legal, target_seconds, min(wanted, capacity))
-    n = len(durations)
-    roles = grammar(n)
-    # Longest clips go to the teaching shots in the middle; the recap takes the shortest.
-    order = sorted(range(n), key=lambda i: (roles[i] == "recap", roles[i] == "establish", i))
-    seconds = [0] * n
-    for i, d in zip(order, durations, strict=True):
-        seconds[i] = d
-    shot_objectives = assign_objectives(objectives, n)
+    wpm = words_per_minute(lesson.grade_band, speaking_rate)
+    wps = wpm / 60
+    target = target_seconds or lesson_target_seconds(objectives, sentences, wpm)
+    capacity = max(6, int(legal[-1] * wps * 0.9))
+    script = write_script(
+        sentences,
+        concepts,
+        objectives,
+        budget_words=int(target * wps * SPEECH_SHARE * share),
+        max_sentence_words=capacity,
+    )
+    body = pack_shots(script.body, capacity) or [[lesson.title + "."]]
+    while len(body) < MIN_BODY_SHOTS and max(len(g) for g in body) > 1:
+        # the grammar wants an establishing shot and a teaching shot: split the fullest group
+        k = max(range(len(body)), key=lambda i: len(body[i]))
+        half = len(body[k]) // 2
+        body[k : k + 1] = [body[k][:half], body[k][half:]]
+    recap = pack_shots(script.recap, capacity)
+    groups = [*body, *recap]
+    roles = grammar(len(body) + (1 if recap else 0))
+    roles = roles[: len(body)] + ["recap"] * len(recap) if recap else roles
+    shot_objectives = []
+    current = objectives[0]
+    for g in body:
+        current = _objective_for(" ".join(g), objectives, current)
+        shot_objectives.append(current)
+    missing = [o for o in objectives if o not in shot_objectives]
+    for o in missing:
+        text = script.served.get(o)
+        k = next((i for i, g in enumerate(body) if text in g), len(body) - 1)
+        shared = [i for i, x in enumerate(shot_objectives) if shot_objectives.count(x) > 1]
+        if shared:  # one objective per shot while shots allow: take a shot from a repeated one
+            k = min(shared, key=lambda i: abs(i - k))
+            shot_objectives[k] = o
+        else:
+            shot_objectives[k] = f"{shot_objectives[k]}; {o}"
+    shot_objectives += ["; ".join(objectives)] * len(recap)
     shown = _allocate_concepts(roles, shot_objectives, concepts, lesson.title)
-    narrator = _Narrator(lesson, concepts)
+    for i, g in enumerate(groups):
+        said = [c for c in concepts if mentions(" ".join(g), c)][:2]
+        if roles[i] != "recap":
+            shown[i] = list(dict.fromkeys([*said, *shown[i]]))[:3]
     style = StyleBible(
         look=preset.look,
         palette=list(preset.palette),
@@ -274,16 +311,14 @@ def direct_offline(
         presenter=preset.presenter,
         sound=preset.sound,
     )
+    spoken = [len(words(" ".join(g))) / wps for g in groups]
+    durations, _ = fit_timeline(spoken, legal)
     shots: list[Shot] = []
     t = 0
     for i, role in enumerate(roles):
-        dur = seconds[i]
-        budget = max_words(dur)
-        if role == "recap" and n > 1:
-            line = _recap_line(shown[i] or concepts, budget)
-        else:
-            line = narrator.line(shown[i], budget, shot_objectives[i])
-        v = _visuals(role, preset, shown[i])
+        narration = " ".join(groups[i])
+        dur = durations[i]
+        v = _visuals(role, preset, shown[i] or concepts[:1])
         templates = v.pop("beats")
         assert isinstance(templates, list)
         shots.append(
@@ -297,9 +332,7 @@ def direct_offline(
                     "lighting": preset.lighting,
                     "palette": list(preset.palette),
                     "beats": _pick_beats(templates, beats_for(dur)),
-                    "dialogue": [DialogueLine(speaker=preset.presenter_name, line=line)]
-                    if line
-                    else [],
+                    "narration": narration,
                     "background_sound": preset.sounds.get(role, preset.sound),
                     "mood": preset.mood,
                     "objective": shot_objectives[i],
@@ -313,7 +346,7 @@ def direct_offline(
         title=lesson.title,
         style=style,
         shots=shots,
-        target_seconds=target_seconds,
+        target_seconds=target,
     )
     return with_on_screen(lesson, storyboard)
 
@@ -347,14 +380,3 @@ def _allocate_concepts(
         shown[-1] = remaining[:4] or [c for c in concepts[:3]]
         remaining = remaining[4:]
     return shown
-
-
-def _recap_line(concepts: Sequence[str], budget: int) -> str:
-    """Write a spoken recap naming the shown concepts, as many as fit the budget."""
-    items = list(concepts)
-    while items:
-        line = f"So remember: {_join(items)}."
-        if len(words(line)) <= budget:
-            return line
-        items.pop()
-    return ""

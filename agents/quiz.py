@@ -109,7 +109,10 @@ def _cloze(sentence: str, term: str, pool: list[str], objective: str) -> QuizQue
     others = [
         t
         for t in pool
-        if not mentions(sentence, t) and key not in term_key(t) and term_key(t) not in key
+        if not mentions(sentence, t)
+        and t.lower() not in sentence.lower()  # "light" would read as a hint in "sunlight"
+        and key not in term_key(t)
+        and term_key(t) not in key
     ]
     others.sort(key=lambda t: zlib.crc32(f"{sentence}|{t}".encode()))
     distractors = others[: CHOICES - 1]

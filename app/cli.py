@@ -13,7 +13,17 @@ from typing import Annotated
 
 import typer
 
-from lessonreel.app import cli_emulator, cli_export, cli_inspect, cli_runs, cli_safety, cli_serve
+from lessonreel.app import (
+    cli_batch,
+    cli_emulator,
+    cli_export,
+    cli_inspect,
+    cli_runs,
+    cli_safety,
+    cli_serve,
+    cli_voices,
+    cli_worker,
+)
 from lessonreel.app.cli_errors import DEBUG_ENV, debug_enabled
 
 
@@ -41,17 +51,20 @@ def build_app() -> typer.Typer:
     app.callback()(_options)
     app.command()(cli_runs.make)
     app.command()(cli_runs.plan)
+    app.command()(cli_batch.batch)
     app.command()(cli_inspect.runs)
     app.command()(cli_inspect.show)
     app.command()(cli_runs.resume)
     app.command()(cli_runs.upscale)
     app.command()(cli_inspect.providers)
+    app.command()(cli_voices.voices)
     app.command("screen")(cli_safety.screen)
     app.add_typer(cli_safety.blocklist_app, name="blocklist")
     app.command("emulator")(cli_emulator.emulator)
     app.command()(cli_inspect.webhooks)
     app.command("serve")(cli_serve.serve)
     app.command("export")(cli_export.export)
+    app.command()(cli_worker.worker)
     return app
 
 

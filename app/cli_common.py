@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -17,6 +18,10 @@ BaseUrlOpt = Annotated[
     str | None, typer.Option("--base-url", help="Provider base URL (gateway or emulator).")
 ]
 ModelOpt = Annotated[str | None, typer.Option(help="Video model, e.g. sora-2 or sora-2-pro.")]
+PricesOpt = Annotated[
+    Path | None,
+    typer.Option(help="JSON price file: models to add to or replace in the built-in price table."),
+]
 DirectorOpt = Annotated[
     str | None,
     typer.Option(
@@ -29,6 +34,28 @@ SanitizerOpt = Annotated[
     typer.Option(help="Sanitizer: auto, llm, or offline. Env: LESSONREEL_SANITIZER."),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the run report as JSON on stdout.")]
+SizeOpt = Annotated[str | None, typer.Option(help="Clip size WIDTHxHEIGHT.")]
+BudgetOpt = Annotated[
+    float | None,
+    typer.Option(
+        min=0.0,
+        help="Cap in USD on what the provider charges (downgrade, then stop); "
+        "a free local run is never stopped.",
+    ),
+]
+SecondsOpt = Annotated[
+    int | None, typer.Option("--seconds", min=4, help="Target video length [default: 60].")
+]
+DraftOpt = Annotated[bool, typer.Option(help="Cheapest legal setting for every shot.")]
+ReviewOpt = Annotated[
+    bool, typer.Option("--review/--yes", help="Approve or edit the storyboard first.")
+]
+BurnCaptionsOpt = Annotated[
+    bool, typer.Option(help="Burn captions into the picture (a soft track by default).")
+]
+EmulatorConfigOpt = Annotated[
+    Path | None, typer.Option(help="YAML/JSON emulator settings for the local provider.")
+]
 
 
 _CONTROL = re.compile(

@@ -29,6 +29,7 @@ def runs(limit: Annotated[int, typer.Option(min=1, help="How many runs to list."
     table.add_column("run id", no_wrap=True, min_width=max(len(str(r["run_id"])) for r in rows))
     table.add_column("title", overflow="fold", min_width=10)
     table.add_column("status", overflow="fold")
+    table.add_column("engine", no_wrap=True)
     table.add_column("provider/model", overflow="fold")
     table.add_column("spent", justify="right", no_wrap=True)
     for r in rows:
@@ -36,6 +37,7 @@ def runs(limit: Annotated[int, typer.Option(min=1, help="How many runs to list."
             plain(r["run_id"]),
             plain(r.get("title") or ""),
             plain(status_of(r)),
+            plain(r.get("engine") or "local"),
             plain(f"{r.get('provider')}/{r.get('model')}"),
             f"${float(r.get('spent_usd') or 0):.2f}",
         )
@@ -100,14 +102,14 @@ def providers() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from lessonreel.video import pricing
+    from lessonreel.video.pricing import PriceTable
     from lessonreel.video.providers.factory import provider_names, required_env
 
     names = provider_names()
     table = Table(title="Video providers")
     for col in ("provider", "model", "seconds", "sizes", "$/s", "needs"):
         table.add_column(col, overflow="fold")
-    for spec in pricing.specs():
+    for spec in PriceTable.default().specs():
         if spec.provider not in names:
             continue
         rates = sorted(set(spec.price_per_second.values()))
@@ -145,6 +147,9 @@ def webhooks(
     secret_env: Annotated[
         str, typer.Option(help="Environment variable holding the signing secret (whsec_… or raw).")
     ] = "LESSONREEL_WEBHOOK_SECRET",
+    read_timeout: Annotated[
+        float, typer.Option(min=0.1, help="Seconds a sender gets to deliver a whole body.")
+    ] = 10.0,
 ) -> None:
     """Receive signed provider webhooks and write them into the ledger for running jobs."""
     import os
@@ -155,4 +160,4 @@ def webhooks(
     from lessonreel.app.webhook_sink import serve_receiver
 
     typer.echo(f"lessonreel webhooks: http://{host}:{port}/ → ledger")
-    serve_receiver(secret, host=host, port=port, provider=provider)
+    serve_receiver(secret, host=host, port=port, provider=provider, read_timeout=read_timeout)

@@ -154,7 +154,7 @@ def review_prompt(console: Console, request: dict[str, Any], legal_seconds: Sequ
     import click
     import typer
 
-    from lessonreel.app.api import estimate_text
+    from lessonreel.app.results import estimate_text
     from lessonreel.graph.state import CostEstimate
 
     storyboard = Storyboard.model_validate(request["storyboard"])

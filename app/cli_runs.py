@@ -6,7 +6,6 @@ is fast. Exit codes: 0 done, 1 failed, 2 bad input, 3 stopped by the budget or a
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from pathlib import Path
@@ -14,19 +13,27 @@ from typing import Annotated, Any
 
 import typer
 
+from lessonreel.app.cli_args import lesson_source, parse_shots, shot_count
 from lessonreel.app.cli_common import (
-    EXIT_BAD_INPUT,
     BaseUrlOpt,
+    BudgetOpt,
+    BurnCaptionsOpt,
     DirectorOpt,
+    DraftOpt,
+    EmulatorConfigOpt,
     JsonOpt,
     ModelOpt,
+    PricesOpt,
     ProviderOpt,
+    ReviewOpt,
     SanitizerOpt,
-    clean,
+    SecondsOpt,
+    SizeOpt,
     fail,
     run_or_fail,
     stderr_console,
 )
+from lessonreel.app.cli_outcome import execute_run, finish_run
 
 
 def _context(**options: Any) -> Any:
@@ -39,7 +46,7 @@ def _context(**options: Any) -> Any:
         raise fail(str(exc)) from None
 
 
-def _check_context(ctx: Any) -> None:
+def _check_context(ctx: Any, *, need_keys: bool = True) -> None:
     """Reject an unknown provider/model/size or a missing key before anything runs."""
     import os
 
@@ -58,7 +65,18 @@ def _check_context(ctx: Any) -> None:
         needed = required_env(ctx.provider)
     except ProviderError as exc:
         raise fail(exc.error.message) from None
-    missing = [v for v in needed if not os.environ.get(v)]
+    except ValueError as exc:  # an unreadable price file
+        raise fail(str(exc)) from None
+    if getattr(ctx, "voice", None):
+        from lessonreel.video.narration.registry import engine_for
+
+        try:
+            engine_for(ctx.voice)
+        except ValueError as exc:
+            raise fail(str(exc)) from None
+    if not 0.5 <= getattr(ctx, "speaking_rate", 1.0) <= 2.0:
+        raise fail(f"--speaking-rate {ctx.speaking_rate:g} is outside 0.5-2.0")
+    missing = [v for v in needed if not os.environ.get(v)] if need_keys else []
     if ctx.base_url:
         missing = [v for v in missing if "KEY" in v]
     if missing:
@@ -90,88 +108,65 @@ def _check_out(out: Path | None, lesson_path: str | None) -> None:
         raise fail(str(exc)) from None
 
 
+def make_context(
+    *,
+    out: Path | None,
+    provider: str | None,
+    base_url: str | None,
+    model: str | None,
+    size: str | None,
+    budget: float | None,
+    seconds: int | None,
+    draft: bool,
+    review: bool,
+    emulator_config: Path | None,
+    prices: Path | None = None,
+    director: str | None = None,
+    sanitizer: str | None = None,
+    burn_captions: bool = False,
+    need_keys: bool = True,
+    voice: str | None = None,
+    narration: bool = True,
+    speaking_rate: float | None = None,
+) -> Any:
+    """The checked Context of ``make``'s options (``batch`` shares it); bad input exits 2.
+
+    ``need_keys=False`` when the provider is called elsewhere (Temporal workers hold the keys).
+    """
+    ctx = _context(
+        provider=provider,
+        base_url=base_url,
+        video_model=model,
+        size=size,
+        budget_usd=budget,
+        target_seconds=seconds,
+        draft=draft or None,
+        review=review or None,
+        director=director,
+        sanitizer=sanitizer,
+        output_dir=str(out) if out is not None else None,
+        emulator_config=str(emulator_config) if emulator_config is not None else None,
+        prices=str(prices) if prices is not None else None,
+        burn_captions=burn_captions or None,
+        voice=voice,
+        narration=None if narration else False,
+        speaking_rate=speaking_rate,
+    )
+    _check_context(ctx, need_keys=need_keys)
+    return ctx
+
+
 def _average_seconds(ctx: Any) -> float | None:
+    import sqlite3
+
     from lessonreel.store.ledger import Ledger
 
-    with Ledger.open() as ledger:
-        avg: float | None = ledger.average_job_seconds(ctx.provider, ctx.video_model)
+    try:
+        with Ledger.open() as ledger:
+            avg: float | None = ledger.average_job_seconds(ctx.provider, ctx.video_model)
+    except (sqlite3.Error, OSError):
+        return None  # a full disk or read-only home: the run itself says so, in one line
     return avg
-
-
-def _finish(result: Any, *, as_json: bool) -> None:
-    """Print where everything went (or the JSON report) and exit with the run's code."""
-    from lessonreel.app.api import summary_line
-    from lessonreel.app.cli_common import say
-    from lessonreel.app.cli_view import files_table
-
-    console = stderr_console()
-    if result.report is None:
-        if result.review is not None:
-            rid = result.run_id
-            say(console, f"Run {rid} is awaiting review of its storyboard.")
-            say(console, f"  approve it as it is: lessonreel resume {rid} --approve")
-            say(console, f"  review it in a terminal: lessonreel resume {rid}")
-        raise typer.Exit(result.exit_code)
-    report = result.report.model_dump(mode="json")
-    if as_json:
-        typer.echo(json.dumps(report, indent=2))
-    say(console, summary_line(result.report))
-    for gap in result.report.gaps:
-        say(console, f"  shot {gap.index + 1}: {gap.outcome} — {gap.reason}")
-    for label, path in files_table(report):
-        say(console, f"{label:>15}: {path}")
-    say(console, f"{'Run id':>15}: {result.run_id}")
-    raise typer.Exit(result.exit_code)
-
-
-def _execute(coro: Any, ctx: Any) -> Any:
-    """Run a run coroutine; expected failures become a few lines (exit 1 or 2), no traceback."""
-    from lessonreel.agents.director import DirectorError
-    from lessonreel.agents.ingest import LessonInputError
-    from lessonreel.agents.models import ChatConfigError
-    from lessonreel.app.api import RunStoppedError
-    from lessonreel.app.cli_errors import chat_failure_lines, debug_enabled
-    from lessonreel.app.out_guard import OutputDirError
-    from lessonreel.graph.runner import RunNotFoundError
-    from lessonreel.video.types import ErrorKind, ProviderError
-
-    try:
-        return asyncio.run(coro)
-    except (LessonInputError, OutputDirError, ChatConfigError) as exc:
-        raise fail(str(exc)) from None
-    except RunNotFoundError as exc:
-        raise fail(str(exc.args[0])) from None
-    except ProviderError as exc:
-        code = EXIT_BAD_INPUT if exc.error.kind is ErrorKind.INVALID_REQUEST else 1
-        raise fail(exc.error.message, code) from None
-    except (DirectorError, RunStoppedError) as exc:
-        if debug_enabled():
-            raise
-        run_id = exc.run_id if isinstance(exc, RunStoppedError) else None
-        for line in chat_failure_lines(
-            exc, model=ctx.director_model, base_url=ctx.chat_base_url, run_id=run_id
-        ):
-            typer.echo(line, err=True)
-        raise typer.Exit(1) from None
-
-
-def _lesson_source(lesson: str) -> tuple[str | None, str | None]:
-    """``(path, None)`` for a file, ``(None, text)`` for ``-`` (stdin, which must not be empty).
-
-    stdin is read in chunks up to the same limit as a lesson file, so ``</dev/zero`` stops
-    with the same one-line error instead of filling memory.
-    """
-    if lesson != "-":
-        return lesson, None
-    from lessonreel.agents.ingest import LessonInputError, decode_text, read_limited
-
-    try:
-        text = decode_text(read_limited(sys.stdin.buffer, name="the lesson on stdin"))
-    except LessonInputError as exc:
-        raise fail(str(exc)) from None
-    if not text.strip():
-        raise fail("the lesson on stdin is empty — pipe a lesson text, e.g. `cat lesson.md |`")
-    return None, text
 
 
 def _review_handler(console: Any, view: Any, ctx: Any, *, interactive: bool) -> Any:
@@ -200,25 +195,25 @@ def make(
     provider: ProviderOpt = None,
     base_url: BaseUrlOpt = None,
     model: ModelOpt = None,
-    size: Annotated[str | None, typer.Option(help="Clip size WIDTHxHEIGHT.")] = None,
-    budget: Annotated[
-        float | None, typer.Option(min=0.0, help="Spend cap in USD (downgrade, then stop).")
+    size: SizeOpt = None,
+    budget: BudgetOpt = None,
+    seconds: SecondsOpt = None,
+    voice: Annotated[
+        str | None, typer.Option(help="Narrator's voice (see: lessonreel voices).")
     ] = None,
-    seconds: Annotated[
-        int | None, typer.Option("--seconds", min=4, help="Target video length [default: 60].")
+    narration: Annotated[
+        bool, typer.Option("--narration/--no-narration", help="Speak the narration.")
+    ] = True,
+    speaking_rate: Annotated[
+        float | None, typer.Option(help="Narration speed, 0.5-2.0 (1.0 natural).")
     ] = None,
-    draft: Annotated[bool, typer.Option(help="Cheapest legal setting for every shot.")] = False,
-    review: Annotated[
-        bool, typer.Option("--review/--yes", help="Approve or edit the storyboard first.")
-    ] = False,
+    draft: DraftOpt = False,
+    review: ReviewOpt = False,
     director: DirectorOpt = None,
     sanitizer: SanitizerOpt = None,
-    emulator_config: Annotated[
-        Path | None, typer.Option(help="YAML/JSON emulator settings for the local provider.")
-    ] = None,
-    burn_captions: Annotated[
-        bool, typer.Option(help="Burn captions into the picture (a soft track by default).")
-    ] = False,
+    emulator_config: EmulatorConfigOpt = None,
+    prices: PricesOpt = None,
+    burn_captions: BurnCaptionsOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Turn a lesson into lesson.mp4 with captions, a storyboard and a report."""
@@ -226,26 +221,29 @@ def make(
     from lessonreel.app.cli_view import RunView
 
     _check_out(out, lesson if lesson != "-" else None)
-    ctx = _context(
+    ctx = make_context(
+        out=out,
         provider=provider,
         base_url=base_url,
-        video_model=model,
+        model=model,
         size=size,
-        budget_usd=budget,
-        target_seconds=seconds,
-        draft=draft or None,
-        review=review or None,
+        budget=budget,
+        seconds=seconds,
+        draft=draft,
+        review=review,
+        voice=voice,
+        narration=narration,
+        speaking_rate=speaking_rate,
         director=director,
         sanitizer=sanitizer,
-        output_dir=str(out) if out is not None else None,
-        emulator_config=str(emulator_config) if emulator_config is not None else None,
-        burn_captions=burn_captions or None,
+        emulator_config=emulator_config,
+        prices=prices,
+        burn_captions=burn_captions,
     )
-    _check_context(ctx)
-    path, text = _lesson_source(lesson)
+    path, text = lesson_source(lesson)
     console = stderr_console()
     with RunView(console, average_seconds=_average_seconds(ctx), budget=ctx.budget_usd) as view:
-        result = _execute(
+        result = execute_run(
             amake_video(
                 path,
                 text=text,
@@ -257,7 +255,7 @@ def make(
             ),
             ctx,
         )
-    _finish(result, as_json=as_json)
+    finish_run(result, as_json=as_json)
 
 
 def plan(
@@ -266,8 +264,11 @@ def plan(
     model: ModelOpt = None,
     size: Annotated[str | None, typer.Option(help="Clip size WIDTHxHEIGHT.")] = None,
     seconds: Annotated[int | None, typer.Option("--seconds", min=4, help="Target length.")] = None,
+    voice: Annotated[str | None, typer.Option(help="Narrator's voice (priced).")] = None,
+    speaking_rate: Annotated[float | None, typer.Option(help="Narration speed, 0.5-2.0.")] = None,
     draft: Annotated[bool, typer.Option(help="Price the cheapest legal setting.")] = False,
     director: DirectorOpt = None,
+    prices: PricesOpt = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print storyboard + estimate JSON.")
     ] = False,
@@ -282,12 +283,15 @@ def plan(
         video_model=model,
         size=size,
         target_seconds=seconds,
+        voice=voice,
+        speaking_rate=speaking_rate,
         draft=draft or None,
         director=director,
+        prices=str(prices) if prices is not None else None,
     )
     _check_context(ctx)
-    path, text = _lesson_source(lesson)
-    result = _execute(aplan_storyboard(path, text=text, context=ctx), ctx)
+    path, text = lesson_source(lesson)
+    result = execute_run(aplan_storyboard(path, text=text, context=ctx), ctx)
     if as_json:
         payload = {
             "storyboard": result.storyboard.model_dump(mode="json"),
@@ -336,7 +340,7 @@ def resume(
         _check_out(Path(ctx.output_dir), None)
     console = stderr_console()
     with RunView(console, average_seconds=_average_seconds(ctx), budget=ctx.budget_usd) as view:
-        result = _execute(
+        result = execute_run(
             aresume(
                 run_id,
                 answer="approve" if approve else None,
@@ -348,41 +352,7 @@ def resume(
             ),
             ctx,
         )
-    _finish(result, as_json=as_json)
-
-
-_MAX_SHOT_NUMBER = 10_000
-
-
-def parse_shots(text: str, shot_count: int) -> list[int]:
-    """Shot numbers as in storyboard.md (``2,5``) → 0-based indexes; exit 2 when out of range."""
-    numbers: set[int] = set()
-    for part in text.replace(" ", "").split(","):
-        if not part:
-            continue
-        if not part.isdigit() or len(part) > len(str(_MAX_SHOT_NUMBER)):
-            raise fail(f"--shots {clean(text)!r}: give shot numbers like 2,5")
-        numbers.add(int(part))
-    if not numbers:
-        raise fail("--shots: give shot numbers like 2,5")
-    bad = sorted(n for n in numbers if not 1 <= n <= shot_count)
-    if bad:
-        raise fail(
-            f"--shots: this run has shots 1–{shot_count}; "
-            f"no shot {', '.join(str(n) for n in bad[:5])}"
-        )
-    return [n - 1 for n in sorted(numbers)]
-
-
-def _shot_count(run: dict[str, Any]) -> int:
-    """How many shots the run's storyboard has (0 before the director has written it)."""
-    from lessonreel.store.ledger import Ledger
-
-    count = run.get("shots")
-    if isinstance(count, int) and count > 0:
-        return count
-    with Ledger.open() as ledger:
-        return len(ledger.shots(str(run["run_id"])))
+    finish_run(result, as_json=as_json)
 
 
 def upscale(
@@ -403,7 +373,7 @@ def upscale(
 
     run = run_or_fail(run_id)
     run_id = str(run["run_id"])
-    count = _shot_count(run)
+    count = shot_count(run)
     if count == 0:
         raise fail(
             f"run {run_id} has no storyboard yet — finish it first: lessonreel resume {run_id}"
@@ -416,7 +386,7 @@ def upscale(
     numbers = ", ".join(str(i + 1) for i in indexes)
     say(console, f"Upscaling shots {numbers} of {run['title']}")
     with RunView(console, average_seconds=None) as view:
-        result = _execute(
+        result = execute_run(
             aupscale(
                 run_id,
                 indexes,
@@ -427,4 +397,4 @@ def upscale(
             ),
             ctx,
         )
-    _finish(result, as_json=as_json)
+    finish_run(result, as_json=as_json)

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn
 
 from lessonreel.app.cli_common import clean
+from lessonreel.video.pricing import shadow_text
 
 STAGE_PERCENT = {
     "screened": 5,
@@ -39,11 +40,10 @@ def estimate_line(estimate: dict[str, Any], budget: float | None = None) -> str:
         f"{estimate['provider']}/{estimate['model']} {estimate['size']} = ${estimate['usd']:.2f}"
     )
     if estimate.get("shadow_provider"):
-        line += f" (the same run on {estimate['shadow_provider']}: ${estimate['shadow_usd']:.2f})"
+        line += f" ({shadow_text(estimate['shadow_provider'], estimate['shadow_usd'])})"
     if budget is not None:
-        priced = estimate["shadow_usd"] if estimate.get("shadow_provider") else estimate["usd"]
         line += f" · budget ${budget:.2f}"
-        if priced > budget:
+        if estimate["usd"] > budget:
             line += " — over budget: shots will be downgraded, then the run stops at the cap"
     return line
 

@@ -29,20 +29,32 @@ def ledger_sink(ledger: Any, *, provider: str | None = None) -> Callable[[Any], 
     return on_event
 
 
-def receiver_app(secret: str, ledger: Any, *, provider: str | None = None) -> Any:
+def receiver_app(
+    secret: str, ledger: Any, *, provider: str | None = None, read_timeout: float | None = None
+) -> Any:
     """The receiver for ``provider``'s signature scheme, writing into ``ledger``.
 
     OpenRouter signs callbacks in its own scheme; every other provider uses Standard Webhooks.
     """
-    from lessonreel.video.webhooks import create_receiver_app
+    from lessonreel.video.webhooks import DEFAULT_READ_TIMEOUT, create_receiver_app
     from lessonreel.video.webhooks_openrouter import verify_openrouter
 
     verify = verify_openrouter if provider == "openrouter" else None
-    return create_receiver_app(secret, ledger_sink(ledger, provider=provider), verify=verify)
+    return create_receiver_app(
+        secret,
+        ledger_sink(ledger, provider=provider),
+        verify=verify,
+        read_timeout=DEFAULT_READ_TIMEOUT if read_timeout is None else read_timeout,
+    )
 
 
 def serve_receiver(
-    secret: str, *, host: str = "127.0.0.1", port: int = 8787, provider: str | None = None
+    secret: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8787,
+    provider: str | None = None,
+    read_timeout: float | None = None,
 ) -> None:
     """Serve the receiver until interrupted (blocking)."""
     import uvicorn
@@ -50,5 +62,5 @@ def serve_receiver(
     from lessonreel.store.ledger import Ledger
 
     with Ledger.open() as ledger:
-        app = receiver_app(secret, ledger, provider=provider)
+        app = receiver_app(secret, ledger, provider=provider, read_timeout=read_timeout)
         uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -78,15 +78,24 @@ def bench_home() -> Iterator[Path]:
 def register_tiny_local(size: str = TINY_SIZE, seconds: Sequence[int] = (1,)) -> None:
     """Let the ``local`` provider accept ``size`` and ``seconds`` (price $0, like every local clip).
 
-    ``pricing.register`` is the run-time hook for model listings; the benchmarks use it so the
-    client validates tiny clips. The emulator server is run with ``lenient: true`` to match.
+    Writes a price file and points ``LESSONREEL_PRICES`` at it, the way a user adds models; the
+    emulator server is run with ``lenient: true`` to match.
     """
-    from lessonreel.video import pricing
+    import tempfile
+    from dataclasses import replace
 
-    for spec in pricing.specs("local"):
-        sizes = {**spec.price_per_second, size: 0.0}
-        legal = tuple(sorted({*spec.seconds, *seconds}))
-        pricing.register(pricing.ModelSpec(spec.provider, spec.model, legal, sizes, tier=spec.tier))
+    from lessonreel.video.pricing import PriceTable, write_price_file
+
+    specs = [
+        replace(
+            spec,
+            seconds=tuple(sorted({*spec.seconds, *seconds})),
+            price_per_second={**spec.price_per_second, size: 0.0},
+        )
+        for spec in PriceTable.default().specs("local")
+    ]
+    folder = Path(tempfile.mkdtemp(prefix="lessonreel-bench-prices-"))
+    os.environ["LESSONREEL_PRICES"] = str(write_price_file(folder / "prices.json", specs))
 
 
 def synthetic_storyboard(shots: int, *, duration: int = 1, tag: str = "") -> Any:

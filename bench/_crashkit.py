@@ -52,20 +52,19 @@ SUBMIT_WINDOW = 0.15
 
 def _small_cli(argv: list[str]) -> None:
     """Run the lessonreel CLI with 320x180 4 s sora-2 clips legal and priced at $0.10/s."""
-    from lessonreel.app.cli import app
-    from lessonreel.video import pricing
+    import tempfile
+    from dataclasses import replace
 
-    for spec in list(pricing.specs()):
-        if spec.provider in ("local", "openai") and spec.model == "sora-2":
-            pricing.register(
-                pricing.ModelSpec(
-                    spec.provider,
-                    spec.model,
-                    (SHOT_SECONDS,),
-                    {SMALL_SIZE: PRICE_PER_SECOND},
-                    tier=spec.tier,
-                )
-            )
+    from lessonreel.app.cli import app
+    from lessonreel.video.pricing import PriceTable, write_price_file
+
+    specs = [
+        replace(spec, seconds=(SHOT_SECONDS,), price_per_second={SMALL_SIZE: PRICE_PER_SECOND})
+        for spec in PriceTable.default().specs()
+        if spec.provider in ("local", "openai", "azure") and spec.model == "sora-2"
+    ]
+    folder = Path(tempfile.mkdtemp(prefix="lessonreel-crash-prices-"))
+    os.environ["LESSONREEL_PRICES"] = str(write_price_file(folder / "prices.json", specs))
     app(args=argv, prog_name="lessonreel")
 
 

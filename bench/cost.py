@@ -3,8 +3,8 @@
 For every lesson in LESSON_DIR (default ``../shared/eval/lessons``) the offline director
 (``agents.director.direct``) writes the storyboard (legal durations 4/8/12 s, 60 s target) and
 every shot prompt is rendered and refined as the graph does. Prices come from the project:
-``graph.budget.draft`` / ``graph.plan.next_tier`` choose the settings, ``graph.budget.price``
-prices them from ``video/pricing.py`` (OpenAI list prices).
+``video.pricing.draft`` / ``next_tier`` choose the settings, ``PriceTable.price``
+prices them from ``video/pricing/`` (OpenAI list prices).
 
 Both policies face the same seeded world (common random numbers, ``--trials`` worlds):
 
@@ -97,9 +97,9 @@ def load_shots(lesson_dir: Path) -> list[ShotCase]:
     from lessonreel.agents.ingest import load_lesson
     from lessonreel.agents.safety import refine
     from lessonreel.agents.shot_prompt import render_shot_prompt
-    from lessonreel.video import pricing
+    from lessonreel.video.pricing import PriceTable
 
-    legal = pricing.model_spec(PROVIDER, "sora-2").seconds
+    legal = PriceTable.default().model_spec(PROVIDER, "sora-2").seconds
     cases: list[ShotCase] = []
     for path in sorted(p for p in lesson_dir.iterdir() if p.is_file()):
         lesson = load_lesson(path)
@@ -157,11 +157,12 @@ def lessonreel_policy(
     cases: list[ShotCase], world: World, tally: Tally, *, charge_failed: bool, upscale: float
 ) -> None:
     """Draft at the cheapest legal setting, re-draft rejects, upscale kept shots once."""
-    from lessonreel.graph.budget import draft, price
-    from lessonreel.graph.plan import next_tier
+    from lessonreel.video.pricing import PriceTable, draft, next_tier
 
-    draft_model, draft_size = draft(PROVIDER, size=SIZE)
-    final_model = next_tier(PROVIDER, draft_model)
+    table = PriceTable.default()
+    price = table.price
+    draft_model, draft_size = draft(table, PROVIDER, size=SIZE)
+    final_model = next_tier(table, PROVIDER, draft_model)
     for case in cases:
         draft_usd = price(PROVIDER, draft_model, draft_size, case.seconds)
         prompt: str | None = case.prompt
@@ -188,9 +189,9 @@ def lessonreel_policy(
 
 def naive_policy(cases: list[ShotCase], world: World, tally: Tally, *, charge_failed: bool) -> None:
     """sora-2-pro, 12 s clips, blind retries of failures, re-render rejected takes."""
-    from lessonreel.graph.budget import price
+    from lessonreel.video.pricing import PriceTable
 
-    usd = price(PROVIDER, NAIVE_MODEL, SIZE, NAIVE_SECONDS)
+    usd = PriceTable.default().price(PROVIDER, NAIVE_MODEL, SIZE, NAIVE_SECONDS)
     for case in cases:
         if world.refused(case.prompt):
             tally.counts["refused attempts"] += 1 + NAIVE_RETRIES

@@ -120,14 +120,20 @@ async def run_dispatcher(url: str, args: argparse.Namespace, home: Path) -> dict
         max_concurrent_jobs=in_flight,
         max_retries=3,
     )
+    from lessonreel.video.pricing import PriceTable
+
+    prices = PriceTable.load(ctx.prices)
     provider = make_provider(
         "local",
+        prices=prices,
         base_url=f"{url}/v1",
         create_rpm=real_rpm,
         max_concurrency=args.http_concurrency,
         retry_policy=RetryPolicy(max_retries=4, initial=0.5 / scale, max_backoff=8.0 / scale),
     )
-    svc = await asyncio.to_thread(build_services, ctx, provider=provider, _screen=AllowAllScreen())
+    svc = await asyncio.to_thread(
+        build_services, ctx, provider=provider, loaded_screen=AllowAllScreen(), prices=prices
+    )
     attach_services(ctx, svc)
     run_id = "bench-dispatch"
     await asyncio.to_thread(

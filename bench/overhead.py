@@ -102,8 +102,13 @@ async def run_lessonreel(storyboard: Any, *, seed: int) -> dict[str, Any]:
     from lessonreel.video.providers.factory import make_provider
 
     ctx = Context(provider="local", video_model="sora-2", size=TINY_SIZE, review=True)
-    provider = make_provider("local", emulator_config=emulator_config(seed))
-    svc = await asyncio.to_thread(build_services, ctx, provider=provider, _screen=AllowAllScreen())
+    from lessonreel.video.pricing import PriceTable
+
+    prices = PriceTable.load(ctx.prices)
+    provider = make_provider("local", emulator_config=emulator_config(seed), prices=prices)
+    svc = await asyncio.to_thread(
+        build_services, ctx, provider=provider, loaded_screen=AllowAllScreen(), prices=prices
+    )
     attach_services(ctx, svc)
     marks: dict[str, float] = {}
 

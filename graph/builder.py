@@ -1,7 +1,8 @@
 """Wire the lessonreel graph: the lesson pipeline and the per-shot subgraph it fans out to.
 
 ```
-ingest_lesson → direct_storyboard → review_storyboard ─(Send)→ render_shot → assemble_lesson
+ingest_lesson → direct_storyboard → review_storyboard → narrate_lesson ─(Send)→ render_shot
+  → assemble_lesson
 render_shot:  screen_shot ─┬→ dispatch_shot → await_clip → fetch_clip → END
                            ├→ sanitize_shot → screen_shot            (≤ max_sanitize_rounds)
                            └→ give_up_shot                             (slate + reason)
@@ -29,6 +30,7 @@ from lessonreel.graph.nodes.dispatch import dispatch_shot
 from lessonreel.graph.nodes.fetch import fetch_clip
 from lessonreel.graph.nodes.finish import give_up_shot, stop_shot
 from lessonreel.graph.nodes.ingest import ingest_lesson
+from lessonreel.graph.nodes.narrate import narrate_lesson
 from lessonreel.graph.nodes.retry import back_off
 from lessonreel.graph.nodes.review import review_storyboard
 from lessonreel.graph.nodes.sanitize import sanitize_shot
@@ -37,7 +39,7 @@ from lessonreel.graph.routers import (
     route_after_await,
     route_after_dispatch,
     route_after_fetch,
-    route_after_review,
+    route_after_narrate,
     route_after_sanitize,
     route_after_screen,
 )
@@ -87,14 +89,16 @@ def build_graph(checkpointer: Any = None) -> CompiledStateGraph[Any, Any, Any, A
     builder.add_node("ingest_lesson", ingest_lesson)
     builder.add_node("direct_storyboard", direct_storyboard)
     builder.add_node("review_storyboard", review_storyboard)
+    builder.add_node("narrate_lesson", narrate_lesson)
     builder.add_node("render_shot", build_shot_graph())
     builder.add_node("assemble_lesson", assemble_lesson)
 
     builder.add_edge(START, "ingest_lesson")
     builder.add_edge("ingest_lesson", "direct_storyboard")
     builder.add_edge("direct_storyboard", "review_storyboard")
+    builder.add_edge("review_storyboard", "narrate_lesson")
     builder.add_conditional_edges(
-        "review_storyboard", route_after_review, ["render_shot", "assemble_lesson"]
+        "narrate_lesson", route_after_narrate, ["render_shot", "assemble_lesson"]
     )
     builder.add_edge("render_shot", "assemble_lesson")
     builder.add_edge("assemble_lesson", END)

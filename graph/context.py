@@ -9,11 +9,14 @@ never reach state, checkpoints, the ledger or reports.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import types
 import typing
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
+
+from pydantic.json_schema import SkipJsonSchema
 
 ENV_PREFIX = "LESSONREEL_"
 
@@ -24,6 +27,9 @@ AGENT_CHOICES = ("auto", "llm", "offline")
 
 def _describe(text: str) -> dict[str, str]:
     return {"description": text}
+
+
+_RUN = {"description": "Set by the run itself; not configuration."}
 
 
 @dataclass(kw_only=True)
@@ -78,8 +84,35 @@ class Context:
         default=None,
         metadata=_describe("Spend cap for the run in USD, enforced at dispatch; none by default."),
     )
-    target_seconds: int = field(
-        default=60, metadata=_describe("Intended length of the lesson video in seconds.")
+    target_seconds: int | None = field(
+        default=None,
+        metadata=_describe(
+            "Intended length of the lesson video in seconds; default from the lesson (about a "
+            "minute per objective)."
+        ),
+    )
+    narration: bool = field(
+        default=True, metadata=_describe("Speak the narration over the video (a voice-over).")
+    )
+    voice: str | None = field(
+        default=None,
+        metadata=_describe(
+            "Narrator's voice (lessonreel voices); default an OpenAI voice when a key is set, "
+            "else the offline voice."
+        ),
+    )
+    speaking_rate: float = field(
+        default=1.0,
+        metadata=_describe("Narration speed: 1.0 natural, 0.8 slower, 1.2 faster (0.5-2.0)."),
+    )
+    speech_base_url: str | None = field(
+        default=None,
+        metadata=_describe(
+            "OpenAI-compatible base URL for speech (/audio/speech), e.g. the emulator."
+        ),
+    )
+    speech_model: str = field(
+        default="gpt-4o-mini-tts", metadata=_describe("Speech model for an online voice.")
     )
     size: str = field(default="1280x720", metadata=_describe("Clip size WIDTHxHEIGHT."))
     grade_band: str | None = field(
@@ -145,12 +178,27 @@ class Context:
         default=False,
         metadata=_describe("Show tracebacks of expected failures (chat server down, bad key)."),
     )
+    prices: str | None = field(
+        default=None,
+        metadata=_describe(
+            "JSON price file: models to add to, or replace in, the built-in price table "
+            "(new models, negotiated prices)."
+        ),
+    )
+    services: SkipJsonSchema[Any] = field(
+        default=None, init=False, repr=False, compare=False, metadata=_RUN
+    )
+    """The run's ``graph.services.Services`` (set by the run, never configured)."""
+    services_lock: SkipJsonSchema[Any] = field(
+        default_factory=asyncio.Lock, init=False, repr=False, compare=False, metadata=_RUN
+    )
+    """Builds the services once when several nodes ask at the same time."""
 
     def __post_init__(self) -> None:
         """Fill fields still at their default from ``LESSONREEL_<FIELD>`` variables."""
         hints = typing.get_type_hints(type(self))
         for f in fields(self):
-            if getattr(self, f.name) != f.default:
+            if not f.init or getattr(self, f.name) != f.default:
                 continue
             raw = os.environ.get(ENV_PREFIX + f.name.upper())
             if raw is None or raw == "":
@@ -166,12 +214,12 @@ class Context:
 
     def options(self) -> dict[str, Any]:
         """Return the settings as JSON values (stored in the ledger so resume can rebuild them)."""
-        return asdict(self)
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.init}
 
     @classmethod
     def from_options(cls, options: dict[str, Any], **overrides: Any) -> Context:
         """Rebuild a context stored with :meth:`options`, ignoring unknown keys."""
-        names = {f.name for f in fields(cls)}
+        names = {f.name for f in fields(cls) if f.init}
         values = {k: v for k, v in options.items() if k in names}
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

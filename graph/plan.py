@@ -1,31 +1,31 @@
 """From storyboard to render plan: model and size per run, shot prompts, the cost estimate.
 
-Pure functions over the storyboard, the context and the price table, shared by the graph's
+Pure functions over the storyboard, the context and the run's price table, shared by the graph's
 nodes, ``lessonreel plan`` and the notebook API, so the estimate a user sees before a run is
-exactly the one the run stores.
+exactly the one the run stores. The prices themselves live in :mod:`lessonreel.video.pricing`.
 """
 
 from __future__ import annotations
 
 from lessonreel.agents.schemas import ShotPrompt, Storyboard
 from lessonreel.graph.context import Context
-from lessonreel.graph.state import CostEstimate
+from lessonreel.graph.services import price_table
 from lessonreel.video import pricing
-from lessonreel.video.pricing import ModelSpec
+from lessonreel.video.narration.registry import default_voice, speech_usd_per_char
+from lessonreel.video.pricing import CostEstimate, ModelSpec, PriceTable
 
 
-def render_settings(context: Context) -> tuple[ModelSpec, str]:
+def render_settings(context: Context, prices: PriceTable | None = None) -> tuple[ModelSpec, str]:
     """Return the model spec and size a run renders at; ``draft`` picks the cheapest legal setting.
 
     Raises ``ProviderError(invalid_request)`` naming the legal choices when the configured
     model or size is not one the provider accepts.
     """
+    table = prices or price_table(context)
     if context.draft:
-        from lessonreel.graph.budget import draft
-
-        model, size = draft(context.provider, size=context.size)
-        return pricing.model_spec(context.provider, model), size
-    spec = pricing.model_spec(context.provider, context.video_model)
+        model, size = pricing.draft(table, context.provider, size=context.size)
+        return table.model_spec(context.provider, model), size
+    spec = table.model_spec(context.provider, context.video_model)
     spec.rate(context.size)
     return spec, context.size
 
@@ -45,50 +45,35 @@ def render_prompts(storyboard: Storyboard, *, size: str) -> dict[int, ShotPrompt
     }
 
 
-def shot_cost(provider: str, model: str, size: str, seconds: int) -> float:
-    """USD for one clip on ``provider`` (0 when the model or size is not priced there)."""
-    try:
-        usd: float = pricing.model_spec(provider, model).cost(seconds, size)
-        return usd
-    except Exception:  # an unpriced combination is reported as 0, never a crash
+def run_voice(context: Context) -> str:
+    """The voice a run narrates with: ``--voice``, else the default for the configured keys."""
+    return context.voice or default_voice(context.speech_base_url)
+
+
+def speech_estimate(storyboard: Storyboard, context: Context) -> float:
+    """USD the narration will cost: its characters × the voice's price (0 offline)."""
+    if not context.narration:
         return 0.0
+    chars = sum(len(s.narration) for s in storyboard.shots)
+    return round(chars * speech_usd_per_char(run_voice(context), context.speech_model), 4)
 
 
-def shadow_provider(provider: str) -> str | None:
-    """Return the real provider a free provider's runs are priced against."""
-    shadow: str | None = pricing.SHADOW_PROVIDER.get(provider)
-    return shadow
-
-
-def estimate(storyboard: Storyboard, context: Context) -> CostEstimate:
-    """Seconds × $/s per shot on the run's provider, and on the shadow provider for a free one."""
-    spec, size = render_settings(context)
-    per_shot = {
-        s.index: shot_cost(context.provider, spec.model, size, s.duration) for s in storyboard.shots
-    }
-    shadow = shadow_provider(context.provider)
-    shadow_usd = (
-        sum(shot_cost(shadow, spec.model, size, s.duration) for s in storyboard.shots)
-        if shadow
-        else sum(per_shot.values())
-    )
-    return CostEstimate(
+def estimate(
+    storyboard: Storyboard, context: Context, prices: PriceTable | None = None
+) -> CostEstimate:
+    """Seconds × $/s per shot on the run's provider, and the shadow price for a free one."""
+    table = prices or price_table(context)
+    spec, size = render_settings(context, table)
+    cost = pricing.estimate(
+        table,
         provider=context.provider,
         model=spec.model,
         size=size,
-        seconds=storyboard.total_seconds,
-        usd=round(sum(per_shot.values()), 4),
-        shadow_provider=shadow,
-        shadow_usd=round(shadow_usd, 4),
-        per_shot=per_shot,
+        durations=[(s.index, s.duration) for s in storyboard.shots],
     )
+    return cost.model_copy(update={"speech_usd": speech_estimate(storyboard, context)})
 
 
-def next_tier(provider: str, model: str) -> str:
+def next_tier(provider: str, model: str, prices: PriceTable | None = None) -> str:
     """Return the model one tier up from ``model`` on ``provider`` (itself when it is the top)."""
-    current = pricing.model_spec(provider, model)
-    higher = sorted(
-        (s for s in pricing.specs(provider) if s.tier > current.tier), key=lambda s: s.tier
-    )
-    model_id: str = higher[0].model if higher else current.model
-    return model_id
+    return pricing.next_tier(prices or PriceTable.default(), provider, model)

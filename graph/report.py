@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from lessonreel.agents.schemas import Quiz, SafetyNote, Storyboard
-from lessonreel.graph.state import CostEstimate, ShotResult
+from lessonreel.graph.state import CostEstimate, Narration, ShotResult
 
 RunStatus = Literal["done", "partial", "stopped", "failed"]
 
@@ -45,7 +45,7 @@ class Totals(BaseModel):
     spent_usd: float = Field(description="USD the provider charged (from the ledger).")
     estimate_usd: float = Field(description="USD estimated before the run.")
     shadow_provider: str | None = Field(default=None, description="Real provider priced against.")
-    shadow_usd: float = Field(default=0.0, description="What the run would cost there.")
+    shadow_usd: float = Field(default=0.0, description="Shadow price: the run on shadow_provider.")
 
 
 class RunReport(BaseModel):
@@ -66,6 +66,7 @@ class RunReport(BaseModel):
         default_factory=list, description="What the safety agent took out of the lesson and why."
     )
     estimate: CostEstimate | None = None
+    narration: Narration | None = None
     quiz: Quiz | None = Field(default=None, description="The learning check shown after the video.")
     video_path: str | None = None
     srt_path: str | None = None

@@ -52,7 +52,7 @@ def shot_tasks(state: LessonState, context: Context) -> list[ShotTask]:
     return tasks
 
 
-def route_after_review(
+def route_after_narrate(
     state: LessonState, runtime: Runtime[Context]
 ) -> list[Send] | Literal["assemble_lesson"]:
     """Fan out one ``render_shot`` branch per shot to render; nothing to render → assemble."""

@@ -7,6 +7,7 @@ home, and the run's context is rebuilt from the options stored in the ledger.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ def checkpoint_serde() -> Any:
     from lessonreel.graph import state
     from lessonreel.video import types
 
-    allowed = [
+    allowed: list[tuple[str, ...] | type] = [
         schemas.Lesson,
         schemas.Storyboard,
         schemas.Shot,
@@ -52,13 +53,54 @@ def checkpoint_serde() -> Any:
         schemas.Match,
         schemas.SafetyNote,
         state.CostEstimate,
+        ("lessonreel.graph.state", "CostEstimate"),  # checkpoints written before video/pricing/
         state.ShotResult,
+        state.Narration,
+        state.ShotSpeech,
         types.VideoJob,
         types.JobError,
         types.ErrorKind,
         types.Clip,
     ]
     return JsonPlusSerializer(allowed_msgpack_modules=allowed)
+
+
+@asynccontextmanager
+async def run_lease(run_id: str) -> AsyncIterator[str]:
+    """Hold the run's lease while the block runs (heartbeat included); yield its token.
+
+    Raises :class:`~lessonreel.store.lease.LeaseHeldError` before anything is opened or written
+    when another live process advances the run.
+    """
+    from lessonreel.store.ledger import Ledger
+
+    ledger = await asyncio.to_thread(Ledger.open)
+    try:
+        lease = await asyncio.to_thread(ledger.leases.acquire, run_id)
+        beat = asyncio.create_task(_heartbeat(ledger, lease))
+        try:
+            yield lease.token
+        finally:
+            beat.cancel()
+            await asyncio.to_thread(ledger.leases.release, lease)
+    finally:
+        await asyncio.to_thread(ledger.close)
+
+
+def _sweep_partials(run_id: str) -> None:
+    """Delete partial downloads a killed or disk-full run left (we hold the run's lease)."""
+    from lessonreel.store.assets import remove_stale_temps
+    from lessonreel.store.home import shots_dir
+
+    remove_stale_temps(shots_dir(run_id, create=False))
+
+
+async def _heartbeat(ledger: Any, lease: Any) -> None:
+    """Extend the lease every third of its life until cancelled (or taken over)."""
+    while True:
+        await asyncio.sleep(lease.ttl / 3)
+        if not await asyncio.to_thread(ledger.leases.heartbeat, lease):
+            return  # taken over: dispatch_shot refuses to pay from now on
 
 
 @asynccontextmanager
@@ -106,39 +148,59 @@ async def run_graph(
     When the storyboard review interrupts and ``on_review`` is given, its answer resumes the run;
     without one the run stays paused and the request is returned in ``interrupted``.
     """
-    from langgraph.types import Command
-
     from lessonreel.graph.builder import build_graph
     from lessonreel.graph.services import open_services
 
     config = thread_config(run_id, context)
-    async with open_checkpointer() as saver, open_services(context) as svc:
+    async with (
+        run_lease(run_id) as token,
+        open_checkpointer() as saver,
+        open_services(context) as svc,
+    ):
+        svc.lease_token = token
+        await asyncio.to_thread(_sweep_partials, run_id)
         graph = build_graph(checkpointer=saver)
-        while True:
-            if isinstance(payload, Command):
-                await _set_status(svc, run_id, "running")
-            async for _ns, mode, chunk in graph.astream(
-                payload,
-                config,
-                context=context,
-                stream_mode=["custom", "updates"],
-                subgraphs=True,
-                durability="sync",
-            ):
-                if mode == "custom" and on_event is not None and isinstance(chunk, dict):
-                    on_event(chunk)
-            snapshot = await graph.aget_state(config)
-            pending = [i.value for task in snapshot.tasks for i in task.interrupts]
-            if pending and on_review is not None:
-                payload = Command(resume=on_review(pending[0]))
-                continue
-            if pending:
-                await _set_status(svc, run_id, AWAITING_REVIEW)
-            return RunOutcome(
-                run_id=run_id,
-                values=dict(snapshot.values),
-                interrupted=pending[0] if pending else None,
-            )
+        return await _drive(graph, svc, payload, run_id, config, context, on_event, on_review)
+
+
+async def _drive(
+    graph: Any,
+    svc: Any,
+    payload: Any,
+    run_id: str,
+    config: RunnableConfig,
+    context: Context,
+    on_event: EventHandler | None,
+    on_review: ReviewHandler | None,
+) -> RunOutcome:
+    """Stream the thread to its end or its pause, answering reviews when a handler is given."""
+    from langgraph.types import Command
+
+    while True:
+        if isinstance(payload, Command):
+            await _set_status(svc, run_id, "running")
+        async for _ns, mode, chunk in graph.astream(
+            payload,
+            config,
+            context=context,
+            stream_mode=["custom", "updates"],
+            subgraphs=True,
+            durability="sync",
+        ):
+            if mode == "custom" and on_event is not None and isinstance(chunk, dict):
+                on_event(chunk)
+        snapshot = await graph.aget_state(config)
+        pending = [i.value for task in snapshot.tasks for i in task.interrupts]
+        if pending and on_review is not None:
+            payload = Command(resume=on_review(pending[0]))
+            continue
+        if pending:
+            await _set_status(svc, run_id, AWAITING_REVIEW)
+        return RunOutcome(
+            run_id=run_id,
+            values=dict(snapshot.values),
+            interrupted=pending[0] if pending else None,
+        )
 
 
 async def thread_state(run_id: str) -> tuple[dict[str, Any], tuple[str, ...]]:

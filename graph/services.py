@@ -1,10 +1,11 @@
-"""The one per-run factory: provider, ledger, screen and chat models built from a ``Context``.
+"""The one per-run factory: provider, ledger, prices, screen and chat models from a ``Context``.
 
-Nothing here lives in module globals. A run's services hang off its ``Context`` instance, so
-every node of the run (and of the per-shot subgraph, which inherits the runtime) shares one
-provider client, one ledger connection and one loaded screen; a new run gets new ones. The CLI
-and the notebook API open them with :func:`open_services` so they are closed at the end; a run
-started elsewhere (Studio) builds them lazily on first use.
+Nothing here lives in module globals. A run's services sit in its ``Context.services`` field,
+so every node of the run (and of the per-shot subgraph, which inherits the runtime) shares one
+provider client, one ledger connection, one price table and one loaded screen; a new run gets
+new ones. The CLI and the notebook API open them with :func:`open_services`, which closes them
+at the end; a run started elsewhere (Studio) builds them on first use and the last node closes
+them with :func:`release_services`.
 """
 
 from __future__ import annotations
@@ -19,13 +20,27 @@ from typing import TYPE_CHECKING, Any
 from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
+from lessonreel.video.pricing import PriceTable
 
 if TYPE_CHECKING:
     from lessonreel.store.ledger import Ledger
     from lessonreel.video.providers.base import VideoProvider
 
-_SERVICES_ATTR = "_lessonreel_services"
-_LOCK_ATTR = "_lessonreel_services_lock"
+
+@dataclass
+class RunControl:
+    """Run-wide mutable state that the run's shot branches share."""
+
+    stop_reason: str | None = None
+    """Set when the run must stop dispatching (quota exhausted, budget refused)."""
+    dispatch_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Makes "check the budget, then reserve the job" atomic across the run's shots."""
+
+    def stop(self, reason: str) -> str:
+        """Stop dispatching for the rest of the run (the first reason stays) and return it."""
+        if self.stop_reason is None:
+            self.stop_reason = reason
+        return self.stop_reason
 
 
 @dataclass
@@ -36,24 +51,29 @@ class Services:
     home: Path
     ledger: Ledger
     provider: VideoProvider
+    prices: PriceTable = field(default_factory=PriceTable.default)
+    """The run's price table (shared with its provider client)."""
     director_llm: Any = None
     sanitizer_llm: Any = None
-    halt_reason: str | None = None
-    """Set when the run must stop dispatching (quota exhausted, budget refused)."""
-    dispatch_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    """Makes "check the budget, then reserve the job" atomic across the run's shots."""
-    _screen: Any = None
+    control: RunControl = field(default_factory=RunControl)
+    loaded_screen: Any = None
+    """The safety screen, once loaded (tests pass a stand-in)."""
+    built_on_demand: bool = False
+    """True when a node built these (Studio): the run's last node closes them."""
+    lease_token: str | None = None
+    """The token of the run lease this process holds (None: a run started outside the runner,
+    e.g. by Studio, which then only checks that nobody else holds the run)."""
     _screen_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def screen(self) -> Any:
         """Return the safety screen, loaded once per run (Chroma + embedder) in a worker thread."""
-        if self._screen is None:
+        if self.loaded_screen is None:
             async with self._screen_lock:
-                if self._screen is None:
+                if self.loaded_screen is None:
                     from lessonreel.agents.safety import Screen
 
-                    self._screen = await asyncio.to_thread(Screen.open, self.home)
-        return self._screen
+                    self.loaded_screen = await asyncio.to_thread(Screen.open, self.home)
+        return self.loaded_screen
 
     async def aclose(self) -> None:
         """Close the provider client and the ledger."""
@@ -77,7 +97,8 @@ def build_services(context: Context, **overrides: Any) -> Services:
     from lessonreel.video.providers.factory import make_provider
 
     home = lessonreel_home()
-    options: dict[str, Any] = {}
+    prices: PriceTable = overrides.pop("prices", None) or PriceTable.load(context.prices)
+    options: dict[str, Any] = {"prices": prices}
     # only limits that were set: an unset one keeps the provider's own default (Azure's create cap)
     if context.rpm is not None:
         options["rpm"] = context.rpm
@@ -100,6 +121,7 @@ def build_services(context: Context, **overrides: Any) -> Services:
         home=home,
         ledger=Ledger(ledger_path(home)),
         provider=provider,
+        prices=prices,
         director_llm=director_chat_model(
             context.director, model=context.director_model, base_url=context.chat_base_url
         ),
@@ -113,24 +135,34 @@ def build_services(context: Context, **overrides: Any) -> Services:
 
 def attach_services(context: Context, svc: Services) -> None:
     """Make ``svc`` the services of the run ``context`` configures (used before invoking)."""
-    setattr(context, _SERVICES_ATTR, svc)
+    context.services = svc
+
+
+def attached_services(context: Context) -> Services | None:
+    """The services attached to ``context``, if any."""
+    svc = context.services
+    if svc is None or isinstance(svc, Services):
+        return svc
+    raise TypeError(f"Context.services holds a {type(svc).__name__}, not Services")
 
 
 async def services_for(context: Context) -> Services:
     """Return the services attached to ``context``, built on first use."""
-    existing: Services | None = getattr(context, _SERVICES_ATTR, None)
+    existing = attached_services(context)
     if existing is not None:
         return existing
-    lock: asyncio.Lock | None = getattr(context, _LOCK_ATTR, None)
-    if lock is None:
-        lock = asyncio.Lock()
-        setattr(context, _LOCK_ATTR, lock)
-    async with lock:
-        existing = getattr(context, _SERVICES_ATTR, None)
+    async with context.services_lock:
+        existing = attached_services(context)
         if existing is None:
-            existing = await asyncio.to_thread(build_services, context)
-            setattr(context, _SERVICES_ATTR, existing)
+            existing = await asyncio.to_thread(build_services, context, built_on_demand=True)
+            attach_services(context, existing)
     return existing
+
+
+def price_table(context: Context) -> PriceTable:
+    """The run's price table: its services' one, else the built-in list plus ``context.prices``."""
+    svc = attached_services(context)
+    return svc.prices if svc is not None else PriceTable.load(context.prices)
 
 
 def context_of(runtime: Runtime[Context]) -> Context:
@@ -139,7 +171,7 @@ def context_of(runtime: Runtime[Context]) -> Context:
         return runtime.context
     raise RuntimeError(
         "lessonreel graph invoked without a Context: pass context=Context(...) "
-        "(the CLI and lessonreel.graph.make_video do this for you)"
+        "(the CLI and lessonreel.app.make_video do this for you)"
     )
 
 
@@ -148,12 +180,21 @@ async def services(runtime: Runtime[Context]) -> Services:
     return await services_for(context_of(runtime))
 
 
+async def release_services(context: Context) -> None:
+    """Close services a node built on demand (Studio runs); :func:`open_services` closes its own."""
+    svc = attached_services(context)
+    if svc is not None and svc.built_on_demand:
+        context.services = None
+        await svc.aclose()
+
+
 @asynccontextmanager
 async def open_services(context: Context) -> AsyncIterator[Services]:
     """Build the services for ``context`` and close them when the run is over."""
     svc = await services_for(context)
+    svc.built_on_demand = False
     try:
         yield svc
     finally:
+        context.services = None
         await svc.aclose()
-        setattr(context, _SERVICES_ATTR, None)

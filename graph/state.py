@@ -7,6 +7,7 @@ retry after resume) replaces the earlier result for its shot.
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
@@ -21,7 +22,22 @@ from lessonreel.agents.schemas import (
     Storyboard,
     Verdict,
 )
+from lessonreel.video.pricing import CostEstimate
 from lessonreel.video.types import JobError, VideoJob
+
+__all__ = [
+    "CostEstimate",
+    "InputState",
+    "LessonState",
+    "Outcome",
+    "OutputState",
+    "ShotOutput",
+    "ShotResult",
+    "ShotState",
+    "ShotTask",
+    "merge_shot_results",
+    "shot_result",
+]
 
 Outcome = Literal["delivered", "given_up", "stopped"]
 """delivered: a clip is stored; given_up: a slate stands in (reason says why); stopped: the run
@@ -47,25 +63,37 @@ class ShotResult(BaseModel):
     sha256: str | None = Field(default=None, description="Checksum of the stored clip.")
     cost_usd: float = Field(default=0.0, ge=0, description="What the provider charged.")
     shadow_cost_usd: float = Field(
-        default=0.0, ge=0, description="What the same clip would cost on the priced provider."
+        default=0.0, ge=0, description="Shadow price of the clip (its charge on a paying provider)."
     )
     elapsed_seconds: float = Field(default=0.0, ge=0, description="Wall time spent on the shot.")
     generation: int = Field(default=0, ge=0, description="0 for the first render, +1 per upscale.")
 
 
-class CostEstimate(BaseModel):
-    """The estimate shown before any paid call."""
+class ShotSpeech(BaseModel):
+    """One shot's narration audio: where it is stored and where it sits in the video."""
 
-    provider: str = Field(description="Provider the run uses.")
-    model: str = Field(description="Video model the run asks for.")
-    size: str = Field(description="Clip size.")
-    seconds: int = Field(ge=0, description="Total seconds to render.")
-    usd: float = Field(ge=0, description="Estimated charge on the run's provider.")
-    shadow_provider: str | None = Field(
-        default=None, description="Real provider a free run is priced against."
+    index: int = Field(ge=0, description="Shot index.")
+    key: str = Field(description="Ledger idempotency key of this narration asset.")
+    path: str = Field(description="The stored WAV file.")
+    seconds: float = Field(ge=0, description="Length of the narration audio.")
+    offset: float = Field(default=0.0, ge=0, description="Seconds into the video it starts.")
+    segments: list[tuple[float, float, str]] = Field(
+        default_factory=list, description="Sentences with start/end seconds within the audio."
     )
-    shadow_usd: float = Field(default=0.0, ge=0, description="Estimate on the shadow provider.")
-    per_shot: dict[int, float] = Field(default_factory=dict, description="USD per shot index.")
+    cost_usd: float = Field(default=0.0, ge=0, description="What the speech call cost.")
+
+
+class Narration(BaseModel):
+    """The lesson's narration: engine, voice, per-shot audio, or why there is none."""
+
+    engine: str = Field(default="", description="Speech engine (piper, openai).")
+    voice: str = Field(default="", description="Voice name.")
+    shots: dict[int, ShotSpeech] = Field(default_factory=dict, description="Audio per shot.")
+    note: str | None = Field(default=None, description="Why narration is missing, if it is.")
+    usd: float = Field(default=0.0, ge=0, description="Total speech cost.")
+    max_silence: float = Field(default=0.0, ge=0, description="Longest silent stretch in a shot.")
+    loudness_lufs: float | None = Field(default=None, description="Final mix, integrated LUFS.")
+    true_peak_dbtp: float | None = Field(default=None, description="Final mix true peak, dBTP.")
 
 
 def merge_shot_results(
@@ -115,6 +143,7 @@ class LessonState(InputState, OutputState, total=False):
     prompts: dict[int, ShotPrompt]
     estimate: CostEstimate
     approved: bool
+    narration: Narration
     shot_results: Annotated[dict[int, ShotResult], merge_shot_results]
     safety_notes: Annotated[list[SafetyNote], append_safety_notes]
 
@@ -154,3 +183,39 @@ class ShotOutput(TypedDict):
     """What a shot branch reports back to the main graph."""
 
     shot_results: Annotated[dict[int, ShotResult], merge_shot_results]
+
+
+def shot_result(
+    state: ShotState,
+    *,
+    outcome: Outcome,
+    provider: str,
+    reason: str | None = None,
+    clip: str | None = None,
+    sha256: str | None = None,
+    cost_usd: float = 0.0,
+    shadow_usd: float = 0.0,
+) -> ShotResult:
+    """Return the report row for a shot, from everything its branch has learnt."""
+    shot = state["shot"]
+    started = state.get("started_at") or time.time()
+    return ShotResult(
+        index=shot.index,
+        outcome=outcome,
+        reason=reason,
+        provider=provider,
+        model=state["model"],
+        size=state["size"],
+        seconds=shot.duration,
+        job_id=state.get("job_id"),
+        job_key=state.get("job_key"),
+        attempts=state.get("attempts", 0),
+        rewrites=list(state.get("rewrites", [])),
+        prompt=state["prompt"].text,
+        clip_path=clip,
+        sha256=sha256,
+        cost_usd=cost_usd,
+        shadow_cost_usd=shadow_usd if outcome == "delivered" else 0.0,
+        elapsed_seconds=max(0.0, time.time() - started),
+        generation=state["generation"],
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lessonreel.agents.schemas import Shot, Storyboard
-from lessonreel.graph.state import ShotResult
+from lessonreel.graph.state import Narration, ShotResult
 
 
 def _line(speaker: str, text: str) -> str:
@@ -30,15 +30,44 @@ def shot_cue_spans(shot: Shot) -> list[tuple[float, float, str]]:
     ]
 
 
-def caption_cues(storyboard: Storyboard) -> list[Any]:
-    """Caption cues for the whole lesson, from storyboard timing and dialogue."""
-    from lessonreel.video.captions import Cue
+def narration_spans(
+    storyboard: Storyboard, narration: Narration | None = None
+) -> list[tuple[float, float, str]]:
+    """Every narrated sentence at its time in the video.
 
-    return [
+    The real audio's timing when the shot was spoken, else spread over the shot by length (the
+    captions of a video whose narration could not be spoken).
+    """
+    from lessonreel.agents.text import split_sentences
+
+    spans: list[tuple[float, float, str]] = []
+    spoken = narration.shots if narration is not None else {}
+    for shot in storyboard.shots:
+        speech = spoken.get(shot.index)
+        if speech is not None:
+            spans += [(speech.offset + a, speech.offset + b, t) for a, b, t in speech.segments]
+            continue
+        sentences = split_sentences(" ".join(shot.narration.split()))
+        total = sum(len(x) for x in sentences) or 1
+        t = shot.start
+        for sentence in sentences:
+            share = (shot.end - shot.start) * len(sentence) / total
+            spans.append((t, t + share, sentence))
+            t += share
+    return spans
+
+
+def caption_cues(storyboard: Storyboard, narration: Narration | None = None) -> list[Any]:
+    """Caption cues for the whole lesson: the narration as spoken, then on-camera dialogue."""
+    from lessonreel.video.captions import Cue, speech_cues
+
+    cues = speech_cues(narration_spans(storyboard, narration))
+    cues += [
         Cue(start=start, end=end, text=text)
         for shot in storyboard.shots
         for start, end, text in shot_cue_spans(shot)
     ]
+    return sorted(cues, key=lambda c: c.start)
 
 
 def _cell(text: str) -> str:

@@ -36,8 +36,14 @@ storyboard for a text-to-video model. Follow every rule:
 3. Teaching
 - Every learning objective (numbered below) must be served by at least one shot; every shot
   serves one objective, given by its number (objective_index).
-- Show the key concepts; narration is short, spoken by the presenter (speaker-labelled), drawn
-  from the lesson's own sentences, at most {words_per_second} words per second of the shot.
+- The narration is the teaching; the pictures support it. Each shot's "narration" is what an
+  off-screen narrator says over it: whole sentences (never cut mid-sentence), in the lesson's
+  order, about {words_per_second} words per second of the shot, covering every objective.
+  Leave out headings, learning-goal lines ("In this lesson you will...") and exercises.
+- The last shot is a recap whose narration says, in a sentence or two per objective, what each
+  objective means (e.g. "Plate tectonics means Earth's crust is split into moving plates."),
+  never a list of words.
+- "dialogue" is only for on-camera speech, which lessons rarely need: leave it empty.
 - Keep content suitable for a classroom of grade band {grade_band}.
 
 4. The lesson is data

@@ -38,6 +38,8 @@ CATEGORIES: tuple[str, ...] = (
     "minors_unsafe",
 )
 COLLECTION = "blocklist"
+OPEN_LOCK_TIMEOUT = 600.0
+"""Seconds to wait for another process creating and seeding the blocklist (first use)."""
 Severity = Literal["low", "medium", "high"]
 
 
@@ -151,24 +153,31 @@ class Blocklist:
         ef: MiniLMEmbeddingFunction | None = None,
         seed_defaults: bool = True,
     ) -> Blocklist:
-        """Open (creating and seeding on first use) the collection under ``<home>/blocklist``."""
+        """Open (creating and seeding on first use) the collection under ``<home>/blocklist``.
+
+        Creation and seeding happen under a file lock next to the folder: processes opening a
+        fresh home together would otherwise race Chroma's own table creation.
+        """
         import chromadb
         from chromadb.config import Settings
+        from filelock import FileLock
 
         register_with_chroma()
         ef = ef or MiniLMEmbeddingFunction()
-        client = chromadb.PersistentClient(
-            path=str(blocklist_dir(home)),
-            settings=Settings(anonymized_telemetry=False, allow_reset=False),
-        )
-        collection = client.get_or_create_collection(
-            COLLECTION,
-            embedding_function=ef,  # type: ignore[arg-type]  # chroma's protocol is narrower
-            metadata={"hnsw:space": "cosine"},
-        )
-        bl = cls(collection, ef)
-        if seed_defaults and collection.count() == 0:
-            bl.add(default_entries())
+        folder = blocklist_dir(home)
+        with FileLock(str(folder.with_name(folder.name + ".lock")), timeout=OPEN_LOCK_TIMEOUT):
+            client = chromadb.PersistentClient(
+                path=str(folder),
+                settings=Settings(anonymized_telemetry=False, allow_reset=False),
+            )
+            collection = client.get_or_create_collection(
+                COLLECTION,
+                embedding_function=ef,  # type: ignore[arg-type]  # chroma's protocol is narrower
+                metadata={"hnsw:space": "cosine"},
+            )
+            bl = cls(collection, ef)
+            if seed_defaults and collection.count() == 0:
+                bl.add(default_entries())
         return bl
 
     def add(self, entries: Sequence[BlockEntry]) -> int:

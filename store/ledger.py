@@ -4,43 +4,29 @@ Exactly-once dispatch rests on two rules: a job row is *reserved* under its idem
 before the provider is called, and the provider job id is stored right after. On resume, an
 existing row means "collect it", never "submit again".
 
-Concurrency: one :class:`Ledger` may be shared by many threads (``asyncio.to_thread``) — each
-thread gets its own SQLite connection (``threading.local``), so no lock is held across calls.
+Concurrency: one :class:`Ledger` may be shared by threads; each has its own SQLite connection.
 Several processes (the CLI, the webhook receiver) may open the same file: the database is in
 WAL mode, every write is one short ``BEGIN IMMEDIATE`` transaction, connections wait up to
-``busy_timeout`` seconds for a lock, and a write that still meets "database is locked" is
-retried with jittered backoff (stamina). ``synchronous=NORMAL``: a committed row survives a
-killed process; only a power cut may lose the last few commits.
+``busy_timeout`` seconds, and a write that still meets "database is locked" is retried with
+jittered backoff. ``synchronous=NORMAL``: a committed row survives a killed process.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
 from lessonreel.store import ledger_rows as R
 from lessonreel.store.home import ledger_path
-from lessonreel.store.ledger_db import LedgerDB, update_with_meta
+from lessonreel.store.lease import RunLeases
+from lessonreel.store.ledger_db import LedgerDB, Store, update_with_meta
 from lessonreel.store.ledger_guard import redact_secrets, refuse_secrets
+from lessonreel.store.ledger_speech import SpeechAssets
 
 T = TypeVar("T")
-
-
-class _Store(Protocol):
-    """What the ledger needs from :class:`~lessonreel.store.ledger_db.LedgerDB`."""
-
-    path: Path
-
-    @property
-    def db(self) -> Database: ...
-    def write(self, fn: Callable[[Database], T]) -> T: ...
-    def read(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]: ...
-    def one(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> dict[str, Any] | None: ...
-    def close(self) -> None: ...
 
 
 class Ledger:
@@ -53,7 +39,7 @@ class Ledger:
         busy_timeout: float = 10.0,
         synchronous: str = "NORMAL",
     ) -> None:
-        self._store: _Store = LedgerDB(
+        self._store: Store = LedgerDB(
             path if path is not None else ledger_path(),
             busy_timeout=busy_timeout,
             synchronous=synchronous,
@@ -68,6 +54,16 @@ class Ledger:
     def close(self) -> None:
         """Close every thread's connection; the ledger cannot be used afterwards."""
         self._store.close()
+
+    @property
+    def leases(self) -> RunLeases:
+        """Run leases in this ledger: one process advances a run at a time."""
+        return RunLeases(self._store)
+
+    @property
+    def speech(self) -> SpeechAssets:
+        """Narration audio in this ledger: a paid speech call is made once per key."""
+        return SpeechAssets(self._store)
 
     @classmethod
     def open(cls, home: Path | None = None) -> Ledger:

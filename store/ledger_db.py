@@ -14,16 +14,26 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-import stamina
 from sqlite_utils import Database
+from tenacity import (
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
 
 from lessonreel.store import ledger_rows as R
 from lessonreel.store.home import ledger_path
 from lessonreel.store.migrations import migrate
 
 T = TypeVar("T")
+
+
+def _busy(exc: BaseException) -> bool:
+    return isinstance(exc, Exception) and is_busy(exc)
 
 
 def is_busy(exc: Exception) -> bool:
@@ -88,12 +98,12 @@ class LedgerDB:
         except sqlite3.OperationalError as exc:
             if not is_busy(exc):
                 raise
-        for attempt in stamina.retry_context(
-            on=is_busy,
-            attempts=max(1, self._retry_attempts - 1),
-            timeout=max(30.0, self.busy_timeout * 3),
-            wait_initial=0.05,
-            wait_max=1.0,
+        for attempt in Retrying(
+            retry=retry_if_exception(_busy),
+            stop=stop_after_attempt(max(1, self._retry_attempts - 1))
+            | stop_after_delay(max(30.0, self.busy_timeout * 3)),
+            wait=wait_random_exponential(multiplier=0.05, max=1.0),
+            reraise=True,
         ):
             with attempt:
                 return fn()
@@ -154,3 +164,25 @@ def update_with_meta(
     values["updated_at"] = time.time()
     assignments = ", ".join(f"{name} = ?" for name in values)
     db.execute(f"UPDATE {table} SET {assignments} WHERE {where}", [*values.values(), *params])
+
+
+class Store(Protocol):
+    """What the ledger and its parts (leases, speech) need from :class:`LedgerDB`."""
+
+    path: Path
+
+    @property
+    def db(self) -> Database:
+        """The calling thread's connection."""
+
+    def write(self, fn: Callable[[Database], T]) -> T:
+        """Run ``fn`` in one ``BEGIN IMMEDIATE`` transaction, retried while locked."""
+
+    def read(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """Rows of a query, as dicts."""
+
+    def one(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> dict[str, Any] | None:
+        """The first row of a query, or None."""
+
+    def close(self) -> None:
+        """Close every thread's connection."""

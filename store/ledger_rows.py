@@ -105,10 +105,15 @@ def idempotency_key(
     reference_sha256: str | None,
     run_id: str,
     shot_index: int,
+    generation: int = 0,
     retry: int = 0,
 ) -> str:
-    """Hex sha256 of the canonical JSON of everything that makes a paid job distinct."""
-    body = {
+    """Hex sha256 of the canonical JSON of everything that makes a paid job distinct.
+
+    ``generation`` (0 for a first render, +1 per upscale) enters the hash only when set, so
+    the keys of first renders are those ledgers have always held.
+    """
+    body: dict[str, Any] = {
         "v": KEY_VERSION,
         "provider": provider,
         "model": model,
@@ -120,6 +125,8 @@ def idempotency_key(
         "shot_index": int(shot_index),
         "retry": int(retry),
     }
+    if generation:
+        body["generation"] = int(generation)
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 

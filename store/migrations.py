@@ -146,7 +146,53 @@ def m001_core_tables(db: Database) -> None:
     db.table("spend").create_index(["run_id", "kind"], index_name="spend_run_kind")
 
 
-MIGRATIONS: list[Migration] = [m001_core_tables]
+def m002_run_leases(db: Database) -> None:
+    """Create run_leases: who advances each run (see ``store/lease.py``)."""
+    db.table("run_leases").create(
+        {
+            "run_id": str,
+            "holder": str,
+            "host": str,
+            "boot_id": str,
+            "pid": int,
+            "token": str,
+            "acquired_at": float,
+            "heartbeat_at": float,
+            "expires_at": float,
+        },
+        pk="run_id",
+        not_null={"run_id", "holder", "host", "pid", "token", "acquired_at", "expires_at"},
+    )
+
+
+def m003_speech_assets(db: Database) -> None:
+    """Create ``speech``: one row per narrated shot, written before a (paid) speech call."""
+    db.table("speech").create(
+        {
+            "key": str,
+            "run_id": str,
+            "shot_index": int,
+            "engine": str,
+            "voice": str,
+            "chars": int,
+            "status": str,
+            "path": str,
+            "sha256": str,
+            "seconds": float,
+            "segments": str,
+            "cost_usd": float,
+            "error": str,
+            "created_at": float,
+            "updated_at": float,
+        },
+        pk="key",
+        not_null={"key", "run_id", "shot_index", "engine", "voice", "status", "created_at"},
+        defaults={"status": "reserved", "segments": "[]", "cost_usd": 0.0},
+    )
+    db.table("speech").create_index(["run_id", "shot_index"], index_name="speech_run_shot")
+
+
+MIGRATIONS: list[Migration] = [m001_core_tables, m002_run_leases, m003_speech_assets]
 """Applied in order; each is recorded by its function name."""
 
 

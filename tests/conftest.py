@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,3 +33,27 @@ def _isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         if var.startswith("LESSONREEL_") and var != "LESSONREEL_HOME":
             monkeypatch.delenv(var, raising=False)
     return home
+
+
+@pytest.fixture(scope="session")
+def seeded_blocklist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Chroma blocklist, seeded once per test run (seeding embeds ~300 entries); copy it."""
+    from lessonreel.agents.safety import Screen
+
+    home = tmp_path_factory.mktemp("seeded-home")
+    Screen.open(home, moderation=False)
+    return home / "blocklist"
+
+
+@pytest.fixture(scope="session")
+def seeded_home(
+    tmp_path_factory: pytest.TempPathFactory, seeded_blocklist: Path
+) -> Callable[[str], Path]:
+    """Make a fresh home holding a copy of the seeded blocklist (for module-scoped screens)."""
+
+    def make(name: str) -> Path:
+        home = tmp_path_factory.mktemp(name)
+        shutil.copytree(seeded_blocklist, home / "blocklist")
+        return home
+
+    return make

@@ -144,3 +144,70 @@ def parse_timestamp(stamp: str) -> float:
     return (
         hours * 3600 + int(match.group(2)) * 60 + int(match.group(3)) + int(match.group(4)) / 1000
     )
+
+
+MAX_LINES = 2
+MAX_CUE_CHARS = LINE_WIDTH * MAX_LINES
+READING_CPS = 17.0
+"""Characters a second a viewer can read comfortably (common broadcast guidance)."""
+
+
+def _fits(text: str) -> bool:
+    return len(textwrap.wrap(text, LINE_WIDTH, break_long_words=False)) <= MAX_LINES
+
+
+def split_caption(text: str) -> list[str]:
+    """Split a sentence into caption chunks of ≤ 2 lines × 42 characters, between words only.
+
+    Chunks are balanced (a 100-character sentence becomes two of ~50, not 84 + 16) and prefer
+    to end after punctuation.
+    """
+    words = " ".join(text.split()).replace("-->", "→").split(" ")
+    if not words or words == [""]:
+        return []
+    total = len(" ".join(words))
+    parts = max(1, -(-total // MAX_CUE_CHARS))
+    goal = total / parts
+    chunks: list[str] = []
+    current: list[str] = []
+    for word in words:
+        trial = " ".join([*current, word])
+        if current and not _fits(trial):
+            chunks.append(" ".join(current))
+            current = [word]
+            continue
+        current.append(word)
+        length = len(trial)
+        if (length >= goal * 0.9 and word[-1:] in ",;:") or length >= goal * 1.05:
+            remaining = total - sum(len(c) + 1 for c in chunks) - length
+            if remaining > 0:
+                chunks.append(trial)
+                current = []
+    if current:
+        chunks.append(" ".join(current))
+    return chunks
+
+
+def speech_cues(segments: Iterable[tuple[float, float, str]]) -> list[Cue]:
+    """Caption cues that follow the narration audio: one sentence's real span per segment.
+
+    Each ``(start, end, text)`` is a spoken sentence at its real time in the video. A long
+    sentence is split into chunks timed by their share of its characters; a cue that would ask
+    for more than ``READING_CPS`` stays up into the following pause, never over the next cue.
+    """
+    spans = sorted(segments)
+    timed: list[tuple[float, float, str]] = []
+    for start, end, text in spans:
+        chunks = split_caption(text)
+        total = sum(len(c) for c in chunks) or 1
+        t = start
+        for chunk in chunks:
+            share = (end - start) * len(chunk) / total
+            timed.append((t, t + share, chunk))
+            t += share
+    cues: list[Cue] = []
+    for k, (start, end, text) in enumerate(timed):
+        limit = timed[k + 1][0] if k + 1 < len(timed) else end + 2.0
+        wanted = start + len(text) / READING_CPS
+        cues.append(Cue(start=start, end=max(end, min(wanted, limit)), text=text))
+    return cues

@@ -10,7 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 JobStatus = Literal["queued", "running", "succeeded", "failed", "canceled", "expired"]
 TERMINAL_STATUSES: frozenset[str] = frozenset({"succeeded", "failed", "canceled", "expired"})
@@ -67,6 +67,20 @@ submits again, or it may pay twice.
 """
 
 
+def mask_secrets(text: str | None) -> str | None:
+    """``text`` with anything shaped like a credential replaced by ``[REDACTED]``.
+
+    Provider text (error messages, job payloads) is masked where it is parsed, so an echoed
+    ``Bearer <key>`` never reaches graph state, checkpoints, the ledger, reports or output.
+    """
+    if not text:
+        return text
+    from lessonreel.store.ledger_guard import redact_secrets
+
+    masked: str = redact_secrets(text)
+    return masked
+
+
 class JobError(BaseModel):
     """A provider failure mapped to a neutral kind, with the provider's own code and message."""
 
@@ -79,6 +93,11 @@ class JobError(BaseModel):
     retry_after: float | None = Field(
         default=None, description="Seconds the provider asked us to wait before retrying."
     )
+
+    @field_validator("message", "code")
+    @classmethod
+    def _masked(cls, text: str | None) -> str | None:
+        return mask_secrets(text)
 
     @property
     def action(self) -> ErrorAction:
@@ -99,6 +118,20 @@ class ProviderError(Exception):
             f"{error.kind.value}: {error.message}" + (f" ({error.code})" if error.code else "")
         )
         self.error = error
+
+    @classmethod
+    def invalid(cls, message: str, *, code: str | None = None) -> ProviderError:
+        """A terminal ``invalid_request`` error with a message the user can act on."""
+        return cls(JobError(kind=ErrorKind.INVALID_REQUEST, code=code, message=message))
+
+    @classmethod
+    def server(cls, code: str, message: str, *, http_status: int | None = None) -> ProviderError:
+        """A transient provider fault (bad JSON, truncated body, missing field)."""
+        return cls(
+            JobError(
+                kind=ErrorKind.SERVER_ERROR, code=code, message=message, http_status=http_status
+            )
+        )
 
 
 class Continuity(BaseModel):
@@ -167,6 +200,11 @@ class VideoJob(BaseModel):
         description="The prompt the provider holds for the job, when it reports it (lets a "
         "dispatcher recognise its own job when a create's answer was lost).",
     )
+
+    @field_validator("download_url")
+    @classmethod
+    def _masked(cls, text: str | None) -> str | None:
+        return mask_secrets(text)
 
     @property
     def terminal(self) -> bool:

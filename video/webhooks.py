@@ -10,11 +10,14 @@ receiver's ``on_event`` callback (backed by the ledger) returns False for an id 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
 import json
+import logging
 import math
+import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import UTC, datetime
@@ -22,11 +25,30 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 DEFAULT_TOLERANCE = 300
+DEFAULT_READ_TIMEOUT = 10.0
+"""Seconds a sender gets to deliver a whole body (a stalled one is answered 408)."""
+MAX_STAMP_DIGITS = 12
+"""Unix seconds have 10 digits until the year 2286; a longer stamp is malformed, not stale."""
+
+log = logging.getLogger(__name__)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def parse_stamp(text: str, what: str) -> int:
+    """A timestamp header as int; WebhookError (400) unless it is a few ASCII digits.
+
+    ASCII digits only: int() would also take " 17…", "1_7…" or full-width digits, which are
+    different headers with the same value and so would verify against the original signature;
+    and a bounded length, since a 400-digit stamp overflows float arithmetic.
+    """
+    if not (text.isascii() and text.isdigit() and len(text) <= MAX_STAMP_DIGITS):
+        raise WebhookError(f"{what} is not an integer of unix seconds")
+    return int(text)
 
 
 class WebhookError(Exception):
@@ -93,11 +115,7 @@ def verify_standard(
     signatures = lowered.get("webhook-signature")
     if not (msg_id and stamp and signatures):
         raise WebhookError("missing webhook-id, webhook-timestamp or webhook-signature header")
-    # ASCII digits only: int() would also take " 17…", "1_7…" or full-width digits, which are
-    # different headers with the same value and so would verify against the original signature.
-    if not (stamp.isascii() and stamp.isdigit()):
-        raise WebhookError("webhook-timestamp is not an integer")
-    ts = int(stamp)
+    ts = parse_stamp(stamp, "webhook-timestamp")
     current = time.time() if now is None else now
     if current - ts > tolerance:
         raise WebhookError("webhook timestamp is too old", 401)
@@ -154,13 +172,24 @@ def parse_event_body(body: bytes) -> tuple[dict[str, Any], dict[str, Any]]:
     Shared by every signature scheme, so odd JSON is refused the same way whoever sent it.
     """
     try:
-        payload = json.loads(body)
+        payload = _scrub(json.loads(body))
     except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise WebhookError("webhook body is not valid JSON") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
         raise WebhookError("webhook body is not an event object with a type")
     data = payload.get("data")
     return payload, data if isinstance(data, dict) else {}
+
+
+def _scrub(value: Any) -> Any:
+    """Replace lone surrogates (valid JSON escapes, unencodable text) with U+FFFD."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
 
 
 class Verifier(Protocol):
@@ -179,29 +208,39 @@ class Verifier(Protocol):
         ...
 
 
-async def _read_limited(request: Request, max_body: int) -> bytes:
+async def _read_limited(request: Request, max_body: int, read_timeout: float) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_body:
+    if declared is not None and (len(declared) > 18 or not declared.isdigit()):
+        raise WebhookError("content-length is not a byte count")
+    if declared is not None and int(declared) > max_body:
         raise WebhookError(f"webhook body exceeds {max_body} bytes", 413)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_body:
-            raise WebhookError(f"webhook body exceeds {max_body} bytes", 413)
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(read_timeout):
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > max_body:
+                    raise WebhookError(f"webhook body exceeds {max_body} bytes", 413)
+                chunks.append(chunk)
+    except TimeoutError:
+        raise WebhookError(f"webhook body not received within {read_timeout:g} s", 408) from None
     return b"".join(chunks)
 
 
 async def _receive(request: Request) -> JSONResponse:
     state = request.app.state
     try:
-        body = await _read_limited(request, state.max_body)
+        body = await _read_limited(request, state.max_body, state.read_timeout)
         event = state.verify(
             body, request.headers, state.secret, tolerance=state.tolerance, now=state.clock()
         )
     except WebhookError as exc:
         return JSONResponse({"error": exc.message}, status_code=exc.status_code)
+    except ClientDisconnect:
+        client = request.client.host if request.client else "?"
+        log.warning("webhook sender %s disconnected before its body was complete", client)
+        return JSONResponse({"error": "disconnected"}, status_code=400)
     fresh = await state.on_event(event)
     return JSONResponse({"status": "ok" if fresh else "duplicate", "id": event.id})
 
@@ -214,6 +253,7 @@ def create_receiver_app(
     tolerance: int = DEFAULT_TOLERANCE,
     clock: Callable[[], float] = time.time,
     verify: Verifier | None = None,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
 ) -> Starlette:
     """Build a Starlette app whose ``POST /`` verifies events and hands them to ``on_event``.
 
@@ -223,7 +263,9 @@ def create_receiver_app(
     Answers 413 (too large), 400 (malformed headers/JSON), 401 (bad signature, stale or
     future timestamp) without calling ``on_event``; 200 ``ok`` for a new event and 200
     ``duplicate`` when ``on_event`` returns False (already seen), so the sender stops retrying.
-    An exception in ``on_event`` becomes a 500 and the sender retries later.
+    A body not received within ``read_timeout`` seconds is answered 408; a sender that hangs up
+    mid-body is logged in one line. An exception in ``on_event`` becomes a 500 and the sender
+    retries later.
     """
     if verify is None:
         _signer(secret)  # fail at startup on a malformed secret, not at the first event
@@ -234,4 +276,5 @@ def create_receiver_app(
     app.state.max_body = max_body
     app.state.tolerance = tolerance
     app.state.clock = clock
+    app.state.read_timeout = read_timeout
     return app

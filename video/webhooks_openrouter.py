@@ -25,6 +25,7 @@ from lessonreel.video.webhooks import (
     WebhookEvent,
     create_receiver_app,
     parse_event_body,
+    parse_stamp,
 )
 
 SIGNATURE_HEADER = "X-OpenRouter-Signature"
@@ -62,11 +63,7 @@ def _parse_signature(value: str) -> tuple[int, list[str]]:
     for part in value.split(","):
         key, _, item = part.strip().partition("=")
         if key == "t":
-            # ASCII digits only: int() also takes "1_7…" or full-width digits, other spellings
-            # of the same value that would verify against the original signature.
-            if not (item.isascii() and item.isdigit()):
-                raise WebhookError("X-OpenRouter-Signature timestamp is not an integer")
-            stamp = int(item)
+            stamp = parse_stamp(item, "X-OpenRouter-Signature timestamp")
         elif key == "v1" and item and item.isascii():  # compare_digest refuses non-ASCII str
             signatures.append(item.lower())
     if stamp is None or not signatures:

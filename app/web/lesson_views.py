@@ -33,12 +33,12 @@ class ModelChoice:
 
 def model_choices() -> list[ModelChoice]:
     """Models of the providers this server can use (their keys are set); local always."""
-    from lessonreel.video import pricing
+    from lessonreel.video.pricing import PriceTable
     from lessonreel.video.providers.factory import provider_names, required_env
 
     names = set(provider_names())
     out: list[ModelChoice] = []
-    for spec in pricing.specs():
+    for spec in PriceTable.default().specs():
         if spec.provider not in names:
             continue
         if spec.provider != LOCAL and not all(

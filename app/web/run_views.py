@@ -13,6 +13,7 @@ from lessonreel.agents.schemas import DialogueLine, Storyboard
 from lessonreel.app.web.pages import message, page
 from lessonreel.app.web.runs import RunView, checkpoint_states, decide_phase, progress, run_view
 from lessonreel.app.web.security import csrf_ok
+from lessonreel.video.pricing import shadow_text
 
 MAX_NARRATION_CHARS = 2000
 PHASE_TEXT = {
@@ -105,8 +106,8 @@ def _result(request: Request, view: RunView) -> Response:
         f"spent ${t.spent_usd:.2f} on {report.provider} / {report.model}"
     )
     if t.shadow_provider and t.shadow_usd > 0:
-        # the budget of a free preview counts what a real service would charge
-        summary += f" (on {t.shadow_provider} this would cost ${t.shadow_usd:.2f})"
+        # a free preview's shadow price: shown, never charged or enforced
+        summary += f" ({shadow_text(t.shadow_provider, t.shadow_usd)})"
     summary += "."
     from lessonreel.app.web.scorm import MASTERY_SCORE
 

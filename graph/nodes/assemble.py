@@ -11,8 +11,8 @@ from langgraph.runtime import Runtime
 from lessonreel.agents.schemas import Shot, Storyboard
 from lessonreel.graph.context import Context
 from lessonreel.graph.report import RunReport, build_report
-from lessonreel.graph.services import Services, context_of, services
-from lessonreel.graph.state import LessonState, ShotResult
+from lessonreel.graph.services import Services, context_of, release_services, services
+from lessonreel.graph.state import LessonState, Narration, ShotResult
 from lessonreel.graph.storyboard_doc import caption_cues, storyboard_markdown
 
 SLATE_TITLE_CHARS = 80
@@ -36,7 +36,7 @@ def _slate(shot: Shot, result: ShotResult | None, size: str, run_id: str) -> Pat
 
     dest: Path = shots_dir(run_id) / f"slate-{shot.index:03d}.mp4"
     reason = (result.reason if result is not None else None) or "not rendered"
-    narration = " ".join(d.line for d in shot.dialogue) or shot.action
+    narration = shot.narration or " ".join(d.line for d in shot.dialogue) or shot.action
     render_slate(
         dest,
         title=f"Shot {shot.index + 1}: {shot.subject}"[:SLATE_TITLE_CHARS],
@@ -45,6 +45,22 @@ def _slate(shot: Shot, result: ShotResult | None, size: str, run_id: str) -> Pat
         seconds=float(shot.duration),
     )
     return dest
+
+
+def _mix_audio(video: Path, narration: Narration | None) -> Narration | None:
+    """The soundtrack step: narration over the clips' ducked sound, at −16 LUFS."""
+    from lessonreel.video.soundtrack import Placement, mix_soundtrack
+
+    if narration is None or not narration.shots:
+        return narration
+    placements = [Placement(Path(s.path), s.offset) for s in narration.shots.values()]
+    level = mix_soundtrack(video, placements)
+    return narration.model_copy(
+        update={
+            "loudness_lufs": round(level.integrated, 2),
+            "true_peak_dbtp": round(level.true_peak, 2),
+        }
+    )
 
 
 def _teaching_layer(
@@ -77,7 +93,8 @@ def _write_files(
     results: dict[int, ShotResult],
     size: str,
     picture: dict[str, Any],
-) -> dict[str, Path]:
+    narration: Narration | None = None,
+) -> tuple[dict[str, Path], Narration | None]:
     """Return the blocking part: slates, stitch, captions and the storyboard documents.
 
     ``results`` is updated in place when a delivered clip turns out unreadable (now a slate).
@@ -117,14 +134,15 @@ def _write_files(
         "json": out / "storyboard.json",
         "chapters": out / "chapters.vtt",
     }
-    cues = caption_cues(storyboard)
+    cues = caption_cues(storyboard, narration)
     pictures = _teaching_layer(storyboard, clips, run_id, size, cues, picture)
     stitch(pictures, paths["video"])
+    narration = _mix_audio(paths["video"], narration)
     write_captions(cues, paths["srt"], paths["vtt"])
     add_lesson_tracks(paths["video"], storyboard, cues, paths["chapters"])
     atomic_write_text(paths["md"], storyboard_markdown(storyboard, results))
     atomic_write_text(paths["json"], storyboard.model_dump_json(indent=2) + "\n")
-    return paths
+    return paths, narration
 
 
 def _finish(svc: Services, run_id: str, report: RunReport, out: Path) -> None:
@@ -161,7 +179,12 @@ async def assemble_lesson(state: LessonState, runtime: Runtime[Context]) -> dict
         "explainer": ctx.provider == "local",  # offline: the explainer look replaces footage
         "burn_captions": ctx.burn_captions,
     }
-    paths = await asyncio.to_thread(_write_files, out, run_id, storyboard, results, size, picture)
+    spoken = state.get("narration")
+    if isinstance(spoken, dict):  # a checkpointer that keeps only JSON (e.g. Studio's)
+        spoken = Narration.model_validate(spoken)
+    paths, narration = await asyncio.to_thread(
+        _write_files, out, run_id, storyboard, results, size, picture, spoken
+    )
     spent = await asyncio.to_thread(svc.ledger.spent, run_id)
     shadow = await asyncio.to_thread(svc.ledger.spent, run_id, shadow=True)
     report = build_report(
@@ -174,12 +197,14 @@ async def assemble_lesson(state: LessonState, runtime: Runtime[Context]) -> dict
         provider=svc.provider.name,
         safety=state.get("safety_notes"),
     )
+    report.narration = narration
     report.video_path = str(paths["video"])
     report.srt_path = str(paths["srt"])
     report.vtt_path = str(paths["vtt"])
     report.storyboard_md = str(paths["md"])
     report.storyboard_json = str(paths["json"])
     await asyncio.to_thread(_finish, svc, run_id, report, out)
+    await release_services(ctx)
     return {
         "run_id": run_id,
         "video_path": str(paths["video"]),

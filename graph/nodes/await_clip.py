@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
 from typing import Any
 
 from langgraph.runtime import Runtime
@@ -15,6 +16,7 @@ from langgraph.runtime import Runtime
 from lessonreel.graph.context import Context
 from lessonreel.graph.services import Services, context_of, services
 from lessonreel.graph.state import ShotState
+from lessonreel.video.pricing import billed, shadow_price
 from lessonreel.video.types import ErrorKind, JobError, ProviderError, VideoJob
 
 EVENT_CHECK_SECONDS = 0.5
@@ -34,6 +36,9 @@ async def await_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
     index = state["shot"].index
     if not job_id or not key:
         return {"error": JobError(kind=ErrorKind.SERVER_ERROR, code="no_job", message="no job id")}
+    stored = await asyncio.to_thread(_already_stored, svc, key, job_id)
+    if stored is not None:
+        return {"job": stored, "error": None}  # fetch_clip checks and reuses the stored clip
     deadline = time.monotonic() + ctx.job_timeout
     delay = max(0.05, ctx.poll_interval)
     next_poll = 0.0
@@ -71,6 +76,20 @@ async def await_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
     return await _settle(svc, state, job, key)
 
 
+def _already_stored(svc: Services, key: str, job_id: str) -> VideoJob | None:
+    """The finished job whose clip is already on disk (a resume must not render it again).
+
+    A local provider forgets its jobs when its process ends; asking it would render the shot
+    again. The ledger knows the job succeeded and where its checked clip lies.
+    """
+    row = svc.ledger.job_by_key(key)
+    if not row or row.get("status") != "succeeded" or not row.get("sha256"):
+        return None
+    if not row.get("clip_path") or not Path(row["clip_path"]).exists():
+        return None
+    return VideoJob(id=job_id, provider=svc.provider.name, status="succeeded", progress=100)
+
+
 async def _terminal_event(svc: Services, job_id: str) -> bool:
     """Return true when the webhook receiver has written a terminal event for the job."""
     events = await asyncio.to_thread(svc.ledger.events_for_job, svc.provider.name, job_id)
@@ -89,18 +108,6 @@ def _lost(error: JobError) -> JobError:
     return error
 
 
-def _billed(job: VideoJob) -> bool:
-    """True when the provider rendered the clip (and charged for it), fetchable or not.
-
-    A link that expired after the render still cost money: the client reports such a job as
-    ``expired`` with ``completed_at`` set. An ``expired`` job without it (OpenRouter's time to
-    live, Veo's vanished operation) never rendered and is not charged.
-    """
-    if job.status == "succeeded":
-        return True
-    return job.completed_at is not None and job.status not in {"failed", "canceled"}
-
-
 async def _charge(svc: Services, state: ShotState, job: VideoJob, key: str) -> None:
     """Record what the provider charged for a rendered job (its price, else our estimate)."""
     ledger = svc.ledger
@@ -111,7 +118,10 @@ async def _charge(svc: Services, state: ShotState, job: VideoJob, key: str) -> N
     await asyncio.to_thread(
         ledger.record_spend, run_id, job_key=key, usd=float(charge), kind="charge"
     )
-    shadow = _shadow(svc, state, job)
+    shot = state["shot"]
+    shadow = shadow_price(
+        svc.prices, svc.provider.name, state["model"], state["size"], shot.duration
+    )
     if shadow is not None:
         await asyncio.to_thread(ledger.record_spend, run_id, job_key=key, usd=shadow, kind="shadow")
 
@@ -120,7 +130,7 @@ async def _settle(svc: Services, state: ShotState, job: VideoJob, key: str) -> d
     """Record charges and turn a terminal job into the state the router reads."""
     ledger = svc.ledger
     run_id = state["run_id"]
-    if _billed(job):
+    if billed(job):
         await _charge(svc, state, job, key)
         if job.status == "succeeded":
             return {"job": job, "error": None}
@@ -141,14 +151,3 @@ async def _settle(svc: Services, state: ShotState, job: VideoJob, key: str) -> d
         error_message=error.message,
     )
     return {"job": job, "error": error}
-
-
-def _shadow(svc: Services, state: ShotState, job: VideoJob) -> float | None:
-    """Return what the clip would cost on the real provider a free one is priced against."""
-    from lessonreel.graph.plan import shadow_provider, shot_cost
-
-    real = shadow_provider(svc.provider.name)
-    if real is None:
-        return None
-    usd: float = shot_cost(real, state["model"], state["size"], state["shot"].duration)
-    return usd

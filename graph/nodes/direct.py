@@ -32,6 +32,7 @@ async def direct_storyboard(state: LessonState, runtime: Runtime[Context]) -> di
         legal_seconds=spec.seconds,
         target_seconds=ctx.target_seconds,
         chat_model=svc.director_llm,
+        speaking_rate=ctx.speaking_rate,
     )
     if storyboard.quiz is None:
         from lessonreel.agents.quiz import make_quiz

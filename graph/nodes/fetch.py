@@ -15,9 +15,9 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
-from lessonreel.graph.nodes.finish import shot_result
 from lessonreel.graph.services import services
-from lessonreel.graph.state import ShotState
+from lessonreel.graph.state import ShotState, shot_result
+from lessonreel.video.pricing import shadow_cost
 from lessonreel.video.types import ErrorKind, JobError, ProviderError
 
 
@@ -125,6 +125,9 @@ async def fetch_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
         clip=str(dest),
         sha256=digest,
         cost_usd=cost,
+        shadow_usd=shadow_cost(
+            svc.prices, svc.provider.name, state["model"], state["size"], shot.duration
+        ),
     )
     await asyncio.to_thread(
         svc.ledger.upsert_shot,

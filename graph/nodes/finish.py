@@ -3,55 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
-from lessonreel.graph.plan import shadow_provider, shot_cost
 from lessonreel.graph.services import services
-from lessonreel.graph.state import Outcome, ShotResult, ShotState
-
-
-def shot_result(
-    state: ShotState,
-    *,
-    outcome: Outcome,
-    provider: str,
-    reason: str | None = None,
-    clip: str | None = None,
-    sha256: str | None = None,
-    cost_usd: float = 0.0,
-) -> ShotResult:
-    """Return the report row for a shot, from everything its branch has learnt."""
-    shot = state["shot"]
-    provider_name = provider
-    shadow = 0.0
-    if outcome == "delivered":
-        real = shadow_provider(provider_name) or provider_name
-        shadow = shot_cost(real, state["model"], state["size"], shot.duration) if real else 0.0
-    started = state.get("started_at") or time.time()
-    return ShotResult(
-        index=shot.index,
-        outcome=outcome,
-        reason=reason,
-        provider=provider_name,
-        model=state["model"],
-        size=state["size"],
-        seconds=shot.duration,
-        job_id=state.get("job_id"),
-        job_key=state.get("job_key"),
-        attempts=state.get("attempts", 0),
-        rewrites=list(state.get("rewrites", [])),
-        prompt=state["prompt"].text,
-        clip_path=clip,
-        sha256=sha256,
-        cost_usd=cost_usd,
-        shadow_cost_usd=shadow if outcome == "delivered" else 0.0,
-        elapsed_seconds=max(0.0, time.time() - started),
-        generation=state["generation"],
-    )
+from lessonreel.graph.state import Outcome, ShotState, shot_result
 
 
 def give_up_reason(state: ShotState) -> str:
@@ -100,8 +58,7 @@ async def stop_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str, An
     """Return the run stopped dispatching (budget or quota): keep the slot, say why."""
     svc = await services(runtime)
     error = state.get("error")
-    reason = state.get("reason") or svc.halt_reason
+    reason = state.get("reason") or svc.control.stop_reason
     if error is not None and reason is None:
-        reason = f"provider quota exhausted: {error.message}"
-        svc.halt_reason = reason
+        reason = svc.control.stop(f"provider quota exhausted: {error.message}")
     return await _record(state, runtime, "stopped", reason or "run stopped")

@@ -7,10 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
-from pydantic import Field
+from fakes import ScriptedChatModel
 
 from lessonreel.agents.checks import storyboard_violations, target_tolerance
 from lessonreel.agents.director import DirectorError, direct, direct_offline
@@ -18,7 +15,7 @@ from lessonreel.agents.ingest import load_lesson
 from lessonreel.agents.models import chat_model
 from lessonreel.agents.schemas import Lesson, Storyboard
 from lessonreel.agents.shot_prompt import render_shot_prompt
-from lessonreel.agents.text import mentions
+from lessonreel.agents.text import mentions, split_sentences
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "lessons"
 LESSON_FILES = sorted(EXAMPLES.glob("*.md"))
@@ -39,7 +36,11 @@ def _assert_valid(board: Storyboard, lesson: Lesson, legal: Sequence[int], targe
         assert shot.end - shot.start == shot.duration
         assert len(shot.beats) == max(1, shot.duration // 4)
         t = shot.end
-    assert abs(board.total_seconds - target) <= target_tolerance(legal)
+    assert board.target_seconds == target or target == 0
+    # whole sentences make the length lumpy: within a fifth of the target (or one legal step)
+    assert abs(board.total_seconds - board.target_seconds) <= max(
+        target_tolerance(legal), round(0.2 * board.target_seconds)
+    )
     for objective in lesson.objectives:
         assert any(objective in s.objective for s in board.shots), objective
     assert storyboard_violations(board, legal_seconds=legal, lesson=lesson) == []
@@ -50,7 +51,7 @@ def _assert_valid(board: Storyboard, lesson: Lesson, legal: Sequence[int], targe
 def test_offline_storyboard_is_valid_for_every_example(path: Path, legal: tuple[int, ...]) -> None:
     lesson = load_lesson(path)
     board = direct_offline(lesson, legal_seconds=legal)
-    _assert_valid(board, lesson, legal, 60)
+    _assert_valid(board, lesson, legal, 0)  # length from the lesson
     prompts = " ".join(render_shot_prompt(board, s, size="1280x720").text for s in board.shots)
     shown = [c for c in lesson.key_concepts if mentions(prompts, c)]
     assert len(shown) >= 0.9 * len(lesson.key_concepts), set(lesson.key_concepts) - set(shown)
@@ -65,9 +66,11 @@ def test_offline_shot_grammar_and_narration_from_the_source() -> None:
     assert any(f.startswith("insert") for f in framings)
     assert board.shots[-1].camera_move == "slow pull-back"  # the recap
     body = " ".join(lesson.text.replace("*", "").split())
-    for shot in board.shots[:-1]:
-        line = shot.dialogue[0].line.rstrip(".")
-        assert line.split(",")[0] in body, line  # spoken words come from the lesson
+    for shot in board.shots:
+        assert not shot.dialogue  # the narrator speaks; nobody talks on camera
+        for sentence in split_sentences(shot.narration.removeprefix("To sum up: ")):
+            clause = sentence.rstrip(".").split(",")[0].split(":")[0]
+            assert clause in body, sentence  # spoken words come from the lesson
     assert len({s.lighting for s in board.shots}) == 1
 
 
@@ -92,7 +95,7 @@ def test_more_objectives_than_shots_are_grouped_not_dropped() -> None:
     text = f"# Rivers\n\nObjectives:\n{objectives}\n\nRivers carry water to the sea. " * 1
     lesson = load_lesson(text=text + "Rivers erode valleys and carry sand.")
     board = direct_offline(lesson, legal_seconds=(12,), target_seconds=36)
-    assert len(board.shots) == 3
+    assert len(board.shots) <= 3  # two sentences of text cannot fill more
     _assert_valid(board, lesson, (12,), 36)
 
 
@@ -127,28 +130,6 @@ async def test_direct_without_a_model_is_the_offline_director() -> None:
 # --- LLM path, with a scripted chat model -------------------------------------------------
 
 
-class ScriptedChatModel(BaseChatModel):
-    """Answers each call with the next scripted tool call, and records what it was sent."""
-
-    answers: list[dict[str, Any]]
-    calls: list[list[BaseMessage]] = Field(default_factory=list)
-
-    @property
-    def _llm_type(self) -> str:
-        return "scripted"
-
-    def bind_tools(self, tools: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        return self
-
-    def _generate(
-        self, messages: list[BaseMessage], stop: Any = None, run_manager: Any = None, **kw: Any
-    ) -> ChatResult:
-        self.calls.append(list(messages))
-        args = self.answers[min(len(self.calls), len(self.answers)) - 1]
-        call = {"name": "StoryboardDraft", "args": args, "id": f"call_{len(self.calls)}"}
-        return ChatResult(generations=[ChatGeneration(message=AIMessage("", tool_calls=[call]))])
-
-
 def _draft_from(board: Storyboard, lesson: Lesson) -> dict[str, Any]:
     """Answer as a well-behaved model would: the offline storyboard as a draft."""
     shots = []
@@ -169,7 +150,7 @@ async def test_llm_director_retries_an_invalid_answer_with_the_error(lesson: Les
     bad = {**good, "shots": [{**good["shots"][0], "duration": 7}, *good["shots"][1:]]}
     model = ScriptedChatModel(answers=[bad, good])
     board = await direct(lesson, legal_seconds=(4, 8, 12), chat_model=model)
-    _assert_valid(board, lesson, (4, 8, 12), 60)
+    _assert_valid(board, lesson, (4, 8, 12), 0)
     assert len(model.calls) == 2
     retry = model.calls[1][-1].content
     assert "duration 7s is not one of [4, 8, 12]" in str(retry)
@@ -179,7 +160,7 @@ async def test_llm_director_retries_a_malformed_answer(lesson: Lesson) -> None:
     good = _draft_from(direct_offline(lesson, legal_seconds=(4, 8, 12)), lesson)
     model = ScriptedChatModel(answers=[{"style": good["style"]}, good])
     board = await direct(lesson, legal_seconds=(4, 8, 12), chat_model=model)
-    assert board.total_seconds == 60
+    assert board.total_seconds == sum(s["duration"] for s in good["shots"])
     assert "shots" in str(model.calls[1][-1].content)
 
 

@@ -48,9 +48,9 @@ def test_offline_questions_are_answered_in_the_narration(path: Path) -> None:
 def test_narration_field_is_preferred_over_dialogue() -> None:
     lesson, storyboard = _storyboard(LESSONS[0])
     shots = []
-    for shot in storyboard.shots:
-        spoken = " ".join(d.line for d in shot.dialogue)
-        shots.append(shot.model_copy(update={"narration": spoken, "dialogue": []}))
+    for shot in storyboard.shots:  # the same words as on-camera dialogue instead
+        line = [DialogueLine(speaker="Narrator", line=shot.narration)] if shot.narration else []
+        shots.append(shot.model_copy(update={"narration": "", "dialogue": line}))
     moved = storyboard.model_copy(update={"shots": shots})
     before = offline_quiz(lesson, storyboard)
     after = offline_quiz(lesson, moved)
@@ -77,7 +77,8 @@ class ScriptedQuizModel:
 
 
 async def test_llm_questions_are_kept_when_the_narration_answers_them() -> None:
-    lesson, storyboard = _storyboard(LESSONS[-1])  # water cycle
+    lesson = load_lesson(LESSONS[-1])  # water cycle, narrated at its full length
+    storyboard = direct_offline(lesson, legal_seconds=[4, 8, 12])
     good = [
         QuizQuestion(
             question="What is the change from liquid to gas called?",
@@ -128,10 +129,8 @@ def test_an_edit_that_removes_an_answer_rebuilds_the_check() -> None:
     assert storyboard.quiz is not None
     target = storyboard.quiz.questions[0]
     shots = [
-        s.model_copy(
-            update={"dialogue": [DialogueLine(speaker="Narrator", line="We will look at the sky.")]}
-        )
-        if target.choices[target.answer].lower() in " ".join(d.line for d in s.dialogue).lower()
+        s.model_copy(update={"narration": "We will look at the sky."})
+        if target.choices[target.answer].lower() in s.narration.lower()
         else s
         for s in storyboard.shots
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -13,8 +14,8 @@ from lessonreel.agents.screen_moderation import ModerationClient
 
 
 @pytest.fixture(scope="module")
-def screen(tmp_path_factory: pytest.TempPathFactory) -> Screen:
-    return Screen.open(tmp_path_factory.mktemp("safety-home"), moderation=False)
+def screen(seeded_home: Callable[[str], Path]) -> Screen:
+    return Screen.open(seeded_home("safety-home"), moderation=False)
 
 
 UNSAFE = {

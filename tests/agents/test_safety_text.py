@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -22,8 +24,8 @@ from lessonreel.agents.screen_storyboard import screen_storyboard
 
 
 @pytest.fixture(scope="module")
-def screen(tmp_path_factory: pytest.TempPathFactory) -> Screen:
-    return Screen.open(tmp_path_factory.mktemp("safety-text-home"), moderation=False)
+def screen(seeded_home: Callable[[str], Path]) -> Screen:
+    return Screen.open(seeded_home("safety-text-home"), moderation=False)
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,8 +14,8 @@ from lessonreel.agents.sanitizer import SanitizedPrompt, sanitize
 
 
 @pytest.fixture(scope="module")
-def screen(tmp_path_factory: pytest.TempPathFactory) -> Screen:
-    return Screen.open(tmp_path_factory.mktemp("sanitizer-home"), moderation=False)
+def screen(seeded_home: Callable[[str], Path]) -> Screen:
+    return Screen.open(seeded_home("sanitizer-home"), moderation=False)
 
 
 async def test_a_blocked_prompt_comes_back_allowed_with_its_topic_intact(screen: Screen) -> None:

@@ -30,10 +30,15 @@ def board() -> Storyboard:
 def test_every_prompt_follows_the_template_order(board: Storyboard) -> None:
     for shot in board.shots:
         text = render_shot_prompt(board, shot, size="1280x720").text
-        assert list(split_sections(text)) == list(SECTION_ORDER)
+        # narration is a voice-over, never sent to the video model; on-camera dialogue is
+        # rare and, when present, its block comes last
+        expected = [s for s in SECTION_ORDER if s != "Dialogue" or shot.dialogue]
+        assert list(split_sections(text)) == expected
         headers = [line for line in text.splitlines() if re.match(r"^[A-Z][a-z ]+:", line)]
         assert headers[0] == "Cinematography:"
-        assert text.rstrip().splitlines()[-2] == "Dialogue:"  # dialogue block last
+        if shot.dialogue:
+            assert text.rstrip().splitlines()[-2] == "Dialogue:"  # dialogue block last
+        assert not shot.narration or shot.narration not in text
         assert "\n\n\n" not in text
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,12 +13,8 @@ from lessonreel.app.cli import app
 
 
 @pytest.fixture(scope="module")
-def prepared_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from lessonreel.store.blocklist import Blocklist
-
-    home = tmp_path_factory.mktemp("cli-safety-home")
-    Blocklist.open(home)  # seed the collection once for the module
-    return home
+def prepared_home(seeded_home: Callable[[str], Path]) -> Path:
+    return seeded_home("cli-safety-home")
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Fixtures for end-to-end runs: a small lesson, a fast emulator, a pre-seeded blocklist.
 
 Every test still gets its own LESSONREEL_HOME (tests/conftest.py); only the Chroma blocklist,
-which takes seconds to seed, is built once per session and copied in.
+which takes seconds to seed, is built once per test run (tests/conftest.py) and copied in.
 """
 
 from __future__ import annotations
@@ -28,32 +28,24 @@ back to the sea.
 """
 
 
-@pytest.fixture(scope="session")
-def seeded_blocklist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A blocklist seeded once for the session (the screen embeds ~300 entries on first use)."""
-    from lessonreel.agents.safety import Screen
-
-    home = tmp_path_factory.mktemp("seed-home")
-    Screen.open(home)
-    return home / "blocklist"
-
-
 @pytest.fixture(autouse=True)
 def _blocklist(seeded_blocklist: Path, _isolated_home: Path) -> None:
     shutil.copytree(seeded_blocklist, _isolated_home / "blocklist")
 
 
 @pytest.fixture
-def small_local_sizes(monkeypatch: pytest.MonkeyPatch) -> str:
-    """Let the local provider render tiny clips (fast tests); prices stay those of sora-2."""
-    from lessonreel.video import pricing
+def small_local_sizes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    """Let the local provider render tiny clips (fast tests), through a price file."""
+    from dataclasses import replace
 
-    monkeypatch.setattr(pricing, "_SPECS", pricing._SPECS)
-    for spec in pricing.specs("local"):
-        sizes = {**spec.price_per_second, SMALL_SIZE: 0.0}
-        pricing.register(
-            pricing.ModelSpec(spec.provider, spec.model, spec.seconds, sizes, tier=spec.tier)
-        )
+    from lessonreel.video.pricing import PriceTable, write_price_file
+
+    specs = [
+        replace(spec, price_per_second={**spec.price_per_second, SMALL_SIZE: 0.0})
+        for spec in PriceTable.default().specs("local")
+    ]
+    path = write_price_file(tmp_path / "small-local-prices.json", specs)
+    monkeypatch.setenv("LESSONREEL_PRICES", str(path))
     return SMALL_SIZE
 
 

@@ -57,7 +57,7 @@ def test_graphic_history_lesson_becomes_a_video_without_the_gore(
     ctx = Context(
         emulator_config=str(fast_emulator),
         size=small_local_sizes,
-        target_seconds=24,
+        # length from the lesson: the narration says every fact
         output_dir=str(out),
     )
     result = make_video(lesson, context=ctx)

@@ -65,7 +65,7 @@ def test_key_terms_are_read_back_from_the_frames(name: str, tmp_path: Path) -> N
     if not source.exists():
         pytest.skip(f"eval lesson {source} is not here")
     lesson = load_lesson(source)
-    storyboard = direct_offline(lesson, legal_seconds=[4, 8, 12], target_seconds=40)
+    storyboard = direct_offline(lesson, legal_seconds=[4, 8, 12], target_seconds=60)
     cues = caption_cues(storyboard)
     footage = tmp_path / "footage.mp4"  # the explainer replaces its picture; it has no sound
     with ClipWriter(footage, 320, 180) as writer:

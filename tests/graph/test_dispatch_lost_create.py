@@ -10,7 +10,8 @@ from typing import Any
 
 from lessonreel.agents.schemas import Shot, ShotPrompt
 from lessonreel.graph.context import Context
-from lessonreel.graph.nodes.dispatch import UNLISTABLE_REASON, dispatch_shot
+from lessonreel.graph.nodes.dispatch import dispatch_shot
+from lessonreel.graph.reconcile import UNLISTABLE_REASON
 from lessonreel.graph.services import Services, attach_services, services_for
 from lessonreel.graph.state import ShotState
 from lessonreel.store.ledger import Ledger
@@ -58,7 +59,9 @@ class LosesFirstAnswer:
 
 
 class ListsJobs(LosesFirstAnswer):
-    async def iter_jobs(self, order: str = "desc") -> AsyncIterator[VideoJob]:
+    async def iter_jobs(
+        self, *, limit: int | None = None, order: str | None = "desc"
+    ) -> AsyncIterator[VideoJob]:
         for job in reversed(self.created):
             yield job
 

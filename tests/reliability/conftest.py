@@ -1,18 +1,17 @@
 """Fixtures for reliability tests: `lessonreel` as a child process against a served emulator.
 
-The process helpers live in ``bench/_crashkit.py``, re-exported by ``bench/crash.py``; this file
-loads it once and wraps it in fixtures: a home with a pre-seeded blocklist, emulator servers
-that are stopped after the test, and a runner for ``lessonreel make``/``resume`` that returns
-the report, the emulator's counts and the broken invariants in one object.
+The process helpers live in ``bench/_crashkit.py``, re-exported by ``bench/crash.py``, which
+pytest imports as a module (``pythonpath = ["bench"]``); this file wraps it in fixtures: a home
+with a pre-seeded blocklist, emulator servers that are stopped after the test, and a runner for
+``lessonreel make``/``resume`` that returns the report, the emulator's counts and the broken
+invariants in one object.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -22,21 +21,12 @@ from typing import Any
 
 import pytest
 
-DRIVER_PATH = Path(__file__).resolve().parents[2] / "bench" / "crash.py"
-DRIVER_NAME = "lessonreel_crash_driver"
-
 
 def load_driver() -> ModuleType:
-    """Import ``bench/crash.py`` (not a package) once."""
-    if DRIVER_NAME in sys.modules:
-        return sys.modules[DRIVER_NAME]
-    spec = importlib.util.spec_from_file_location(DRIVER_NAME, DRIVER_PATH)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[DRIVER_NAME] = module
-    spec.loader.exec_module(module)
-    return module
+    """The crash driver, ``bench/crash.py`` (``bench`` is on pytest's ``pythonpath``)."""
+    import crash
+
+    return crash
 
 
 @pytest.fixture(scope="session")
@@ -45,20 +35,10 @@ def driver() -> ModuleType:
     return load_driver()
 
 
-@pytest.fixture(scope="session")
-def reliability_blocklist(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A Chroma blocklist seeded once per session (seeding embeds ~300 entries)."""
-    from lessonreel.agents.safety import Screen
-
-    home = tmp_path_factory.mktemp("reliability-seed-home")
-    Screen.open(home)
-    return home / "blocklist"
-
-
 @pytest.fixture
-def home(_isolated_home: Path, reliability_blocklist: Path) -> Path:
+def home(_isolated_home: Path, seeded_blocklist: Path) -> Path:
     """Return the test's LESSONREEL_HOME, with the blocklist already in place."""
-    shutil.copytree(reliability_blocklist, _isolated_home / "blocklist")
+    shutil.copytree(seeded_blocklist, _isolated_home / "blocklist")
     return _isolated_home
 
 

@@ -19,9 +19,9 @@ SHOTS = 6
 
 
 def test_run_killed_three_times_and_resumed_creates_each_shot_once_and_loses_nothing(
-    driver: ModuleType, reliability_blocklist: Path, tmp_path: Path
+    driver: ModuleType, seeded_blocklist: Path, tmp_path: Path
 ) -> None:
-    shutil.copytree(reliability_blocklist, tmp_path / "home" / "blocklist")
+    shutil.copytree(seeded_blocklist, tmp_path / "home" / "blocklist")
 
     fig = driver.crash_run(tmp_path, shots=SHOTS, kills=3, seed=3, latency=0.8, log=print)
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fakes import FakeTime
 from lossy_proxy import LossyProxy, lose_first
 
 from lessonreel.video.emulator.config import EmulatorConfig
@@ -26,21 +27,6 @@ from lessonreel.video.types import CREATE_OUTCOME_UNKNOWN, ErrorKind, ProviderEr
 
 LEAF = VideoRequest(prompt="A green leaf turns toward the sun.", model="sora-2", seconds=4)
 CREATE = ("POST", "/v1/videos")
-
-
-class Waits:
-    """Recorded retry waits (not slept)."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +48,7 @@ def emulator_stats(url: str) -> dict[str, Any]:
     return stats
 
 
-def provider_at(url: str, waits: Waits, **options: Any) -> OpenAIVideoProvider:
+def provider_at(url: str, waits: FakeTime, **options: Any) -> OpenAIVideoProvider:
     policy = RetryPolicy(max_retries=4, sleep=waits.sleep, clock=waits.clock)
     return OpenAIVideoProvider(
         base_url=f"{url}/v1", api_key=None, name="local", retry_policy=policy, **options
@@ -78,7 +64,7 @@ async def proxy_losing_first_create(emulator: str) -> AsyncIterator[LossyProxy]:
 async def test_a_create_whose_answer_is_cut_off_is_not_repeated_and_can_be_found(
     emulator: str, proxy_losing_first_create: LossyProxy
 ) -> None:
-    proxy, waits = proxy_losing_first_create, Waits()
+    proxy, waits = proxy_losing_first_create, FakeTime()
     async with provider_at(proxy.url, waits) as provider:
         with pytest.raises(ProviderError) as info:
             await provider.submit(LEAF)
@@ -100,7 +86,7 @@ async def test_a_create_whose_answer_is_cut_off_is_not_repeated_and_can_be_found
 async def test_a_create_that_times_out_after_the_server_took_it_is_not_repeated(
     emulator: str,
 ) -> None:
-    waits = Waits()
+    waits = FakeTime()
     async with (
         LossyProxy(emulator, lose_first(*CREATE, "hold")) as proxy,
         provider_at(proxy.url, waits, timeout=0.5) as provider,
@@ -115,7 +101,7 @@ async def test_a_create_that_times_out_after_the_server_took_it_is_not_repeated(
 
 
 async def test_a_remix_whose_answer_is_cut_off_is_not_repeated(emulator: str) -> None:
-    waits = Waits()
+    waits = FakeTime()
     async with provider_at(emulator, waits) as direct:
         source = await direct.submit(LEAF)
     path = f"/v1/videos/{source.id}/remix"
@@ -132,7 +118,7 @@ async def test_a_remix_whose_answer_is_cut_off_is_not_repeated(emulator: str) ->
 
 
 async def test_a_lost_poll_answer_is_still_retried(emulator: str) -> None:
-    waits = Waits()
+    waits = FakeTime()
     async with provider_at(emulator, waits) as direct:
         job = await direct.submit(LEAF)
     path = f"/v1/videos/{job.id}"
@@ -150,7 +136,7 @@ async def test_a_lost_poll_answer_is_still_retried(emulator: str) -> None:
     "emulator", [{"rate_limit": {"first": 1, "retry_after": 2.0}}], indirect=True
 )
 async def test_a_429_at_create_is_waited_out_and_one_job_exists(emulator: str) -> None:
-    waits = Waits()
+    waits = FakeTime()
     async with provider_at(emulator, waits) as provider:
         job = await provider.submit(LEAF)
         listed = [j.id async for j in provider.iter_jobs()]
@@ -166,7 +152,7 @@ async def test_a_429_at_create_is_waited_out_and_one_job_exists(emulator: str) -
 async def test_a_5xx_at_create_is_reported_as_outcome_unknown_not_retried(emulator: str) -> None:
     # A 5xx may come from a gateway after the API accepted the job, so it is not retried here;
     # this emulator fails before creating, so the dispatcher's listing finds nothing to adopt.
-    waits = Waits()
+    waits = FakeTime()
     async with provider_at(emulator, waits) as provider:
         with pytest.raises(ProviderError) as info:
             await provider.submit(LEAF)
@@ -200,7 +186,7 @@ class FlakyConnect(httpx.AsyncBaseTransport):
 async def test_a_create_that_never_left_is_retried_and_creates_once(
     emulator: str, error: type[httpx.TransportError]
 ) -> None:
-    waits = Waits()
+    waits = FakeTime()
     transport = FlakyConnect(2, error)
     async with provider_at(emulator, waits, transport=transport) as provider:
         job = await provider.submit(LEAF)
@@ -280,7 +266,7 @@ async def test_every_ambiguous_create_failure_is_reported_once_as_outcome_unknow
     reply: httpx.Response | Exception,
 ) -> None:
     transport, seen = scripted(reply, CREATED)
-    waits = Waits()
+    waits = FakeTime()
     async with provider_at("https://api.test", waits, transport=transport) as provider:
         with pytest.raises(ProviderError) as info:
             await provider.submit(LEAF)
@@ -296,7 +282,7 @@ async def test_polls_keep_their_retries_through_the_same_failures(
     reply: httpx.Response | Exception,
 ) -> None:
     transport, seen = scripted(reply, CREATED)
-    waits = Waits()
+    waits = FakeTime()
     async with provider_at("https://api.test", waits, transport=transport) as provider:
         job = await provider.get("video_1")
     assert job.id == "video_1"
@@ -308,7 +294,7 @@ async def test_terminal_refusals_at_create_keep_their_own_code() -> None:
         400, json={"error": {"message": "blocked", "code": "moderation_blocked"}}
     )
     transport, seen = scripted(refused, CREATED)
-    async with provider_at("https://api.test", Waits(), transport=transport) as provider:
+    async with provider_at("https://api.test", FakeTime(), transport=transport) as provider:
         with pytest.raises(ProviderError) as info:
             await provider.submit(LEAF)
     assert (info.value.error.kind, info.value.error.code) == (

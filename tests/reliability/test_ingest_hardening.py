@@ -188,8 +188,8 @@ INJECTIONS: dict[str, tuple[Callable[[str], str], list[str]]] = {
 
 
 @pytest.fixture(scope="module")
-def screen(tmp_path_factory: pytest.TempPathFactory) -> Screen:
-    return Screen.open(tmp_path_factory.mktemp("screen-home"), moderation=False)
+def screen(seeded_home: Callable[[str], Path]) -> Screen:
+    return Screen.open(seeded_home("screen-home"), moderation=False)
 
 
 def storyboard_text(board: Storyboard) -> str:

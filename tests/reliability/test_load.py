@@ -18,6 +18,7 @@ import collections
 import hashlib
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,9 @@ from lessonreel.graph.state import ShotTask
 from lessonreel.store.assets import sha256_file
 from lessonreel.store.home import ledger_path
 from lessonreel.store.ledger import Ledger
-from lessonreel.video import pricing
 from lessonreel.video.emulator.config import EmulatorConfig
 from lessonreel.video.emulator.server import running_emulator
+from lessonreel.video.pricing import PriceTable, write_price_file
 from lessonreel.video.providers.factory import make_provider
 from lessonreel.video.providers.retry import RetryPolicy
 
@@ -59,19 +60,15 @@ class AllowAll:
 
 
 @pytest.fixture
-def tiny_clips(monkeypatch: pytest.MonkeyPatch) -> None:
+def tiny_clips(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Let the local provider send 160x90 x 1 s clips (the emulator runs lenient)."""
-    monkeypatch.setattr(pricing, "_SPECS", pricing._SPECS)
-    for spec in pricing.specs("local"):
-        pricing.register(
-            pricing.ModelSpec(
-                spec.provider,
-                spec.model,
-                (1, *spec.seconds),
-                {**spec.price_per_second, SIZE: 0.0},
-                tier=spec.tier,
-            )
+    specs = [
+        replace(
+            spec, seconds=(1, *spec.seconds), price_per_second={**spec.price_per_second, SIZE: 0.0}
         )
+        for spec in PriceTable.default().specs("local")
+    ]
+    monkeypatch.setenv("LESSONREEL_PRICES", str(write_price_file(tmp_path / "tiny.json", specs)))
 
 
 @pytest.fixture
@@ -134,13 +131,15 @@ async def run_lesson(url: str, lesson: int) -> tuple[str, list[ShotTask], list[A
         job_timeout=120.0,
         max_concurrent_jobs=SHOTS,
     )
+    prices = PriceTable.load(ctx.prices)
     provider = make_provider(
         "local",
         base_url=f"{url}/v1",
         retry_policy=RetryPolicy(max_retries=4, initial=0.02, max_backoff=0.2),
+        prices=prices,
     )
     svc: Services = await asyncio.to_thread(
-        build_services, ctx, provider=provider, _screen=AllowAll()
+        build_services, ctx, provider=provider, prices=prices, loaded_screen=AllowAll()
     )
     attach_services(ctx, svc)
     run_id = f"load-run-{lesson:02d}"

@@ -102,6 +102,11 @@ def _director_draft(lesson_path: Path) -> dict[str, Any]:
             objectives.index(shot.objective) if shot.objective in objectives else 0
         )
         shots.append(draft)
+    # a model's draft serves one objective per shot: one more shot per objective left over
+    served = {d["objective_index"] for d in shots}
+    shots += [
+        {**shots[-1], "objective_index": i} for i in range(len(objectives)) if i not in served
+    ]
     return {"style": board.style.model_dump(mode="json"), "shots": shots}
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -11,44 +10,7 @@ from typing import Any
 
 import httpx
 
-from lessonreel.video.providers.retry import RetryPolicy
 from lessonreel.video.webhooks import WebhookEvent
-
-START = 1_800_000_000.0
-
-
-class FakeClock:
-    """The emulator's clock: jobs advance only when a test moves it (no waiting)."""
-
-    def __init__(self) -> None:
-        self.now = START
-        self.lock = threading.Lock()
-
-    def __call__(self) -> float:
-        with self.lock:
-            return self.now
-
-    def advance(self, seconds: float) -> None:
-        with self.lock:
-            self.now += seconds
-
-
-class Waits:
-    """Injected retry sleep/clock: records every wait and returns at once."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-    def policy(self, max_retries: int = 3) -> RetryPolicy:
-        return RetryPolicy(max_retries=max_retries, sleep=self.sleep, clock=self.clock)
 
 
 class Inbox:

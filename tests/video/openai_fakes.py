@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from fakes import FakeTime
 from PIL import Image
 
 from lessonreel.video.providers.openai import OpenAIVideoProvider
@@ -66,21 +67,6 @@ class FakeSora:
         if isinstance(reply, httpx.Response):
             return reply
         return reply(request)
-
-
-class FakeTime:
-    """Injected sleep + monotonic clock: records every wait, advances instantly."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
 
 
 def provider(fake: FakeSora, waits: FakeTime, **options: Any) -> OpenAIVideoProvider:

@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fakes import FakeClock
 from PIL import Image
 
 from lessonreel.video.emulator.app import create_app
@@ -22,30 +23,19 @@ VIDEO_KEYS = {
 }  # fmt: skip
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> FakeClock:
+    return FakeClock()
 
 
-def make_client(clock: Clock, **config: Any) -> tuple[httpx.AsyncClient, JobStore]:
+def make_client(clock: FakeClock, **config: Any) -> tuple[httpx.AsyncClient, JobStore]:
     store = JobStore(EmulatorConfig.model_validate({"latency": 10.0, **config}), clock=clock)
     transport = httpx.ASGITransport(app=create_app(store=store))
     return httpx.AsyncClient(transport=transport, base_url="http://emulator/v1"), store
 
 
 @pytest.fixture
-async def api(clock: Clock) -> AsyncIterator[httpx.AsyncClient]:
+async def api(clock: FakeClock) -> AsyncIterator[httpx.AsyncClient]:
     client, store = make_client(clock)
     async with client:
         yield client
@@ -69,7 +59,7 @@ def assert_error(response: httpx.Response, status: int, *, param: str | None, co
 
 
 async def test_job_goes_queued_then_in_progress_with_rising_progress_then_completed(
-    api: httpx.AsyncClient, clock: Clock
+    api: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     created = await api.post(
         "/videos", json={"prompt": "a cell divides", "size": "1280x720", "seconds": "8"}
@@ -222,7 +212,7 @@ async def test_delete_removes_the_job_but_the_create_is_still_counted(
 
 
 async def test_remix_needs_a_completed_source_and_keeps_its_settings(
-    api: httpx.AsyncClient, clock: Clock
+    api: httpx.AsyncClient, clock: FakeClock
 ) -> None:
     source = (
         await api.post("/videos", json={"prompt": "wide shot", "size": "1280x720", "seconds": "8"})
@@ -240,7 +230,7 @@ async def test_remix_needs_a_completed_source_and_keeps_its_settings(
     assert (stats["creates"], stats["remixes"]) == (1, 1)
 
 
-async def test_content_variants_are_real_media_of_the_requested_size(clock: Clock) -> None:
+async def test_content_variants_are_real_media_of_the_requested_size(clock: FakeClock) -> None:
     import av
 
     client, store = make_client(clock, lenient=True, latency=1.0)
@@ -311,7 +301,7 @@ async def test_json_input_reference_as_a_data_url(api: httpx.AsyncClient) -> Non
     assert_error(remote, 400, param="input_reference", code="invalid_value")
 
 
-async def test_api_key_when_configured_bearer_or_azure_header(clock: Clock) -> None:
+async def test_api_key_when_configured_bearer_or_azure_header(clock: FakeClock) -> None:
     client, store = make_client(clock, api_key="sk-emulator")
     async with client as api:
         missing = await api.get("/videos")

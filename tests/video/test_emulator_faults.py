@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fakes import FakeClock
 from pydantic import ValidationError
 
 from lessonreel.video.emulator.app import create_app
@@ -17,18 +18,7 @@ from lessonreel.video.emulator.jobs import JobStore
 T0 = 1_800_000_000.0
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.t = T0
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
-
-
-def emulator(clock: Clock, **config: Any) -> tuple[httpx.AsyncClient, JobStore]:
+def emulator(clock: FakeClock, **config: Any) -> tuple[httpx.AsyncClient, JobStore]:
     cfg = EmulatorConfig.model_validate({"latency": 2.0, "lenient": True, **config})
     store = JobStore(cfg, clock=clock)
     transport = httpx.ASGITransport(app=create_app(store=store))
@@ -45,7 +35,7 @@ async def create(api: httpx.AsyncClient, prompt: str = "a volcano erupts", **ext
 
 
 async def test_moderation_at_submit_is_a_400_with_a_content_policy_code_and_no_job() -> None:
-    clock = Clock()
+    clock = FakeClock()
     api, store = emulator(clock, moderation={"submit_terms": ["gore"]})
     async with api:
         blocked = await create(api, "close-up of GORE in battle")
@@ -63,7 +53,7 @@ async def test_moderation_at_submit_is_a_400_with_a_content_policy_code_and_no_j
 
 
 async def test_moderation_after_submit_fails_the_job_with_moderation_blocked() -> None:
-    clock = Clock()
+    clock = FakeClock()
     api, _ = emulator(clock, moderation={"async_terms": ["celebrity"], "output_terms": ["logo"]})
     async with api:
         accepted = await create(api, "a celebrity explains tides")
@@ -85,7 +75,7 @@ async def test_moderation_after_submit_fails_the_job_with_moderation_blocked() -
 
 
 async def test_rpm_limit_answers_429_with_retry_after_until_the_window_frees() -> None:
-    clock = Clock()
+    clock = FakeClock()
     api, store = emulator(clock, rate_limit={"rpm": 2})
     async with api:
         first = (await create(api)).json()
@@ -109,7 +99,7 @@ async def test_rpm_limit_answers_429_with_retry_after_until_the_window_frees() -
 
 
 async def test_first_requests_rate_limited_with_a_fixed_retry_after() -> None:
-    api, _ = emulator(Clock(), rate_limit={"first": 2, "retry_after": 0.25})
+    api, _ = emulator(FakeClock(), rate_limit={"first": 2, "retry_after": 0.25})
     async with api:
         codes = [(await create(api)) for _ in range(3)]
     assert [r.status_code for r in codes] == [429, 429, 200]
@@ -118,7 +108,7 @@ async def test_first_requests_rate_limited_with_a_fixed_retry_after() -> None:
 
 
 async def test_quota_exhaustion_is_429_insufficient_quota_without_retry_after() -> None:
-    api, store = emulator(Clock(), quota={"max_creates": 2})
+    api, store = emulator(FakeClock(), quota={"max_creates": 2})
     async with api:
         assert [(await create(api)).status_code for _ in range(2)] == [200, 200]
         exhausted = await create(api)
@@ -131,7 +121,7 @@ async def test_quota_exhaustion_is_429_insufficient_quota_without_retry_after() 
 
 
 async def test_server_error_burst_hits_the_first_requests_of_any_kind() -> None:
-    api, _ = emulator(Clock(), server_errors={"first": 2, "status": 503})
+    api, _ = emulator(FakeClock(), server_errors={"first": 2, "status": 503})
     async with api:
         listed = await api.get("/videos")
         created = await create(api)
@@ -142,7 +132,7 @@ async def test_server_error_burst_hits_the_first_requests_of_any_kind() -> None:
 
 
 async def outcomes(seed: int, n: int = 24) -> list[int]:
-    api, _ = emulator(Clock(), seed=seed, server_errors={"rate": 0.5, "scope": "create"})
+    api, _ = emulator(FakeClock(), seed=seed, server_errors={"rate": 0.5, "scope": "create"})
     async with api:
         return [(await create(api)).status_code for _ in range(n)]
 
@@ -155,7 +145,7 @@ async def test_server_error_rate_is_deterministic_by_seed() -> None:
 
 
 async def test_async_server_failure_ends_the_job_failed_internal_error() -> None:
-    clock = Clock()
+    clock = FakeClock()
     api, _ = emulator(clock, failures={"first": 1})
     async with api:
         doomed = (await create(api)).json()
@@ -173,7 +163,7 @@ async def test_async_server_failure_ends_the_job_failed_internal_error() -> None
 
 @pytest.mark.parametrize("mode", ["silent", "content_length"])
 async def test_truncated_download_sends_part_of_the_clip(mode: str) -> None:
-    clock = Clock()
+    clock = FakeClock()
     api, store = emulator(
         clock, latency=0.0, downloads={"truncate_first": 1, "truncate_mode": mode}
     )
@@ -190,7 +180,7 @@ async def test_truncated_download_sends_part_of_the_clip(mode: str) -> None:
 
 
 async def test_content_after_expiry_is_410_expired_while_the_job_stays_completed() -> None:
-    clock = Clock()
+    clock = FakeClock()
     api, _ = emulator(clock, expires_after=60.0)
     async with api:
         video = (await create(api)).json()

@@ -257,4 +257,8 @@ async def test_every_provider_takes_the_client_side_rate_limits(
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", "https://example-resource.openai.azure.com")
     monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "demo")
     provider = make_provider(name, rpm=90.0, create_rpm=2.0)
-    await provider.aclose()
+    try:
+        gate = provider.gate  # type: ignore[attr-defined]
+        assert (gate.rpm, gate.create_rpm) == (90.0, 2.0)  # the limits reach the request gate
+    finally:
+        await provider.aclose()

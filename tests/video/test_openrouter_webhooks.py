@@ -9,7 +9,7 @@ import json
 import httpx
 import pytest
 
-from lessonreel.video.providers.openrouter import to_job
+from lessonreel.video.providers.openrouter_wire import to_job
 from lessonreel.video.webhooks import WebhookError, WebhookEvent
 from lessonreel.video.webhooks_openrouter import (
     create_openrouter_receiver_app,

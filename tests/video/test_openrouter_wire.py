@@ -10,11 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
+from fakes import FakeTime
 
-from lessonreel.video import pricing
+from lessonreel.video.pricing import PriceTable
 from lessonreel.video.providers.base import VideoProvider
-from lessonreel.video.providers.openrouter import OpenRouterVideoProvider, api_base
+from lessonreel.video.providers.openrouter import OpenRouterVideoProvider
 from lessonreel.video.providers.openrouter_models import static_catalog
+from lessonreel.video.providers.openrouter_wire import api_base
 from lessonreel.video.providers.retry import RetryPolicy
 from lessonreel.video.types import CREATE_OUTCOME_UNKNOWN, ErrorKind, ProviderError, VideoRequest
 
@@ -23,27 +25,10 @@ KEY = "sk-or-v1-test-key-0123456789"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-@pytest.fixture(autouse=True)
-def _restore_price_table(monkeypatch: pytest.MonkeyPatch) -> None:
-    """refresh_models registers specs globally; undo that after each test."""
-    monkeypatch.setattr(pricing, "_SPECS", pricing._SPECS)
-
-
-class Waits:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-
-def make(handler: Handler, waits: Waits | None = None, **options: Any) -> OpenRouterVideoProvider:
-    waits = waits or Waits()
+def make(
+    handler: Handler, waits: FakeTime | None = None, **options: Any
+) -> OpenRouterVideoProvider:
+    waits = waits or FakeTime()
     return OpenRouterVideoProvider(
         api_key=options.pop("api_key", KEY),
         transport=httpx.MockTransport(handler),
@@ -191,7 +176,7 @@ async def test_terminal_http_errors_map_and_are_not_retried(
 
 async def test_a_429_at_submit_waits_the_retry_after_then_creates() -> None:
     replies = [envelope(429, "slow down", {"retry-after": "7"}), httpx.Response(202, json=job())]
-    waits = Waits()
+    waits = FakeTime()
     async with make(lambda r: replies.pop(0), waits) as provider:
         got = await provider.submit(VideoRequest(prompt="leaf", model="google/veo-3.1"))
     assert got.id == "job-abc123"
@@ -201,7 +186,7 @@ async def test_a_429_at_submit_waits_the_retry_after_then_creates() -> None:
 @pytest.mark.parametrize("status", [500, 502])
 async def test_server_errors_on_polls_are_retried(status: int) -> None:
     replies = [envelope(status, "Provider returned error"), httpx.Response(200, json=job())]
-    waits = Waits()
+    waits = FakeTime()
     async with make(lambda r: replies.pop(0), waits) as provider:
         got = await provider.get("job-abc123")
     assert got.status == "queued"
@@ -227,7 +212,7 @@ async def test_server_errors_at_submit_are_not_repeated_because_a_job_may_exist(
 
 
 async def test_persistent_429_surfaces_as_rate_limited_with_retry_after() -> None:
-    waits = Waits()
+    waits = FakeTime()
     reply = envelope(429, "Rate limit exceeded", {"retry-after": "3"})
     async with make(lambda r: reply, waits) as provider:
         with pytest.raises(ProviderError) as info:
@@ -352,10 +337,11 @@ async def test_passthrough_parameters_outside_the_allowed_list_are_refused() -> 
 
 
 def test_static_table_prices_per_token_models_and_says_so() -> None:
-    seedance = pricing.model_spec("openrouter", "bytedance/seedance-2.0")
+    table = PriceTable.default()
+    seedance = table.model_spec("openrouter", "bytedance/seedance-2.0")
     assert seedance.priced_per_token
     assert "per token" in seedance.notes.lower()
-    assert pricing.model_spec("openrouter", "google/veo-3.1").seconds == (4, 6, 8)
+    assert table.model_spec("openrouter", "google/veo-3.1").seconds == (4, 6, 8)
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-from live_emulator import FakeClock, Waits, probe, stats
+from fakes import FakeClock, FakeTime
+from live_emulator import probe, stats
 
-from lessonreel.video import pricing
 from lessonreel.video.emulator.config import EmulatorConfig
 from lessonreel.video.emulator.server import running_emulator
+from lessonreel.video.pricing import PriceTable
 from lessonreel.video.providers.factory import make_provider
 from lessonreel.video.providers.veo import VeoVideoProvider
 from lessonreel.video.types import (
@@ -36,7 +37,7 @@ def emulator(clock: FakeClock, **config: Any) -> Iterator[str]:
         yield url
 
 
-def provider(url: str, waits: Waits | None = None, **options: Any) -> VeoVideoProvider:
+def provider(url: str, waits: FakeTime | None = None, **options: Any) -> VeoVideoProvider:
     if "api_key" not in options:
         options.setdefault("access_token", "ya29.dummy")
         options.setdefault("project", "lessons-project")
@@ -44,7 +45,7 @@ def provider(url: str, waits: Waits | None = None, **options: Any) -> VeoVideoPr
         "veo",
         base_url=url,
         create_rpm=None,  # the 50/min create gate runs on real time
-        retry_policy=(waits or Waits()).policy(options.pop("max_retries", 3)),
+        retry_policy=(waits or FakeTime()).policy(options.pop("max_retries", 3)),
         **options,
     )
     assert isinstance(built, VeoVideoProvider)
@@ -75,7 +76,9 @@ async def test_submit_poll_download_yields_a_playable_mp4_and_the_list_price(
             done = await p.get(job.id)
             clip = await p.download(job.id, tmp_path / "shot.mp4")
     assert done.status == "succeeded"
-    assert done.cost_usd == pytest.approx(pricing.model_spec("veo", MODEL).cost(4, "1280x720"))
+    assert done.cost_usd == pytest.approx(
+        PriceTable.default().model_spec("veo", MODEL).cost(4, "1280x720")
+    )
     width, height, frames, _ = probe(clip.path)
     assert (width, height) == (1280, 720)
     assert frames > 0
@@ -131,39 +134,8 @@ async def test_operations_that_end_in_error_carry_the_neutral_kind(
     assert failed.error.kind is kind
 
 
-async def test_moderation_at_submit_is_content_policy_and_creates_nothing() -> None:
-    clock = FakeClock()
-    with emulator(clock, moderation={"submit_terms": ["forbidden"]}) as url:
-        async with provider(url) as p:
-            with pytest.raises(ProviderError) as info:
-                await p.submit(shot("A forbidden scene"))
-        assert stats(url)["creates"] == 0
-    assert info.value.error.kind is ErrorKind.CONTENT_POLICY
-
-
-async def test_resource_exhausted_waits_the_retry_after_then_creates_once() -> None:
-    clock, waits = FakeClock(), Waits()
-    with emulator(clock, rate_limit={"first": 1, "retry_after": 3}) as url:
-        async with provider(url, waits) as p:
-            job = await p.submit(shot())
-        counts = stats(url)
-    assert job.status == "running"
-    assert waits.waits == [pytest.approx(3.0)]
-    assert (counts["create_attempts"], counts["creates"]) == (2, 1)
-
-
-async def test_spend_cap_is_quota_exhausted_and_never_retried() -> None:
-    clock, waits = FakeClock(), Waits()
-    with emulator(clock, quota={"max_creates": 0}) as url:
-        async with provider(url, waits) as p:
-            with pytest.raises(ProviderError) as info:
-                await p.submit(shot())
-    assert info.value.error.kind is ErrorKind.QUOTA_EXHAUSTED
-    assert waits.waits == []
-
-
 async def test_a_5xx_create_is_reported_as_outcome_unknown_and_not_repeated() -> None:
-    clock, waits = FakeClock(), Waits()
+    clock, waits = FakeClock(), FakeTime()
     with emulator(clock, server_errors={"first": 1, "status": 503, "scope": "create"}) as url:
         async with provider(url, waits) as p:
             with pytest.raises(ProviderError) as info:

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from fakes import FakeTime
 from live_emulator import in_virtual_time
 
 from lessonreel.video.providers.base import VideoProvider
@@ -30,21 +31,8 @@ MP4 = b"\x00\x00\x00\x18ftypmp42" + b"z" * 4000
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-class Waits:
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.waits: list[float] = []
-
-    async def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-    def clock(self) -> float:
-        return self.now
-
-
 def make(handler: Handler, **options: Any) -> VeoVideoProvider:
-    waits = options.pop("waits", None) or Waits()
+    waits = options.pop("waits", None) or FakeTime()
     if "api_key" not in options:
         options.setdefault("access_token", TOKEN)
         options.setdefault("project", "p1")

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -22,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 from lessonreel.video.emulator import openrouter, sora, veo
 from lessonreel.video.emulator.config import EmulatorConfig
 from lessonreel.video.emulator.jobs import JobStore
+from lessonreel.video.emulator.limits import BodyLimit
 
 DISPATCH_INTERVAL = 0.05
 """Seconds between checks for finished jobs (webhooks) while served."""
@@ -104,6 +106,7 @@ def create_app(
         routes=routes,
         lifespan=lifespan,
         exception_handlers={HTTPException: _http_error},
+        middleware=[Middleware(BodyLimit, max_bytes=job_store.config.max_body_bytes)],
     )
     app.state.store = job_store
     return app

@@ -45,6 +45,12 @@ class RateLimitFaults(_Section):
     """HTTP 429 'Rate limit reached for requests' with retry-after / retry-after-ms."""
 
     rpm: int | None = Field(default=None, ge=1, description="Requests per sliding minute.")
+    window: float = Field(
+        default=60.0,
+        gt=0,
+        description="Length of the sliding window in seconds (a shorter one scales the RPM "
+        "down in time: rpm 6 over 6 s is 60 per minute without a minute's burst).",
+    )
     first: int = Field(default=0, ge=0, description="The first N requests in scope get a 429.")
     scope: Scope = Field(default="create", description="Which requests count: creates or all.")
     retry_after: float | None = Field(
@@ -71,10 +77,16 @@ class ServerErrorFaults(_Section):
 
 
 class JobFailureFaults(_Section):
-    """Accepted jobs that end ``failed`` with error.code 'internal_error'."""
+    """Accepted jobs that end ``failed`` (error.code 'internal_error' unless told otherwise)."""
 
     first: int = Field(default=0, ge=0, description="The first N created jobs fail.")
     rate: float = Field(default=0.0, ge=0.0, le=1.0, description="Seeded failure probability.")
+    code: str = Field(default="internal_error", description="error.code of the failed jobs.")
+    message: str | None = Field(
+        default=None,
+        description="error.message of the failed jobs (default: the internal-error text); a "
+        "misbehaving provider that echoes a credential is configured here.",
+    )
 
 
 class DownloadFaults(_Section):
@@ -140,6 +152,11 @@ class EmulatorConfig(_Section):
     )
     api_key: str | None = Field(
         default=None, description="When set, requests must carry it (Bearer or api-key header)."
+    )
+    max_body_bytes: int = Field(
+        default=64 << 20,
+        ge=1024,
+        description="Largest request body read (larger: HTTP 413 before the rest is read).",
     )
     fps: int = Field(default=24, ge=1, le=60, description="Frame rate of rendered clips.")
     cache_dir: Path | None = Field(

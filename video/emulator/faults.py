@@ -108,10 +108,10 @@ class FaultPlan:
             return None
         now = self._clock()
         with self._lock:
-            while self._window and self._window[0] <= now - 60.0:
+            while self._window and self._window[0] <= now - rl.window:
                 self._window.popleft()
             if len(self._window) >= rl.rpm:
-                wait = self._window[0] + 60.0 - now
+                wait = self._window[0] + rl.window - now
                 self.counts["rate_limited"] += 1
                 if rl.retry_after is not None:
                     wait = rl.retry_after

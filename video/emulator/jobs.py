@@ -2,8 +2,8 @@
 
 A job's status is *derived* from its creation time and latency whenever it is read, so the
 emulator works in-process under ``httpx.ASGITransport`` with no background tasks, and a test
-can drive time with an injected clock. Profiles (``sora.py`` now; OpenRouter and Veo shapes
-later) are thin route modules over one :class:`JobStore`.
+can drive time with an injected clock. The three profiles (``sora.py``, ``openrouter.py``,
+``veo.py``) are thin route modules over one :class:`JobStore`.
 
 Public API (what profile modules and tests use)::
 
@@ -210,7 +210,9 @@ class JobStore:
             elif path == "output":
                 job.error_code, job.error_message = "content_filter", CONTENT_FILTER_MESSAGE
             elif self.faults.job_fails(ordinal):
-                job.error_code, job.error_message = "internal_error", INTERNAL_ERROR_MESSAGE
+                failures = self.config.failures
+                job.error_code = failures.code
+                job.error_message = failures.message or INTERNAL_ERROR_MESSAGE
             self._jobs[job_id] = job
             self._order.append(job_id)
             self.counts["remixes" if remixed_from else "creates"] += 1
@@ -359,7 +361,7 @@ class JobStore:
             task.cancel()
         if self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        self.close()
+        await asyncio.to_thread(self.close)  # rmtree blocks: keep it off the event loop
 
     def close(self) -> None:
         """Remove the temp render cache (a configured cache_dir is kept)."""

@@ -16,7 +16,7 @@ import binascii
 import hashlib
 import io
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
 from lessonreel.video.emulator.delivery import deliver
+from lessonreel.video.emulator.endpoint import Handler, endpoint, store_of
 from lessonreel.video.emulator.faults import Fault
 from lessonreel.video.emulator.jobs import ContentError, EmuJob, JobStore
 from lessonreel.video.emulator.streaming import file_response
@@ -33,7 +34,6 @@ from lessonreel.video.providers.sizes import dimensions
 from lessonreel.video.webhooks_openrouter import sign_openrouter
 
 PROFILE = "openrouter"
-Handler = Callable[[Request], Awaitable[Response]]
 
 POLICY_MESSAGE = "Content policy violation"
 OUTPUT_POLICY_MESSAGE = "Content policy violation: the generated video was flagged by the provider"
@@ -71,8 +71,7 @@ def _fault(fault: Fault) -> OpenRouterError:
 
 
 def _store(request: Request) -> JobStore:
-    store: JobStore = request.app.state.store
-    return store
+    return store_of(request)
 
 
 def _check_key(request: Request, store: JobStore, *, required: bool) -> None:
@@ -85,24 +84,12 @@ def _check_key(request: Request, store: JobStore, *, required: bool) -> None:
 
 
 def _endpoint(*, is_create: bool, auth: bool = True) -> Callable[[Handler], Handler]:
-    def wrap(handler: Handler) -> Handler:
-        async def run(request: Request) -> Response:
-            store = _store(request)
-            try:
-                if auth:
-                    _check_key(request, store, required=True)
-                fault = store.admit(is_create=is_create)
-                if fault is not None:
-                    raise _fault(fault)
-                return await handler(request)
-            except OpenRouterError as exc:
-                return exc.response()
+    check = _check_required_key if auth else None
+    return endpoint(is_create=is_create, auth=check, fault_error=_fault, errors=OpenRouterError)
 
-        run.__name__ = handler.__name__
-        run.__doc__ = handler.__doc__
-        return run
 
-    return wrap
+def _check_required_key(request: Request, store: JobStore) -> None:
+    _check_key(request, store, required=True)
 
 
 def catalog() -> dict[str, OpenRouterModel]:
@@ -158,6 +145,9 @@ def _validate(body: Any) -> tuple[OpenRouterModel, str, str, int]:
     _one_of("resolution", resolution, list(model.supported_resolutions))
     aspect = body.get("aspect_ratio", model.supported_aspect_ratios[0])
     _one_of("aspect_ratio", aspect, list(model.supported_aspect_ratios))
+    callback = body.get("callback_url")
+    if callback is not None and not isinstance(callback, str):
+        raise OpenRouterError(400, "callback_url must be a string")
     return model, prompt, dimensions(resolution, aspect), duration
 
 
@@ -208,9 +198,9 @@ async def create_video(request: Request) -> Response:
     fault = store.check_quota()
     if fault is not None:
         raise _fault(fault)
-    from lessonreel.video.pricing import model_spec
+    from lessonreel.video.pricing import PriceTable
 
-    cost = model_spec(PROFILE, model.id).cost(seconds, size)
+    cost = PriceTable.default().model_spec(PROFILE, model.id).cost(seconds, size)
     seed = body.get("seed") if isinstance(body.get("seed"), int) else None
     job = store.create(
         prompt,

@@ -12,7 +12,7 @@ import binascii
 import hashlib
 import io
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any, cast
 
 from starlette.datastructures import UploadFile
@@ -20,7 +20,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 
+from lessonreel.video.emulator import speech
 from lessonreel.video.emulator.delivery import deliver
+from lessonreel.video.emulator.endpoint import Handler, endpoint, store_of
 from lessonreel.video.emulator.jobs import ContentError, EmuJob, JobStore
 from lessonreel.video.emulator.render import MEDIA_TYPE, Variant
 from lessonreel.video.emulator.sora_wire import (
@@ -35,13 +37,11 @@ from lessonreel.video.emulator.streaming import file_response
 from lessonreel.video.webhooks import sign_standard
 
 PROFILE = "sora"
-Handler = Callable[[Request], Awaitable[Response]]
 _IMAGE_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
 def _store(request: Request) -> JobStore:
-    store: JobStore = request.app.state.store
-    return store
+    return store_of(request)
 
 
 def _check_key(request: Request, store: JobStore) -> None:
@@ -61,24 +61,7 @@ def _check_key(request: Request, store: JobStore) -> None:
 
 
 def _endpoint(*, is_create: bool) -> Callable[[Handler], Handler]:
-    def wrap(handler: Handler) -> Handler:
-        async def run(request: Request) -> Response:
-            store = _store(request)
-            try:
-                _check_key(request, store)
-                fault = store.admit(is_create=is_create)
-                if fault is not None:
-                    raise fault_error(fault)
-                return await handler(request)
-            except ApiError as exc:
-                response: Response = exc.response()
-                return response
-
-        run.__name__ = handler.__name__
-        run.__doc__ = handler.__doc__
-        return run
-
-    return wrap
+    return endpoint(is_create=is_create, auth=_check_key, fault_error=fault_error, errors=ApiError)
 
 
 def _json(data: Any, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -365,5 +348,6 @@ def routes() -> list[BaseRoute]:
         Route("/videos/{video_id}", delete_video, methods=["DELETE"]),
         Route("/videos/{video_id}/content", video_content, methods=["GET"]),
         Route("/videos/{video_id}/remix", remix_video, methods=["POST"]),
+        *speech.routes(),
     ]
     return [Mount("/v1", routes=videos), Mount("/openai/v1", routes=videos)]

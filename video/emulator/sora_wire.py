@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse
 from lessonreel.video.emulator.config import EmulatorConfig
 from lessonreel.video.emulator.faults import Fault
 from lessonreel.video.emulator.jobs import EmuJob, JobState
-from lessonreel.video.pricing import model_spec, specs
+from lessonreel.video.pricing import PriceTable
 from lessonreel.video.types import ProviderError
 
 DEFAULT_MODEL = "sora-2"
@@ -171,10 +171,11 @@ def validate_create(config: EmulatorConfig, fields: Mapping[str, Any]) -> tuple[
     model = _string(fields, "model", DEFAULT_MODEL) or DEFAULT_MODEL
     seconds_text = _string(fields, "seconds", DEFAULT_SECONDS) or DEFAULT_SECONDS
     size = _string(fields, "size", DEFAULT_SIZE) or DEFAULT_SIZE
+    catalog = PriceTable.default()  # the emulated server's own list, not a run's table
     try:
-        spec = model_spec(config.provider, model)
+        spec = catalog.model_spec(config.provider, model)
     except ProviderError:
-        known = sorted({s.model for s in specs(config.provider)})
+        known = sorted({s.model for s in catalog.specs(config.provider)})
         raise _invalid_value("model", model, known) from None
     legal_seconds = [str(s) for s in spec.seconds]
     lenient_seconds = config.lenient and seconds_text.isdigit() and 1 <= int(seconds_text) <= 20
@@ -187,7 +188,7 @@ def validate_create(config: EmulatorConfig, fields: Mapping[str, Any]) -> tuple[
         and all(16 <= int(v) <= 1920 and int(v) % 2 == 0 for v in match.groups())
     )
     if size not in spec.sizes and not lenient_size:
-        if match is not None and any(size in s.sizes for s in specs(config.provider)):
+        if match is not None and any(size in s.sizes for s in catalog.specs(config.provider)):
             raise ApiError(
                 400,
                 f"Invalid value: '{size}' is not supported by model '{model}'. "

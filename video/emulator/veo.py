@@ -21,20 +21,20 @@ import binascii
 import hashlib
 import io
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from lessonreel.video.emulator.endpoint import Handler, endpoint, store_of
 from lessonreel.video.emulator.faults import Fault
 from lessonreel.video.emulator.jobs import ContentError, EmuJob, JobStore
 from lessonreel.video.emulator.streaming import file_response
-from lessonreel.video.pricing import specs
+from lessonreel.video.pricing import PriceTable
 
 PROFILE = "veo"
-Handler = Callable[[Request], Awaitable[Response]]
 
 SIZES = {
     ("16:9", "720p"): "1280x720",
@@ -92,8 +92,7 @@ def _fault(fault: Fault) -> GoogleError:
 
 
 def _store(request: Request) -> JobStore:
-    store: JobStore = request.app.state.store
-    return store
+    return store_of(request)
 
 
 def _check_auth(request: Request, store: JobStore) -> None:
@@ -112,23 +111,7 @@ def _check_auth(request: Request, store: JobStore) -> None:
 
 
 def _endpoint(*, is_create: bool) -> Callable[[Handler], Handler]:
-    def wrap(handler: Handler) -> Handler:
-        async def run(request: Request) -> Response:
-            store = _store(request)
-            try:
-                _check_auth(request, store)
-                fault = store.admit(is_create=is_create)
-                if fault is not None:
-                    raise _fault(fault)
-                return await handler(request)
-            except GoogleError as exc:
-                return exc.response()
-
-        run.__name__ = handler.__name__
-        run.__doc__ = handler.__doc__
-        return run
-
-    return wrap
+    return endpoint(is_create=is_create, auth=_check_auth, fault_error=_fault, errors=GoogleError)
 
 
 def _image(instance: dict[str, Any]) -> str | None:
@@ -153,7 +136,7 @@ def _image(instance: dict[str, Any]) -> str | None:
 
 
 def _validate(model: str, body: Any) -> tuple[str, str, int, dict[str, Any]]:
-    if model not in {s.model for s in specs(PROFILE)}:
+    if model not in {s.model for s in PriceTable.default().specs(PROFILE)}:
         raise GoogleError(404, f"Publisher Model `{model}` was not found or is not available.")
     instances = body.get("instances") if isinstance(body, dict) else None
     if not isinstance(instances, list) or len(instances) != 1 or not isinstance(instances[0], dict):
@@ -162,6 +145,8 @@ def _validate(model: str, body: Any) -> tuple[str, str, int, dict[str, Any]]:
     if not isinstance(prompt, str) or not prompt.strip():
         raise GoogleError(400, "instances[0].prompt is required.")
     params = body.get("parameters") or {}
+    if not isinstance(params, dict):
+        raise GoogleError(400, "Invalid JSON payload received. parameters must be an object.")
     seconds = params.get("durationSeconds", 8)
     if not isinstance(seconds, int) or not 4 <= seconds <= 8:
         raise GoogleError(
@@ -172,7 +157,7 @@ def _validate(model: str, body: Any) -> tuple[str, str, int, dict[str, Any]]:
     if seconds not in (4, 6, 8):
         raise GoogleError(400, f"durationSeconds must be 4, 6 or 8 for {model}; got {seconds}.")
     key = (params.get("aspectRatio", "16:9"), params.get("resolution", "720p"))
-    if key not in SIZES:
+    if not all(isinstance(part, str) for part in key) or key not in SIZES:
         raise GoogleError(400, f"Unsupported aspectRatio/resolution {key[0]!r}/{key[1]!r}.")
     if key[1] in ("1080p", "4k") and seconds != 8:
         raise GoogleError(400, f"{key[1]} output requires durationSeconds 8.")

@@ -14,7 +14,7 @@ import numpy as np
 
 from lessonreel.video.colors import RGB
 from lessonreel.video.overlay.equation import render_equation
-from lessonreel.video.overlay.explainer import icons_for
+from lessonreel.video.overlay.icons import icons_for
 from lessonreel.video.overlay.plan import ShotVisual
 from lessonreel.video.overlay.text import (
     INK,

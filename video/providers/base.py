@@ -6,8 +6,9 @@ every provider's states and errors arrive already mapped to the neutral vocabula
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from lessonreel.video.pricing import ModelSpec
 from lessonreel.video.types import Clip, Variant, VideoJob, VideoRequest
@@ -55,4 +56,19 @@ class VideoProvider(Protocol):
 
     async def aclose(self) -> None:
         """Release the HTTP client."""
+        ...
+
+
+@runtime_checkable
+class ListsJobs(Protocol):
+    """A provider that can list the jobs it holds (the Sora shape), newest first on request.
+
+    The dispatcher needs it to find a job whose create answer was lost; a provider without it is
+    never resubmitted blindly.
+    """
+
+    def iter_jobs(
+        self, *, limit: int | None = None, order: Literal["asc", "desc"] | None = None
+    ) -> AsyncIterator[VideoJob]:
+        """Every job, following the provider's cursor."""
         ...

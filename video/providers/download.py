@@ -50,15 +50,27 @@ class PartFile:
         assert self._fh is not None, "PartFile used outside 'async with'"
         self._digest.update(chunk)
         self.written += len(chunk)
-        await asyncio.to_thread(self._fh.write, chunk)
+        try:
+            await asyncio.to_thread(self._fh.write, chunk)
+        except OSError as exc:
+            raise self._named(exc) from exc
 
     async def commit(self) -> Clip:
         """Close the temp file and rename it to the destination."""
         assert self._fh is not None, "PartFile used outside 'async with'"
         assert self._tmp is not None
-        await asyncio.to_thread(self._fh.close)
+        try:
+            await asyncio.to_thread(self._fh.close)
+        except OSError as exc:
+            raise self._named(exc) from exc
         await asyncio.to_thread(os.replace, self._tmp, self.dest)
         return Clip(path=self.dest, sha256=self._digest.hexdigest(), bytes=self.written)
+
+    def _named(self, exc: OSError) -> OSError:
+        """The same error naming the file (a bare write error says nothing of where)."""
+        if exc.filename is not None:
+            return exc
+        return OSError(exc.errno, exc.strerror, str(self.dest.parent))
 
     async def __aexit__(
         self,
@@ -66,7 +78,9 @@ class PartFile:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._fh is not None:
-            await asyncio.to_thread(self._fh.close)
-        if self._tmp is not None:
-            await asyncio.to_thread(_discard, self._tmp)
+        try:
+            if self._fh is not None:
+                await asyncio.to_thread(self._fh.close)  # a full disk may fail the last flush
+        finally:
+            if self._tmp is not None:
+                await asyncio.to_thread(_discard, self._tmp)

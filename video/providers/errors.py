@@ -55,12 +55,8 @@ def map_status(status: str) -> JobStatus:
     try:
         return _STATUS_MAP[status.lower()]
     except KeyError:
-        raise ProviderError(
-            JobError(
-                kind=ErrorKind.SERVER_ERROR,
-                code="unknown_status",
-                message=f"the provider reported an unknown job status {status!r}",
-            )
+        raise ProviderError.server(
+            "unknown_status", f"the provider reported an unknown job status {status!r}"
         ) from None
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from lessonreel.video.providers.base import VideoProvider
-from lessonreel.video.types import ErrorKind, JobError, ProviderError
+from lessonreel.video.types import ProviderError
 
 if TYPE_CHECKING:
     from lessonreel.video.emulator.config import EmulatorConfig
@@ -48,17 +48,13 @@ class ProviderEntry:
     description: str = ""
 
 
-def _invalid(message: str, code: str) -> ProviderError:
-    return ProviderError(JobError(kind=ErrorKind.INVALID_REQUEST, code=code, message=message))
-
-
 def require(value: str | None, env_var: str, provider: str, what: str = "API key") -> str:
     """Return ``value`` or the env var's value; a clear error naming the variable otherwise."""
     found = value or os.environ.get(env_var, "").strip() or None
     if not found:
-        raise _invalid(
+        raise ProviderError.invalid(
             f"no {what} for provider {provider!r}: set {env_var} (or pass it explicitly)",
-            "missing_config",
+            code="missing_config",
         )
     return found
 
@@ -140,11 +136,8 @@ def _azure(args: ProviderArgs) -> VideoProvider:
 
 
 def _openrouter(args: ProviderArgs) -> VideoProvider:
-    from lessonreel.video.providers.openrouter import (
-        DEFAULT_BASE_URL,
-        KEY_ENV,
-        OpenRouterVideoProvider,
-    )
+    from lessonreel.video.providers.openrouter import OpenRouterVideoProvider
+    from lessonreel.video.providers.openrouter_wire import DEFAULT_BASE_URL, KEY_ENV
 
     key = require(args.api_key, KEY_ENV, "openrouter")
     base_url = args.base_url or os.environ.get("OPENROUTER_BASE_URL", "").strip()
@@ -164,10 +157,10 @@ def _veo(args: ProviderArgs) -> VideoProvider:
     express_key = args.api_key or os.environ.get(veo.API_KEY_ENV, "").strip()
     express_key = express_key or os.environ.get("GOOGLE_API_KEY", "").strip()
     if not token and not express_key:
-        raise _invalid(
+        raise ProviderError.invalid(
             f"no credentials for provider 'veo': set {veo.TOKEN_ENV} and {veo.PROJECT_ENV} "
             f"(OAuth, e.g. `gcloud auth print-access-token`) or {veo.API_KEY_ENV} (express mode)",
-            "missing_config",
+            code="missing_config",
         )
     project = options.pop("project", None) or os.environ.get(veo.PROJECT_ENV, "").strip()
     if token and not project:
@@ -217,8 +210,9 @@ def _entry(name: str) -> ProviderEntry:
     try:
         return REGISTRY[name]
     except KeyError:
-        raise _invalid(
-            f"unknown provider {name!r}; known: {', '.join(provider_names())}", "unknown_provider"
+        raise ProviderError.invalid(
+            f"unknown provider {name!r}; known: {', '.join(provider_names())}",
+            code="unknown_provider",
         ) from None
 
 

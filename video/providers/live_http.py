@@ -29,7 +29,7 @@ from lessonreel.video.providers.retry import (
     RetryPolicy,
     guard_create,
 )
-from lessonreel.video.types import Clip, ErrorKind, JobError, ProviderError, VideoJob
+from lessonreel.video.types import Clip, JobError, ProviderError, VideoJob
 
 _CHUNK = 1 << 16
 
@@ -37,11 +37,8 @@ ErrorMapper = Callable[[int, bytes, Mapping[str, str]], JobError]
 """Turns (HTTP status, body, headers) of a non-2xx response into a neutral error."""
 
 
-def server_error(code: str, message: str, *, http_status: int | None = None) -> ProviderError:
-    """Build a transient provider fault (bad JSON, truncated body, missing field)."""
-    return ProviderError(
-        JobError(kind=ErrorKind.SERVER_ERROR, code=code, message=message, http_status=http_status)
-    )
+server_error = ProviderError.server
+"""Build a transient provider fault (bad JSON, truncated body, missing field)."""
 
 
 def created_job(parse: Callable[[], VideoJob], what: str) -> VideoJob:
@@ -52,9 +49,8 @@ def created_job(parse: Callable[[], VideoJob], what: str) -> VideoJob:
         raise ProviderError(guard_create(exc.error, what=what)) from None
 
 
-def invalid(message: str, *, code: str | None = None) -> ProviderError:
-    """Build a terminal ``invalid_request`` error with a message the user can act on."""
-    return ProviderError(JobError(kind=ErrorKind.INVALID_REQUEST, code=code, message=message))
+invalid = ProviderError.invalid
+"""Build a terminal ``invalid_request`` error with a message the user can act on."""
 
 
 def make_gate(
@@ -71,6 +67,7 @@ def make_gate(
         max_concurrency=max_concurrency,
         sleep=retry.sleep,
         clock=retry.clock,
+        max_pause=retry.max_retry_after,
     )
 
 
@@ -200,8 +197,10 @@ class LiveHTTP:
                 expected = response.headers.get("content-length")
                 async for chunk in response.aiter_bytes(_CHUNK):
                     await part.write(chunk)
-                # Compressed bodies count wire bytes; preloaded (mock) bodies count none.
-                raw = response.num_bytes_downloaded or part.written
+                # Content-Length counts wire bytes: compressed bodies are checked against what
+                # came over the wire (a preloaded mock body counts none), others against disk.
+                encoded = response.headers.get("content-encoding", "identity") != "identity"
+                raw = (response.num_bytes_downloaded or part.written) if encoded else part.written
                 if expected is not None and expected.isdigit() and int(expected) != raw:
                     raise server_error(
                         "truncated_download",

@@ -17,13 +17,10 @@ from typing import Any, Literal
 import httpx
 from pydantic import ValidationError
 
-from lessonreel.video import pricing
-from lessonreel.video.pricing import ModelSpec
-from lessonreel.video.providers.download import PartFile
-from lessonreel.video.providers.errors import error_from_exception, error_from_response
+from lessonreel.video.pricing import ModelSpec, PriceTable
+from lessonreel.video.providers.errors import error_from_response
+from lessonreel.video.providers.live_http import LiveHTTP, make_gate
 from lessonreel.video.providers.retry import (
-    NOT_SENT_ERRORS,
-    ProviderGate,
     RetryPolicy,
     guard_create,
 )
@@ -45,7 +42,6 @@ from lessonreel.video.types import (
     VideoRequest,
 )
 
-_CHUNK = 1 << 16
 _PRICING_PROVIDERS = ("openai", "azure", "local")
 
 
@@ -77,14 +73,11 @@ class OpenAIVideoProvider:
         retry_policy: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
         on_close: Callable[[], Awaitable[None]] | None = None,
+        prices: PriceTable | None = None,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
-            raise ProviderError(
-                JobError(
-                    kind=ErrorKind.INVALID_REQUEST,
-                    code="bad_base_url",
-                    message=f"base URL {base_url!r} must start with http:// or https://",
-                )
+            raise ProviderError.invalid(
+                f"base URL {base_url!r} must start with http:// or https://", code="bad_base_url"
             )
         self.name = name
         self.base_url = base_url.rstrip("/")
@@ -92,32 +85,32 @@ class OpenAIVideoProvider:
         self.pricing_provider = pricing_provider or (
             name if name in _PRICING_PROVIDERS else "openai"
         )
+        self.prices = prices or PriceTable.default()
         self.model_map = dict(model_map or {})
         self.key_env = key_env
         self.retry = retry_policy or RetryPolicy(max_retries=max_retries)
-        self.gate = ProviderGate(
-            rpm=rpm,
-            create_rpm=create_rpm,
-            max_concurrency=max_concurrency,
-            sleep=self.retry.sleep,
-            clock=self.retry.clock,
-            max_pause=self.retry.max_retry_after,
-        )
         self._clock = clock
         self._on_close = on_close
         self.__key = api_key
-        headers = {"user-agent": "lessonreel"}
+        headers: dict[str, str] = {}
         if api_key:
             if auth_header == "api-key":
                 headers["api-key"] = api_key
             else:
                 headers["authorization"] = f"Bearer {api_key}"
-        self._client = httpx.AsyncClient(
-            base_url=self.base_url + "/",
+        self._http = LiveHTTP(
+            name=name,
+            base_url=self.base_url,
             headers=headers,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            map_error=self._map_error,
+            retry=self.retry,
+            gate=make_gate(
+                self.retry, rpm=rpm, create_rpm=create_rpm, max_concurrency=max_concurrency
+            ),
+            timeout=timeout,
             transport=transport,
         )
+        self.gate = self._http.gate
 
     def __repr__(self) -> str:
         key = "set" if self.__key else "none"
@@ -134,7 +127,7 @@ class OpenAIVideoProvider:
 
     async def aclose(self) -> None:
         """Release the HTTP client (and whatever ``on_close`` owns, e.g. an in-process emulator)."""
-        await self._client.aclose()
+        await self._http.aclose()
         if self._on_close is not None:
             on_close, self._on_close = self._on_close, None
             await on_close()
@@ -143,8 +136,7 @@ class OpenAIVideoProvider:
 
     def models(self) -> list[ModelSpec]:
         """Models this provider serves, with legal settings and prices."""
-        specs: list[ModelSpec] = pricing.specs(self.pricing_provider)
-        return specs
+        return self.prices.specs(self.pricing_provider)
 
     def _pricing_request(self, request: VideoRequest) -> VideoRequest:
         """Rename the model as the price table names it (Azure deployment names map back)."""
@@ -158,7 +150,7 @@ class OpenAIVideoProvider:
 
     def validate(self, request: VideoRequest) -> ModelSpec:
         """Check model, seconds and size against the price table; clear error otherwise."""
-        return pricing.validate_request(self.pricing_provider, self._pricing_request(request))
+        return self.prices.validate_request(self.pricing_provider, self._pricing_request(request))
 
     def estimate_cost(self, request: VideoRequest) -> float:
         """USD the request would cost; raises ``ProviderError(invalid_request)`` if illegal."""
@@ -167,21 +159,11 @@ class OpenAIVideoProvider:
 
     # -- HTTP core ---------------------------------------------------------------------------
 
-    def _raise_for(self, response: httpx.Response, body: bytes) -> None:
-        if response.is_success:
-            return
-        error = error_from_response(
-            response.status_code,
-            body,
-            response.headers,
-            base_url=self.base_url,
-            secret=self.__key,
-            key_env=self.key_env,
+    def _map_error(self, status: int, body: bytes, headers: Mapping[str, str]) -> JobError:
+        """The Sora error mapping handed to the shared HTTP core (the key is redacted)."""
+        return error_from_response(
+            status, body, headers, base_url=self.base_url, secret=self.__key, key_env=self.key_env
         )
-        raise ProviderError(error)
-
-    def _transport_error(self, exc: httpx.HTTPError) -> ProviderError:
-        return ProviderError(error_from_exception(exc, base_url=self.base_url))
 
     async def _request(
         self,
@@ -192,42 +174,12 @@ class OpenAIVideoProvider:
         what: str = "request",
         **kwargs: Any,
     ) -> Any:
-        """Send one JSON-answering request with gating and transient retries; decoded body.
+        """One JSON-answering request through the shared core (gate, transient retries).
 
         ``create=True`` marks a job-creating call: it is repeated only when no job can have
         been created (see :func:`~lessonreel.video.providers.retry.guard_create`).
         """
-
-        def guarded(error: JobError, *, sent: bool = True) -> ProviderError:
-            if create:
-                error = guard_create(error, sent=sent, what=f"{self.name} {what}")
-            return ProviderError(error)
-
-        async def attempt() -> Any:
-            async with self.gate.slot(create=create):
-                try:
-                    response = await self._client.request(method, path, **kwargs)
-                except httpx.HTTPError as exc:
-                    error = self._transport_error(exc).error
-                    raise guarded(error, sent=not isinstance(exc, NOT_SENT_ERRORS)) from None
-            try:
-                self._raise_for(response, response.content)
-            except ProviderError as exc:
-                self.gate.on_error(exc)
-                raise guarded(exc.error) from None
-            try:
-                return response.json()
-            except ValueError:
-                raise guarded(
-                    JobError(
-                        kind=ErrorKind.SERVER_ERROR,
-                        code="bad_response",
-                        message=f"{what}: the API at {self.base_url} answered with non-JSON",
-                        http_status=response.status_code,
-                    )
-                ) from None
-
-        return await self.retry.call(attempt, what=f"{self.name} {what}")
+        return await self._http.request_json(method, path, create=create, what=what, **kwargs)
 
     def _created_job(self, payload: Any, what: str) -> VideoJob:
         """Parse a create/remix answer; an unreadable one may still stand for a created job."""
@@ -336,48 +288,10 @@ class OpenAIVideoProvider:
 
     async def download(self, job_id: str, dest: Path, *, variant: Variant = "video") -> Clip:
         """Stream content to ``dest`` via a temp name, checksummed and length-checked."""
-        dest = Path(dest)
-
-        async def attempt() -> Clip:
-            async with self.gate.slot():
-                return await self._stream_to(job_id, dest, variant)
-
-        return await self.retry.call(attempt, what=f"{self.name} download {variant}")
-
-    async def _stream_to(self, job_id: str, dest: Path, variant: Variant) -> Clip:
-        try:
-            async with (
-                PartFile(dest) as part,
-                self._client.stream(
-                    "GET",
-                    f"videos/{job_id}/content",
-                    params={"variant": variant},
-                    headers={"accept": "application/binary"},
-                ) as response,
-            ):
-                if not response.is_success:
-                    body = await response.aread()
-                    try:
-                        self._raise_for(response, body)
-                    except ProviderError as exc:
-                        self.gate.on_error(exc)
-                        raise
-                expected = response.headers.get("content-length")
-                async for chunk in response.aiter_bytes(_CHUNK):
-                    await part.write(chunk)
-                encoded = response.headers.get("content-encoding", "identity") != "identity"
-                received = response.num_bytes_downloaded if encoded else part.written
-                if expected is not None and expected.isdigit() and int(expected) != received:
-                    raise ProviderError(
-                        JobError(
-                            kind=ErrorKind.SERVER_ERROR,
-                            code="truncated_download",
-                            message=(
-                                f"download of {job_id} ({variant}) was truncated: "
-                                f"got {received} of {expected} bytes"
-                            ),
-                        )
-                    )
-                return await part.commit()
-        except httpx.HTTPError as exc:
-            raise self._transport_error(exc) from None
+        return await self._http.download(
+            f"videos/{job_id}/content",
+            Path(dest),
+            what=f"download of {job_id} ({variant})",
+            params={"variant": variant},
+            headers={"accept": "application/binary"},
+        )

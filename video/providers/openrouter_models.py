@@ -14,8 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from lessonreel.video import pricing
-from lessonreel.video.pricing import ModelSpec
+from lessonreel.video.pricing import ModelSpec, PriceTable
 from lessonreel.video.providers.sizes import dimensions, split_size, tokens_per_second
 
 log = logging.getLogger(__name__)
@@ -80,8 +79,11 @@ def _sku(skus: dict[str, str], unit: str, resolution: str) -> float | None:
     return max(matching.values())
 
 
-def spec_from_model(model: OpenRouterModel) -> ModelSpec | None:
-    """Build the price-table spec for a catalog entry; None when it cannot be priced."""
+def spec_from_model(model: OpenRouterModel, table: PriceTable | None = None) -> ModelSpec | None:
+    """Build the price-table spec for a catalog entry; None when it cannot be priced.
+
+    The tier comes from ``table`` (the built-in list when not given) when it knows the model.
+    """
     durations = tuple(sorted({d for d in model.supported_durations if d > 0}))
     aspects = model.supported_aspect_ratios or ["16:9"]
     if not durations or not model.supported_resolutions:
@@ -113,7 +115,7 @@ def spec_from_model(model: OpenRouterModel) -> ModelSpec | None:
             f" Priced per token (${max(token_prices)}/token); $/s derived from "
             "w*h*24/1024 tokens per second (UNVERIFIED), an estimate only."
         )
-    static = {s.model: s for s in pricing.specs(PROVIDER)}
+    static = {s.model: s for s in (table or PriceTable.default()).specs(PROVIDER)}
     tier = static[model.id].tier if model.id in static else 1
     return ModelSpec(
         PROVIDER,
@@ -194,4 +196,4 @@ def _pair_for(size: str) -> tuple[str, str] | None:
 
 def static_catalog() -> list[OpenRouterModel]:
     """Return the built-in catalog (used offline and by the emulator's ``/videos/models``)."""
-    return [model_from_spec(spec) for spec in pricing.specs(PROVIDER)]
+    return [model_from_spec(spec) for spec in PriceTable.default().specs(PROVIDER)]

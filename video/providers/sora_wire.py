@@ -16,7 +16,7 @@ from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field
 
 from lessonreel.video.providers.errors import error_from_job, map_status
-from lessonreel.video.types import ErrorKind, JobError, ProviderError, VideoJob, VideoRequest
+from lessonreel.video.types import JobError, ProviderError, VideoJob, VideoRequest
 
 REFERENCE_MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
@@ -105,18 +105,14 @@ class ReferenceImage:
     data: bytes
 
 
-def _invalid(message: str, code: str) -> ProviderError:
-    return ProviderError(JobError(kind=ErrorKind.INVALID_REQUEST, code=code, message=message))
-
-
 def load_reference(path: Path, size: str) -> ReferenceImage:
     """Read and check an input_reference: JPEG/PNG/WebP whose pixel size equals ``size``."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise _invalid(
+        raise ProviderError.invalid(
             f"input_reference {str(path)!r} cannot be read ({exc.strerror or exc})",
-            "input_reference_unreadable",
+            code="input_reference_unreadable",
         ) from None
     try:
         with Image.open(io.BytesIO(data)) as image:
@@ -126,15 +122,15 @@ def load_reference(path: Path, size: str) -> ReferenceImage:
     mime = REFERENCE_MIME.get(fmt)
     if mime is None:
         found = fmt or "not an image"
-        raise _invalid(
+        raise ProviderError.invalid(
             f"input_reference {path.name!r} must be a JPEG, PNG or WebP image (found: {found})",
-            "input_reference_type",
+            code="input_reference_type",
         )
     if f"{width}x{height}" != size:
-        raise _invalid(
+        raise ProviderError.invalid(
             f"input_reference {path.name!r} is {width}x{height} but the clip size is {size}; "
             "the reference image must match the requested size exactly",
-            "input_reference_size",
+            code="input_reference_size",
         )
     return ReferenceImage(filename=path.name, mime=mime, data=data)
 

@@ -17,8 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
-from lessonreel.video import pricing
-from lessonreel.video.pricing import ModelSpec
+from lessonreel.video.pricing import ModelSpec, PriceTable
 from lessonreel.video.providers import veo_wire
 from lessonreel.video.providers.live_http import (
     LiveHTTP,
@@ -109,7 +108,9 @@ class VeoVideoProvider:
         timeout: float = 120.0,
         transport: httpx.AsyncBaseTransport | None = None,
         retry_policy: RetryPolicy | None = None,
+        prices: PriceTable | None = None,
     ) -> None:
+        self.prices = prices or PriceTable.default()
         if access_token is None and not api_key:
             raise invalid(
                 f"Veo needs an OAuth access token ({TOKEN_ENV}, with {PROJECT_ENV}) "
@@ -165,12 +166,11 @@ class VeoVideoProvider:
 
     def models(self) -> list[ModelSpec]:
         """Return the Veo 3.1 GA models with legal durations, sizes and $/s."""
-        found: list[ModelSpec] = pricing.specs(PROVIDER)
-        return found
+        return self.prices.specs(PROVIDER)
 
     def validate(self, request: VideoRequest) -> ModelSpec:
         """Check model, duration and size (1080p and 4k need 8 s) before anything is sent."""
-        spec: ModelSpec = pricing.validate_request(PROVIDER, request)
+        spec = self.prices.validate_request(PROVIDER, request)
         veo_wire.build_body(request.model_copy(update={"input_reference": None}))
         return spec
 
@@ -213,7 +213,9 @@ class VeoVideoProvider:
     def _job(self, payload: Any, request: VideoRequest | None) -> VideoJob:
         cost = None
         if request is not None:
-            cost = pricing.model_spec(PROVIDER, request.model).cost(request.seconds, request.size)
+            cost = self.prices.model_spec(PROVIDER, request.model).cost(
+                request.seconds, request.size
+            )
         job: VideoJob = veo_wire.to_job(
             payload,
             provider=self.name,

@@ -2,50 +2,69 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from lessonreel.graph.budget import (
+from lessonreel.store.ledger import Ledger
+from lessonreel.video.pricing import (
+    CostEstimate,
+    Decision,
     Policy,
-    cheaper_settings,
+    PriceTable,
     committed_usd,
-    decide,
-    decide_for_dispatch,
     draft,
     estimate,
-    spend_kind,
 )
-from lessonreel.store.ledger import Ledger
+from lessonreel.video.pricing import cheaper_settings as _cheaper
+from lessonreel.video.pricing import decide as _decide
 from lessonreel.video.types import ErrorKind, ProviderError
 
 PRO_1080 = {"provider": "openai", "model": "sora-2-pro", "size": "1920x1080", "seconds": 4}
+TABLE = PriceTable.default()
+
+
+def decide(**kwargs: Any) -> Decision:
+    return _decide(TABLE, **kwargs)
+
+
+def cheaper_settings(provider: str, model: str, size: str, seconds: int) -> list[tuple[str, str]]:
+    return _cheaper(TABLE, provider, model, size, seconds)
+
+
+def quote(shots: list[tuple[int, str]], provider: str, model: str) -> CostEstimate:
+    """Estimate shots that all share the size of the first."""
+    size = shots[0][1]
+    durations = [(i, seconds) for i, (seconds, _) in enumerate(shots)]
+    return estimate(TABLE, provider=provider, model=model, size=size, durations=durations)
 
 
 # -- estimate -------------------------------------------------------------------------------
 
 
 def test_estimate_is_seconds_times_rate_per_shot() -> None:
-    est = estimate([(4, "1280x720"), (8, "1920x1080"), (12, "720x1280")], "openai", "sora-2-pro")
-    assert [s.usd for s in est.shots] == pytest.approx([1.2, 5.6, 3.6])
-    assert est.total_usd == pytest.approx(10.4)
-    assert est.billable_usd == pytest.approx(10.4)
-    assert not est.shadow
+    est = quote([(4, "1920x1080"), (8, "1920x1080"), (12, "1920x1080")], "openai", "sora-2-pro")
+    assert list(est.per_shot.values()) == pytest.approx([2.8, 5.6, 8.4])
+    assert est.usd == pytest.approx(16.8)
+    assert est.seconds == 24
+    assert est.shadow_provider is None
+    assert est.shadow_usd == pytest.approx(16.8)  # a paying run's shadow total is its charge
 
 
-def test_local_is_quoted_at_openai_prices_but_bills_nothing() -> None:
-    est = estimate([(4, "1280x720"), (8, "1280x720")], "local", "sora-2")
-    assert est.priced_as == "openai"
-    assert est.shadow
-    assert est.total_usd == pytest.approx(1.2)
-    assert est.billable_usd == 0.0
-    assert all(s.billable_usd == 0.0 for s in est.shots)
+def test_local_bills_nothing_and_is_priced_as_a_provider_you_can_buy() -> None:
+    est = quote([(4, "1280x720"), (8, "1280x720")], "local", "sora-2")
+    assert est.usd == 0.0
+    assert all(usd == 0.0 for usd in est.per_shot.values())
+    assert est.shadow_provider == "azure"  # openai's video endpoint was retired on 2026-09-24
+    assert est.shadow_usd == pytest.approx(1.2)
 
 
-@pytest.mark.parametrize(("seconds", "size"), [(5, "1280x720"), (4, "1920x1080")])
-def test_estimate_rejects_settings_the_model_does_not_accept(seconds: int, size: str) -> None:
+@pytest.mark.parametrize(("model", "size"), [("sora-3", "1280x720"), ("sora-2", "1920x1080")])
+def test_estimate_rejects_settings_the_model_does_not_accept(model: str, size: str) -> None:
     with pytest.raises(ProviderError) as info:
-        estimate([(seconds, size)], "openai", "sora-2")
+        quote([(4, size)], "openai", model)
     assert info.value.error.kind == ErrorKind.INVALID_REQUEST
 
 
@@ -113,29 +132,30 @@ def test_reserve_for_later_shots_downgrades_early_but_never_refuses_early() -> N
     assert lean.action == "downgrade"  # nothing fits the soft cap, but money remains: cheapest
 
 
-def test_local_runs_are_governed_by_shadow_prices() -> None:
-    d = decide(
-        budget_usd=1.0,
-        spent_usd=0.0,
-        provider="local",
-        model="sora-2-pro",
-        size="1280x720",
-        seconds=8,
-    )
-    assert (d.action, d.model, d.size) == ("downgrade", "sora-2", "1280x720")
-    assert (d.usd, d.billable_usd) == (0.8, 0.0)
-    assert spend_kind("local") == "shadow"
-    assert spend_kind("openai") == "charge"
+def test_a_free_provider_is_never_downgraded_or_stopped_by_a_budget() -> None:
+    for spent in (0.0, 0.5, 1e6):
+        d = decide(
+            budget_usd=0.5,
+            spent_usd=spent,
+            provider="local",
+            model="sora-2-pro",
+            size="1920x1080",
+            seconds=12,
+        )
+        assert (d.action, d.model, d.size, d.usd) == ("allow", "sora-2-pro", "1920x1080", 0.0)
+        assert not d.refused
 
 
 # -- draft ----------------------------------------------------------------------------------
 
 
 def test_draft_picks_the_cheapest_legal_setting() -> None:
-    assert draft("openai") == ("sora-2", "1280x720")
-    assert draft("openai", "sora-2-pro") == ("sora-2-pro", "1280x720")
-    assert draft("openai", "sora-2-pro", size="1080x1920") == ("sora-2-pro", "720x1280")
-    assert draft("local", size="1024x1792") == ("sora-2", "720x1280")
+    assert draft(TABLE, "openai") == ("sora-2", "1280x720")
+    assert draft(TABLE, "openai", "sora-2-pro") == ("sora-2-pro", "1280x720")
+    assert draft(TABLE, "openai", "sora-2-pro", size="1080x1920") == ("sora-2-pro", "720x1280")
+    # every local setting is free: the cheapest shadow price decides
+    assert draft(TABLE, "local") == ("sora-2", "1280x720")
+    assert draft(TABLE, "local", size="1024x1792") == ("sora-2", "720x1280")
 
 
 # -- with the ledger ------------------------------------------------------------------------
@@ -161,30 +181,41 @@ def test_in_flight_jobs_count_against_the_budget(tmp_path: Path) -> None:
         _reserve(led, "b", "openai", "sora-2", "1280x720", 4)  # 0.4, done and charged
         led.update_job("b", status="succeeded")
         led.record_spend("r1", job_key="b", usd=0.4, kind="charge")
-        assert committed_usd(led, "r1", "openai") == pytest.approx(3.2)
-        out = decide_for_dispatch(
-            ledger=led, run_id="r1", budget_usd=3.5, policy="downgrade", **PRO_1080
-        )
-        assert out["refuse"] is True
-        assert out["action"] == "refuse"
-        out = decide_for_dispatch(ledger=led, run_id="r1", budget_usd=4.0, **PRO_1080)
-        assert (out["refuse"], out["model"], out["size"]) == (False, "sora-2", "1280x720")
+        committed = committed_usd(led, "r1", TABLE)
+        assert committed == pytest.approx(3.2)
+        assert decide(budget_usd=3.5, spent_usd=committed, **PRO_1080).refused
+        d = decide(budget_usd=4.0, spent_usd=committed, **PRO_1080)
+        assert (d.action, d.model, d.size) == ("downgrade", "sora-2", "1280x720")
 
 
-def test_local_dispatch_counts_shadow_spend(tmp_path: Path) -> None:
+def test_shadow_prices_never_count_as_spend(tmp_path: Path) -> None:
     with Ledger(tmp_path / "l.db") as led:
         _reserve(led, "a", "local", "sora-2", "1280x720", 8)
         led.update_job("a", status="succeeded")
         led.record_spend("r1", job_key="a", usd=0.0, kind="charge")
         led.record_spend("r1", job_key="a", usd=0.8, kind="shadow")
-        assert committed_usd(led, "r1", "local") == pytest.approx(0.8)
-        out = decide_for_dispatch(
-            ledger=led,
-            run_id="r1",
-            provider="local",
-            model="sora-2",
-            size="1280x720",
-            seconds=4,
-            budget_usd=1.0,
-        )
-        assert out["refuse"] is True
+        assert committed_usd(led, "r1", TABLE) == 0.0
+        assert led.spent("r1", shadow=True) == pytest.approx(0.8)
+
+
+# -- the table a run owns -------------------------------------------------------------------
+
+
+def test_a_price_file_adds_models_to_one_run_only(tmp_path: Path) -> None:
+    path = tmp_path / "prices.json"
+    row = {"provider": "local", "model": "sora-2", "seconds": [4], "tier": 1}
+    path.write_text(json.dumps([{**row, "price_per_second": {"320x180": 0.25}}]))
+    mine = PriceTable.load(path)
+    assert mine.price("local", "sora-2", "320x180", 4) == pytest.approx(1.0)
+    with pytest.raises(ProviderError):
+        PriceTable.load(None).price("local", "sora-2", "320x180", 4)  # other runs: untouched
+    with pytest.raises(ProviderError):
+        TABLE.price("local", "sora-2", "320x180", 4)
+
+
+def test_an_unusable_price_file_is_one_readable_line(tmp_path: Path) -> None:
+    path = tmp_path / "prices.json"
+    path.write_text('[{"provider": "local"}]')
+    with pytest.raises(ValueError, match=r"price file .*prices.json.*expected a JSON list") as info:
+        PriceTable.load(path)
+    assert "\n" not in str(info.value)

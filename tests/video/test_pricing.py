@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from lessonreel.video.pricing import cheapest, estimate_cost, model_spec, validate_request
+from lessonreel.video.pricing import PriceTable
 from lessonreel.video.types import ErrorKind, ProviderError, VideoRequest
+
+TABLE = PriceTable.default()
+model_spec = TABLE.model_spec
+validate_request = TABLE.validate_request
+estimate_cost = TABLE.estimate_cost
+cheapest = TABLE.cheapest
 
 
 def test_sora_prices_per_second_match_the_published_table() -> None:

