@@ -208,5 +208,8 @@ def refresh_quiz(lesson: Lesson, storyboard: Storyboard) -> Storyboard:
     """Rebuild the check offline when an edit took an answer out of the narration."""
     quiz = storyboard.quiz
     if quiz is not None and quiz.questions and not unspoken_answers(quiz, storyboard):
-        return storyboard
+        spoken = " ".join(" ".join(shot_narration(shot).split()) for shot in storyboard.shots)
+        quoted = [" ".join(q.explanation.split()) for q in quiz.questions if q.explanation]
+        if all(sentence in spoken for sentence in quoted):  # "said in the video" still is
+            return storyboard
     return storyboard.model_copy(update={"quiz": offline_quiz(lesson, storyboard)})

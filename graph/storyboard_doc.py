@@ -110,6 +110,13 @@ def storyboard_markdown(
     for shot in storyboard.shots:
         out += ["", f"### Shot {shot.index + 1} ({shot.start:g}–{shot.end:g} s, {shot.duration} s)"]
         out += ["", f"**Objective:** {shot.objective}", ""]
+        if shot.narration.strip():
+            out += [f"- Narration: {shot.narration.strip()}"]
+        terms = [t.term for t in shot.on_screen.terms] + shot.on_screen.labels
+        if terms:
+            out += [f"- On screen: {', '.join(terms)}"]
+        if shot.on_screen.equation:
+            out += [f"- Equation: `{shot.on_screen.equation}`"]
         out += [f"- Subject: {shot.subject}", f"- Setting: {shot.setting}"]
         out += [f"- Lighting: {shot.lighting}", f"- Palette: {', '.join(shot.palette)}"]
         out += ["- Beats:"] + [f"  {i + 1}. {beat}" for i, beat in enumerate(shot.beats)]
