@@ -178,6 +178,7 @@ def make_args(base_url: str, out: Path, shots: int, *extra: str) -> list[str]:
         SMALL_SIZE,
         "--seconds",
         str(shots * SHOT_SECONDS),
+        "--no-narration",  # shot lengths from --seconds alone: the shot grid stays exact
         "--out",
         str(out),
         *extra,
