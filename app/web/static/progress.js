@@ -10,7 +10,8 @@
   if (!live[shown]) { return; }
   var phaseText = {
     directing: "Writing the storyboard…",
-    rendering: "Rendering the video…"
+    rendering: "Rendering the video…",
+    narrating: "Recording the narration… (the shots render after it)"
   };
   function money(v) { return "$" + Number(v || 0).toFixed(2); }
   function eta(s) {
@@ -26,7 +27,8 @@
       window.location.reload();
       return;
     }
-    document.getElementById("phase").textContent = phaseText[snap.phase] || "";
+    document.getElementById("phase").textContent =
+      snap.narrating && snap.phase === "rendering" ? phaseText.narrating : phaseText[snap.phase] || "";
     var total = snap.shots.length;
     var done = total - snap.left;
     var parts = [];
