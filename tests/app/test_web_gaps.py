@@ -23,7 +23,9 @@ def test_a_budget_refusal_is_explained_without_the_ledger_arithmetic() -> None:
     )
     assert refused.action == "refuse", refused
     plain = plain_reason(refused.reason)
-    assert "budget" in plain and "$" not in plain and "committed" not in plain
+    assert "budget" in plain
+    assert "$" not in plain
+    assert "committed" not in plain
 
 
 def test_each_kind_of_gap_gets_its_own_advice() -> None:
@@ -44,4 +46,5 @@ def test_the_technical_reason_stays_available_behind_the_plain_one() -> None:
     gap = Gap(index=2, start=16.0, end=24.0, outcome="stopped", reason="never dispatched")
     [row] = gap_rows([gap])
     assert row["shot"] == 3
-    assert row["detail"] == gap.reason and row["plain"] != gap.reason
+    assert row["detail"] == gap.reason
+    assert row["plain"] != gap.reason
