@@ -5,7 +5,7 @@ The screen has explainable layers, each producing :class:`Match` records:
 1. lexical — strong blocklist terms at word boundaries, through simple obfuscations;
 2. semantic — nearest blocklist entries (Chroma collection, MiniLM embeddings) to each phrase,
    with per-category cosine-distance thresholds;
-3. classifier — a small softmax head over the same embeddings (intent and target that topic
+3. classifier — a small MLP head over the same embeddings (intent and target that topic
    similarity alone cannot see);
 4. moderation — OpenAI's moderation endpoint, only when ``OPENAI_API_KEY`` is set.
 
@@ -25,7 +25,7 @@ from lessonreel.agents.refine import STANDARD_NEGATIVES, refine
 from lessonreel.agents.schemas import Match, Verdict
 from lessonreel.agents.screen_classifier import Head, features, load_head
 from lessonreel.agents.screen_graphic import graphic_detail, harmful_intent
-from lessonreel.agents.screen_lexical import LexicalMatcher
+from lessonreel.agents.screen_lexical import LexicalMatcher, normalise
 from lessonreel.agents.screen_moderation import ModerationClient
 from lessonreel.agents.screen_text import allow_signals, embed_units, screenable
 from lessonreel.store.blocklist import BlockEntry, Blocklist
@@ -240,7 +240,8 @@ class Screen:
                     )
         if self.head is not None:
             lengths = np.array([len(p.split()) for p in phrases], dtype=np.float32)
-            score, category = self.head.unsafe_score(features(embs, lengths))
+            x = features(embs, lengths, normalise(body), self.head.ngram_dim)
+            score, category = self.head.unsafe_score(x)
             tau = self.head.tau_allow if allow else self.head.tau
             if score >= tau:
                 near = self._nearest_in(embs, category)

@@ -1,14 +1,19 @@
-"""Classifier layer of the screen: a softmax regression head over MiniLM phrase embeddings.
+"""Classifier layer of the screen: a one-hidden-layer MLP head over MiniLM phrase embeddings.
 
 Features are the length-weighted mean of a prompt's phrase embeddings (re-normalised) beside
-their element-wise max, so one bad phrase in a long prompt still shows. Classes are ``safe``
-plus the blocklist categories; the unsafe score is ``1 - p(safe)``. The head is trained by
-``scripts/train_classifier.py`` (numpy only) and shipped in ``store/data/screen_head.npz`` with
-the thresholds the same script calibrates.
+their element-wise max, so one bad phrase in a long prompt still shows, plus hashed word
+unigrams and bigrams of the de-obfuscated text (``NGRAM_DIM`` buckets, L2-normalised): the
+embedding blurs intent words ("how do I", "kill my") that the words themselves keep.
+Classes are ``safe`` plus the blocklist categories; the unsafe score is ``1 - p(safe)``.
+The head is trained by ``scripts/train_classifier.py`` (numpy only) and shipped in
+``store/data/screen_head.npz`` with the thresholds the same script calibrates.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import re
 from dataclasses import dataclass, field
 from importlib import resources
 from io import BytesIO
@@ -18,16 +23,39 @@ import numpy.typing as npt
 
 WEIGHTS_FILE = "data/screen_head.npz"
 FloatArray = npt.NDArray[np.float32]
+NGRAM_DIM = 0
+"""Hash buckets for word unigrams and bigrams; 0 (off): on the k-fold bench they added recall
+but pushed educational false positives past 2 %."""
+HIDDEN = 128
+"""Hidden units of the head (0: plain softmax regression)."""
+_TOKEN = re.compile(r"[a-z0-9']+")
 
 
-def features(unit_embeddings: FloatArray, unit_lengths: npt.NDArray[np.float32]) -> FloatArray:
-    """One prompt's feature vector from its phrase embeddings (``(n, 384)``) and lengths."""
+def ngram_features(text: str, dim: int = NGRAM_DIM) -> FloatArray:
+    """Binary hashed word unigrams and bigrams of already-normalised text, L2-normalised."""
+    v = np.zeros(dim, dtype=np.float32)
+    if dim <= 0:
+        return v
+    toks = _TOKEN.findall(text.lower())
+    for g in [*toks, *(f"{a} {b}" for a, b in itertools.pairwise(toks))]:
+        v[int.from_bytes(hashlib.blake2b(g.encode(), digest_size=8).digest(), "big") % dim] = 1.0
+    n = float(np.linalg.norm(v))
+    return v / n if n else v
+
+
+def features(
+    unit_embeddings: FloatArray,
+    unit_lengths: npt.NDArray[np.float32],
+    text: str = "",
+    ngram_dim: int = NGRAM_DIM,
+) -> FloatArray:
+    """One prompt's feature vector from its phrase embeddings (``(n, 384)``), lengths and text."""
     w = np.clip(unit_lengths.astype(np.float32), 1.0, None)[:, None]
     mean = (unit_embeddings * w).sum(axis=0) / w.sum()
     mean = mean / max(float(np.linalg.norm(mean)), 1e-9)
     mx = unit_embeddings.max(axis=0)
-    out: FloatArray = np.concatenate([mean, mx]).astype(np.float32)
-    return out
+    out: FloatArray = np.concatenate([mean, mx, ngram_features(text, ngram_dim)])
+    return out.astype(np.float32)
 
 
 def softmax(z: FloatArray) -> FloatArray:
@@ -54,10 +82,18 @@ class Head:
     semantic_allow_margin: float = 0.05
     """How much closer a match must be when the prompt carries allow-signals."""
     meta: dict[str, str] = field(default_factory=dict)
+    ngram_dim: int = 0
+    """Hashed n-gram buckets the head was trained with (0: embeddings only)."""
+    hidden_weights: FloatArray | None = None
+    """First layer of an MLP head (ReLU); None for plain softmax regression."""
+    hidden_bias: FloatArray | None = None
 
     def proba(self, x: FloatArray) -> FloatArray:
         """Class probabilities for feature rows ``x``."""
-        return softmax(np.atleast_2d(x) @ self.weights + self.bias)
+        h = np.atleast_2d(x)
+        if self.hidden_weights is not None and self.hidden_bias is not None:
+            h = np.maximum(h @ self.hidden_weights + self.hidden_bias, 0.0)
+        return softmax(h @ self.weights + self.bias)
 
     def unsafe_score(self, x: FloatArray) -> tuple[float, str]:
         """``(1 - p(safe), most likely unsafe category)`` for one feature vector."""
@@ -81,6 +117,13 @@ class Head:
             semantic_allow_margin=np.float32(self.semantic_allow_margin),
             meta_keys=np.array(list(self.meta)),
             meta_values=np.array(list(self.meta.values())),
+            ngram_dim=np.int64(self.ngram_dim),
+            hidden_weights=(
+                self.hidden_weights if self.hidden_weights is not None else np.zeros((0, 0))
+            ).astype(np.float32),
+            hidden_bias=(self.hidden_bias if self.hidden_bias is not None else np.zeros(0)).astype(
+                np.float32
+            ),
         )
 
     @classmethod
@@ -101,6 +144,15 @@ class Head:
                 meta={
                     str(k): str(v) for k, v in zip(z["meta_keys"], z["meta_values"], strict=True)
                 },
+                ngram_dim=int(z["ngram_dim"]) if "ngram_dim" in z.files else 0,
+                hidden_weights=(
+                    z["hidden_weights"]
+                    if "hidden_weights" in z.files and z["hidden_weights"].size
+                    else None
+                ),
+                hidden_bias=(
+                    z["hidden_bias"] if "hidden_bias" in z.files and z["hidden_bias"].size else None
+                ),
             )
 
 
@@ -146,3 +198,44 @@ def train(
         w -= lr * (mw / (1 - b1**t)) / (np.sqrt(vw / (1 - b2**t)) + eps)
         b -= lr * (mb / (1 - b1**t)) / (np.sqrt(vb / (1 - b2**t)) + eps)
     return w.astype(np.float32), b.astype(np.float32)
+
+
+def train_mlp(
+    x: FloatArray,
+    y: npt.NDArray[np.int64],
+    n_classes: int,
+    *,
+    hidden: int = HIDDEN,
+    l2: float = 1e-3,
+    epochs: int = 300,
+    lr: float = 0.01,
+    class_weight: FloatArray | None = None,
+    seed: int = 0,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """Fit a one-hidden-layer ReLU MLP by full-batch Adam; returns ``(w1, b1, w2, b2)``."""
+    rng = np.random.default_rng(seed)
+    n, d = x.shape
+    params = [
+        (rng.standard_normal((d, hidden)) * np.sqrt(2 / d)).astype(np.float32),
+        np.zeros(hidden, dtype=np.float32),
+        (rng.standard_normal((hidden, n_classes)) * 0.01).astype(np.float32),
+        np.zeros(n_classes, dtype=np.float32),
+    ]
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    onehot = np.eye(n_classes, dtype=np.float32)[y]
+    sw = (class_weight[y] if class_weight is not None else np.ones(n, np.float32))[:, None]
+    sw = sw / sw.mean()
+    for t in range(1, epochs + 1):
+        w1, b1, w2, b2 = params
+        pre = x @ w1 + b1
+        act = np.maximum(pre, 0)
+        g = (softmax(act @ w2 + b2) - onehot) * sw / n
+        ga = g @ w2.T * (pre > 0)
+        grads = [x.T @ ga + l2 * w1, ga.sum(axis=0), act.T @ g + l2 * w2, g.sum(axis=0)]
+        for i, gr in enumerate(grads):
+            m[i] = 0.9 * m[i] + 0.1 * gr
+            v[i] = 0.999 * v[i] + 0.001 * gr * gr
+            params[i] -= lr * (m[i] / (1 - 0.9**t)) / (np.sqrt(v[i] / (1 - 0.999**t)) + 1e-8)
+    w1, b1, w2, b2 = (p.astype(np.float32) for p in params)
+    return w1, b1, w2, b2

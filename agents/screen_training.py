@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from lessonreel.agents.screen_classifier import Head, features, train
+from lessonreel.agents.screen_classifier import NGRAM_DIM, Head, features, train_mlp
+from lessonreel.agents.screen_lexical import normalise
 from lessonreel.agents.screen_text import allow_signals, embed_units, screenable
 from lessonreel.store.blocklist import CATEGORIES, BlockEntry
 
@@ -131,7 +132,7 @@ def featurize(
         phrases = embed_units(body)
         embs = embed(phrases)
         lengths = np.array([len(p.split()) for p in phrases], dtype=np.float32)
-        xs.append(features(embs, lengths))
+        xs.append(features(embs, lengths, normalise(body), NGRAM_DIM))
         d = 1.0 - (embs @ matrix.T).max(axis=0)
         per_cat = np.full(len(CATEGORIES), 2.0, dtype=np.float32)
         np.minimum.at(per_cat, cat_idx, d.astype(np.float32))
@@ -157,8 +158,8 @@ def fit_head(
     oof = np.zeros(len(data.y), dtype=np.float32)
     for k in range(folds):
         tr, te = fold != k, fold == k
-        w, b = train(data.x[tr], data.y[tr], n_classes, class_weight=cw, seed=seed)
-        head = Head(w, b, CLASSES)
+        w1, b1, w, b = train_mlp(data.x[tr], data.y[tr], n_classes, class_weight=cw, seed=seed)
+        head = Head(w, b, CLASSES, hidden_weights=w1, hidden_bias=b1)
         oof[te] = 1.0 - head.proba(data.x[te])[:, 0]
     safe = data.y == 0
     tau = float(np.quantile(oof[safe & ~data.allow], 1 - CLASSIFIER_FPR)) if any(safe) else 0.5
@@ -170,7 +171,7 @@ def fit_head(
     for c, cat in enumerate(CATEGORIES):
         d = data.cat_dist[safe, c]
         semantic[cat] = float(np.clip(np.quantile(d, SEMANTIC_FPR) - 0.01, 0.15, 0.40))
-    w, b = train(data.x, data.y, n_classes, class_weight=cw, seed=seed)
+    w1, b1, w, b = train_mlp(data.x, data.y, n_classes, class_weight=cw, seed=seed)
     return Head(
         w,
         b,
@@ -180,4 +181,7 @@ def fit_head(
         semantic={k: round(v, 4) for k, v in semantic.items()},
         semantic_allow_margin=SEMANTIC_ALLOW_MARGIN,
         meta=meta or {},
+        ngram_dim=NGRAM_DIM,
+        hidden_weights=w1,
+        hidden_bias=b1,
     )

