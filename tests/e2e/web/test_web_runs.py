@@ -80,9 +80,7 @@ def test_a_run_survives_reload_and_restart_and_resumes_from_its_page(
         # the narration is recorded first, and the page says so rather than looking stuck
         expect(page.get_by_text("Recording the narration…")).to_be_visible()
         expect(page.locator('.stage[data-stage="narrating"]').first).to_be_visible()
-        expect(page.locator('.stage[data-stage="rendering"]').first).to_be_visible(
-            timeout=30_000
-        )
+        expect(page.locator('.stage[data-stage="rendering"]').first).to_be_visible(timeout=30_000)
         expect(page.get_by_text("Rendering the video…")).to_be_visible()
         page.reload()
         expect(page.get_by_text("Rendering the video…")).to_be_visible()
