@@ -120,6 +120,8 @@ def storyboard_markdown(
         out += [f"- Subject: {shot.subject}", f"- Setting: {shot.setting}"]
         out += [f"- Lighting: {shot.lighting}", f"- Palette: {', '.join(shot.palette)}"]
         out += ["- Beats:"] + [f"  {i + 1}. {beat}" for i, beat in enumerate(shot.beats)]
+        if shot.narration.strip():
+            out += [f'- Narration: "{" ".join(shot.narration.split())}"']
         if shot.dialogue:
             out += ["- Dialogue:"] + [f'  - {d.speaker}: "{d.line}"' for d in shot.dialogue]
         result = results.get(shot.index)

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from lessonreel.agents.schemas import DialogueLine, Storyboard
+from lessonreel.app.web.gaps import gap_rows
 from lessonreel.app.web.pages import message, page
 from lessonreel.app.web.runs import RunView, checkpoint_states, decide_phase, progress, run_view
 from lessonreel.app.web.security import csrf_ok
@@ -22,6 +23,7 @@ PHASE_TEXT = {
     "interrupted": "Stopped before it finished.",
     "failed": "This run failed.",
 }
+NARRATING_TEXT = "Recording the narration… (the shots render after it)"
 STATUS_TEXT = {
     "directing": "writing the storyboard",
     "review": "waiting for your approval",
@@ -89,7 +91,9 @@ async def _progress_page(request: Request, view: RunView) -> Response:
         shots=shots,
         stages=stages,
         summary=summary,
-        phase_text=PHASE_TEXT.get(view.phase, ""),
+        phase_text=NARRATING_TEXT
+        if view.phase == "rendering" and snap["narrating"]
+        else PHASE_TEXT.get(view.phase, ""),
         error=view.error if view.phase in {"interrupted", "failed"} else None,
         page_title=view.title,
     )
@@ -116,7 +120,7 @@ def _result(request: Request, view: RunView) -> Response:
         "result.html",
         view=view,
         summary=summary,
-        gaps=report.gaps,
+        gaps=gap_rows(report.gaps),
         quiz=storyboard.quiz,
         mastery=MASTERY_SCORE,
         page_title=view.title,

@@ -19,7 +19,8 @@ Phase = Literal[
     "directing", "review", "rendering", "finished", "interrupted", "cancelled", "failed", "missing"
 ]
 SHOT_STAGES = {"dispatched": "rendering", "delivered": "delivered", "given_up": "slate"}
-"""Ledger shot status → what the page says (no row yet: queued; stopped: slate)."""
+"""Ledger shot status → what the page says (no row yet: queued, or narrating while the
+narration is recorded; stopped: slate)."""
 LIVE_PHASES = ("directing", "rendering")
 
 
@@ -125,8 +126,12 @@ def _progress(run_id: str) -> dict[str, Any]:
         if s.get("status") not in SHOT_STAGES and s.get("status") != "stopped":
             stages[int(s["idx"])] = "rendering"
     states = [stages.get(i, "queued") for i in range(total)]
-    left = sum(st in {"queued", "rendering"} for st in states)
     options = row.get("options") if isinstance(row.get("options"), dict) else {}
+    # the narration is recorded before any shot is sent, so no shot row yet means it is running
+    narrating = bool(total and not shots and (options or {}).get("narration"))
+    if narrating:
+        states = ["narrating"] * total
+    left = sum(st in {"queued", "narrating", "rendering"} for st in states)
     parallel = max(1, min(left, int((options or {}).get("max_concurrent_jobs") or 8)))
     eta = round(avg * left / parallel) if avg is not None and left else None
     return {
@@ -137,6 +142,7 @@ def _progress(run_id: str) -> dict[str, Any]:
         "estimate_usd": float(row.get("estimate_usd") or 0.0),
         "eta_seconds": eta,
         "left": left,
+        "narrating": narrating,
     }
 
 
@@ -148,6 +154,10 @@ async def progress(run_id: str, manager: RunManager) -> dict[str, Any]:
     else:
         snap["phase"] = (await run_view(run_id, manager)).phase
     snap.pop("row", None)
+    if snap["narrating"] and snap["phase"] != "rendering":
+        # a run stopped during its narration: nothing is being recorded now
+        snap["narrating"] = False
+        snap["shots"] = ["queued"] * len(snap["shots"])
     snap["error"] = manager.errors.get(run_id)
     snap["at"] = time.time()
     return snap

@@ -10,7 +10,9 @@
   if (!live[shown]) { return; }
   var phaseText = {
     directing: "Writing the storyboard…",
-    rendering: "Rendering the video…"
+    rendering: "Rendering the video…",
+    narrating: "Recording the narration… (the shots render after it)",
+    assembling: "Putting the video together…"
   };
   function money(v) { return "$" + Number(v || 0).toFixed(2); }
   function eta(s) {
@@ -26,11 +28,15 @@
       window.location.reload();
       return;
     }
-    document.getElementById("phase").textContent = phaseText[snap.phase] || "";
     var total = snap.shots.length;
     var done = total - snap.left;
+    var key = snap.phase;
+    if (key === "rendering" && snap.narrating) { key = "narrating"; }
+    if (key === "rendering" && total && !snap.left) { key = "assembling"; }
+    document.getElementById("phase").textContent = phaseText[key] || "";
     var parts = [];
-    if (total) { parts.push(done + " of " + total + " shots finished"); parts.push(eta(snap.eta_seconds)); }
+    if (total) { parts.push(done + " of " + total + " shots finished"); }
+    if (snap.left) { parts.push(eta(snap.eta_seconds)); }
     parts.push("spent " + money(snap.spent_usd) + " of an estimated " + money(snap.estimate_usd));
     document.getElementById("summary").textContent = parts.join(" · ");
     snap.shots.forEach(function (stage, i) {

@@ -77,10 +77,11 @@ def test_a_run_survives_reload_and_restart_and_resumes_from_its_page(
         review = _storyboard(page, old.url)
         run_id = review.rsplit("/", 1)[1]
         page.get_by_role("button", name="Approve and render").click()
+        # the narration is recorded first, and the page says so rather than looking stuck
+        expect(page.get_by_text("Recording the narration…")).to_be_visible()
+        expect(page.locator('.stage[data-stage="narrating"]').first).to_be_visible()
+        expect(page.locator('.stage[data-stage="rendering"]').first).to_be_visible(timeout=30_000)
         expect(page.get_by_text("Rendering the video…")).to_be_visible()
-        expect(page.locator('.stage[data-stage="rendering"]').first).to_be_visible(
-            timeout=30_000
-        )  # after narration
         page.reload()
         expect(page.get_by_text("Rendering the video…")).to_be_visible()
         assert axe_violations(page) == []
