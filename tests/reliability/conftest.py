@@ -54,6 +54,12 @@ class RunOutcome:
     stats: dict[str, Any]
     problems: list[str] = field(default_factory=list)
 
+    @property
+    def total(self) -> int:
+        """How many shots the run planned (the director sets the grid from the narration)."""
+        assert self.report is not None, self.stderr[-3000:]
+        return len(self.report["shots"])
+
     def shots(self, outcome: str) -> list[dict[str, Any]]:
         """Report rows with this outcome."""
         assert self.report is not None, self.stderr[-3000:]
