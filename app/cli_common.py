@@ -46,6 +46,13 @@ BudgetOpt = Annotated[
 SecondsOpt = Annotated[
     int | None, typer.Option("--seconds", min=4, help="Target video length [default: 60].")
 ]
+VoiceOpt = Annotated[str | None, typer.Option(help="Narrator's voice (see: lessonreel voices).")]
+NarrationOpt = Annotated[
+    bool, typer.Option("--narration/--no-narration", help="Speak the narration.")
+]
+SpeakingRateOpt = Annotated[
+    float | None, typer.Option(help="Narration speed, 0.5-2.0 (1.0 natural).")
+]
 DraftOpt = Annotated[bool, typer.Option(help="Cheapest legal setting for every shot.")]
 ReviewOpt = Annotated[
     bool, typer.Option("--review/--yes", help="Approve or edit the storyboard first.")

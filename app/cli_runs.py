@@ -23,12 +23,15 @@ from lessonreel.app.cli_common import (
     EmulatorConfigOpt,
     JsonOpt,
     ModelOpt,
+    NarrationOpt,
     PricesOpt,
     ProviderOpt,
     ReviewOpt,
     SanitizerOpt,
     SecondsOpt,
     SizeOpt,
+    SpeakingRateOpt,
+    VoiceOpt,
     fail,
     run_or_fail,
     stderr_console,
@@ -198,15 +201,9 @@ def make(
     size: SizeOpt = None,
     budget: BudgetOpt = None,
     seconds: SecondsOpt = None,
-    voice: Annotated[
-        str | None, typer.Option(help="Narrator's voice (see: lessonreel voices).")
-    ] = None,
-    narration: Annotated[
-        bool, typer.Option("--narration/--no-narration", help="Speak the narration.")
-    ] = True,
-    speaking_rate: Annotated[
-        float | None, typer.Option(help="Narration speed, 0.5-2.0 (1.0 natural).")
-    ] = None,
+    voice: VoiceOpt = None,
+    narration: NarrationOpt = True,
+    speaking_rate: SpeakingRateOpt = None,
     draft: DraftOpt = False,
     review: ReviewOpt = False,
     director: DirectorOpt = None,

@@ -109,3 +109,16 @@ def test_the_temporal_engine_refuses_the_in_process_emulator(lesson_file: Path) 
     code, _stdout, stderr = _batch(str(lesson_file), "--engine", "temporal", "--yes")
     assert code == 2
     assert "every worker reaches" in stderr
+
+
+def test_batch_takes_every_option_make_takes() -> None:
+    import typer.main
+
+    from lessonreel.app.cli import app
+
+    def options(name: str) -> set[str]:
+        command = typer.main.get_command(app).commands[name]  # type: ignore[attr-defined]
+        return {opt for param in command.params for opt in param.opts if opt.startswith("--")}
+
+    missing = options("make") - options("batch") - {"--out"}
+    assert missing == set(), f"batch lacks make's {sorted(missing)}"
