@@ -194,26 +194,21 @@ class Screen:
                 )
             else:
                 cue_words.append(hit.found)
-        for phrase in harmful_intent(body):
-            matches.append(
+        rules = (
+            (harmful_intent, "a request or threat to harm a person"),
+            (graphic_detail, "graphic detail of injury or death"),
+        )
+        for find, label in rules:
+            matches += [
                 Match(
                     layer="lexical",
                     category="violence_gore",
-                    entry="a request or threat to harm a person",
+                    entry=label,
                     words=[phrase],
                     span=phrase,
                 )
-            )
-        for phrase in graphic_detail(body):
-            matches.append(
-                Match(
-                    layer="lexical",
-                    category="violence_gore",
-                    entry="graphic detail of injury or death",
-                    words=[phrase],
-                    span=phrase,
-                )
-            )
+                for phrase in find(body)
+            ]
         phrases = embed_units(body)
         embs = self.embedder.embed(phrases)
         nearest: tuple[BlockEntry, float] | None = None
