@@ -82,7 +82,8 @@ def _teaching_layer(
         shots_dir(run_id),
         size=size,
         explainer=bool(picture.get("explainer")),
-        burn=cues if picture.get("burn_captions") else None,
+        cues=cues,
+        burn=bool(picture.get("burn_captions")),
     )
 
 
