@@ -14,7 +14,7 @@ from typing import Any
 
 from lessonreel.agents.schemas import Lesson, Shot, Storyboard
 from lessonreel.video.overlay.cards import Mention, cards_in_shot, schedule_cards
-from lessonreel.video.overlay.plan import Role, ShotVisual, diagram_kind, quantities_in
+from lessonreel.video.overlay.plan import Role, ShotVisual, quantities_in
 from lessonreel.video.tracks import Chapter
 
 RECAP_TITLE = "Recap"
@@ -111,11 +111,13 @@ def shot_visuals(
     scheduled = schedule_cards(term_mentions(storyboard, cues, shown)) if cues is not None else None
     objectives = _objectives(storyboard, lesson)
     subject = lesson.subject if lesson is not None else "general"
+    from lessonreel.graph.diagrams import shot_diagrams
+
     n = len(storyboard.shots)
     out: list[ShotVisual] = []
-    for shot in storyboard.shots:
+    diagrams = shot_diagrams(storyboard.shots, lesson)
+    for shot, (labels, diagram) in zip(storyboard.shots, diagrams, strict=True):
         spoken = shot.narration or " ".join(d.line for d in shot.dialogue)
-        labels = tuple(shot.on_screen.labels or shot.concepts)
         role: Role = (
             "title" if shot.index == 0 else "recap" if n > 1 and shot.index == n - 1 else "teach"
         )
@@ -132,7 +134,7 @@ def shot_visuals(
                 palette=_palette(shot),
                 subject=subject,
                 words=" ".join([spoken, *labels, *shot.concepts]),
-                diagram=diagram_kind(f"{spoken} {storyboard.title}", labels),
+                diagram=diagram,
                 quantities=quantities_in(spoken),
                 cards=(
                     None

@@ -14,8 +14,8 @@ import pytest
 
 from lessonreel.video.captions import Cue
 from lessonreel.video.encode import ClipWriter, EncoderSettings
-from lessonreel.video.overlay.compose import compose_shot
 from lessonreel.video.overlay.cards import TermCard
+from lessonreel.video.overlay.compose import compose_shot
 from lessonreel.video.overlay.layers import Band, TextLine, caption_zone, shot_bands
 from lessonreel.video.overlay.plan import ShotVisual
 from lessonreel.video.overlay.text import MIN_CONTRAST, MIN_TEXT_PX, SAFE_MARGIN, contrast

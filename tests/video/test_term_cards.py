@@ -6,6 +6,8 @@ timing a learner sees (lesson seconds) and how it is cut into shots.
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from lessonreel.video.overlay.cards import (
     HOLD_SECONDS,
     TERM_MIN_SECONDS,
@@ -16,7 +18,7 @@ from lessonreel.video.overlay.cards import (
 
 
 def test_a_card_comes_up_when_its_term_is_said_and_stays_after_the_cue_ends() -> None:
-    (mention, start, end), = schedule_cards([Mention("inertia", "", 3.0, 9.0, 30.0)])
+    ((_, start, end),) = schedule_cards([Mention("inertia", "", 3.0, 9.0, 30.0)])
     assert start == 3.0
     assert end >= 9.0 + HOLD_SECONDS
 
@@ -24,7 +26,7 @@ def test_a_card_comes_up_when_its_term_is_said_and_stays_after_the_cue_ends() ->
 def test_one_card_at_a_time_and_each_gets_its_minimum_time() -> None:
     said_together = [Mention(t, "", 2.0, 4.0, 30.0) for t in ("mass", "force", "inertia")]
     spans = [(start, end) for _, start, end in schedule_cards(said_together)]
-    for (_, end), (start, _) in zip(spans, spans[1:], strict=False):
+    for (_, end), (start, _) in pairwise(spans):
         assert end <= start  # never two cards in the one slot
     assert all(end - start >= TERM_MIN_SECONDS - 1e-9 for start, end in spans)
     assert all(end >= 4.0 + HOLD_SECONDS for _, end in spans)
@@ -32,7 +34,7 @@ def test_one_card_at_a_time_and_each_gets_its_minimum_time() -> None:
 
 def test_a_card_carries_over_the_cut_but_never_past_its_limit() -> None:
     scheduled = schedule_cards([Mention("mantle", "", 6.0, 8.0, 11.0)])
-    (_, start, end), = scheduled
+    ((_, _, end),) = scheduled
     assert end == 11.0  # the recap (or a slate) starts there
     first = cards_in_shot(scheduled, 0.0, 8.0)
     second = cards_in_shot(scheduled, 8.0, 12.0)

@@ -304,9 +304,13 @@ class ShotLayout:
 def _term_bands(visual: ShotVisual, size: tuple[int, int], lead: float) -> list[Band]:
     """The shot's key-term cards: at their scheduled times, else sharing the shot evenly."""
     if visual.cards is not None:
-        return [term_card(c.term, c.definition, visual, size, (c.start, c.end)) for c in visual.cards]
+        return [
+            term_card(c.term, c.definition, visual, size, (c.start, c.end)) for c in visual.cards
+        ]
     spans = term_spans(lead, visual.seconds, len(visual.terms))
-    return [term_card(t, d, visual, size, s) for (t, d), s in zip(visual.terms, spans, strict=False)]
+    return [
+        term_card(t, d, visual, size, s) for (t, d), s in zip(visual.terms, spans, strict=False)
+    ]
 
 
 def caption_zone(size: tuple[int, int]) -> int:
