@@ -5,7 +5,8 @@
   shots whose own words speak of the cycle: a title naming a cycle does not make every shot a
   ring. A process's steps are ordered the same way.
 - A shot never repeats the diagram of the shot before it: when its labels add nothing new, it
-  shows what it adds (its own key terms first), or its icons when it adds nothing.
+  shows what it adds (its own key terms first), or its icons when it adds nothing. A node that
+  only names the lesson's topic (its title words) is left out: it shows nothing new.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ def shot_diagrams(
     """
     stages = cycle_stages(lesson) if lesson is not None else []
     text = lesson.text if lesson is not None else ""
+    title = {term_key(w) for w in words(lesson.title)} if lesson is not None else set()
     out: list[tuple[tuple[str, ...], Diagram]] = []
     before: tuple[str, ...] = ()
     for k, shot in enumerate(shots):
@@ -79,6 +81,8 @@ def shot_diagrams(
         if len(shots) > 1 and k in (0, len(shots) - 1):
             out.append((tuple(labels), "none"))
             continue
+        # A node naming the lesson's own topic ("water" in The Water Cycle) shows nothing new.
+        labels = [x for x in labels if not set(term_key(x).split()) <= title]
         if stages and _CYCLE.search(spoken):
             labels, kind = list(stages), "cycle"
         else:

@@ -42,9 +42,13 @@ PRODUCTION_NOTES = re.compile(
     re.I,
 )
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("tesseract") is None, reason="tesseract-ocr is installed by `make test`"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("tesseract") is None, reason="tesseract-ocr is installed by `make test`"
+    ),
+    pytest.mark.slow,
+    pytest.mark.timeout(900),  # a minute of 720p video and 60 OCR reads; a loaded machine is slow
+]
 
 
 def _ocr(image_path: Path) -> str:
