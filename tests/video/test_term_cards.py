@@ -10,6 +10,7 @@ from itertools import pairwise
 
 from lessonreel.video.overlay.cards import (
     HOLD_SECONDS,
+    LINGER_SECONDS,
     TERM_MIN_SECONDS,
     Mention,
     cards_in_shot,
@@ -41,3 +42,11 @@ def test_a_card_carries_over_the_cut_but_never_past_its_limit() -> None:
     assert [(c.start, c.end) for c in first] == [(6.0, 11.0 - 0.0)]
     assert [(c.start, c.end) for c in second] == [(-2.0, 3.0)]  # no fade at the cut
     assert cards_in_shot(scheduled, 12.0, 16.0) == ()
+
+
+def test_a_term_said_again_and_again_does_not_keep_the_slot_from_the_next_card() -> None:
+    topic = Mention("water", "", 1.0, 40.0, 60.0)  # every cue for 40 s says it
+    vapour = Mention("water vapour", "", 8.0, 12.0, 60.0)
+    spans = {m.term: (start, end) for m, start, end in schedule_cards([topic, vapour])}
+    assert spans["water"][1] <= 1.0 + LINGER_SECONDS
+    assert spans["water vapour"][0] <= 1.0 + LINGER_SECONDS

@@ -59,7 +59,9 @@ def schedule_cards(mentions: Sequence[Mention]) -> list[tuple[Mention, float, fl
         start = max(m.said, floors[-1]) if floors else m.said
         start = max(m.said, min(start, m.limit - TERM_MIN_SECONDS))  # never squeezed out
         starts.append(start)
-        floors.append(max(start + TERM_MIN_SECONDS, m.said_end + HOLD_SECONDS))
+        # A term said on and on (the lesson's topic) cannot hold the slot past LINGER_SECONDS.
+        said_end = min(m.said_end, start + LINGER_SECONDS - HOLD_SECONDS)
+        floors.append(max(start + TERM_MIN_SECONDS, said_end + HOLD_SECONDS))
     out: list[tuple[Mention, float, float]] = []
     for k, m in enumerate(ordered):
         end = min(m.limit, max(floors[k], starts[k] + LINGER_SECONDS))
