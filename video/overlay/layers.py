@@ -319,7 +319,8 @@ def caption_zone(size: tuple[int, int]) -> int:
     Kept free on every shot: burned-in captions go there, and players draw soft subtitles there.
     """
     _, _, _, y1 = _safe(*size)
-    return y1 - caption_card("M " * 200, size, (0.0, 0.0)).rgba.shape[0] - scaled(12, size[1])
+    two_lines = int(caption_card("M " * 200, size, (0.0, 0.0)).rgba.shape[0])
+    return y1 - two_lines - scaled(12, size[1])
 
 
 def shot_bands(
