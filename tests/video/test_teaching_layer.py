@@ -165,3 +165,20 @@ def test_nothing_is_drawn_where_players_show_soft_captions() -> None:
                 inked = np.flatnonzero(band.rgba[:, :, 3].any(axis=1))
                 assert band.y0 + inked[-1] < zone, f"{band.kind} reaches into the caption zone"
             assert layout.diagram_bottom <= zone
+
+
+def test_no_second_of_an_explainer_shot_is_bare_background(tmp_path: Path) -> None:
+    visual = ShotVisual(
+        index=2,
+        seconds=4.0,
+        labels=("evaporation", "condensation", "precipitation"),
+        diagram="process",
+        subject="earth science",
+        words="water rises, cools and falls",
+    )
+    dest = tmp_path / "explainer.mp4"
+    compose_shot(dest, visual, size=f"{W}x{H}", explainer=True, fps=FPS)
+    for t in (0.0, 1.0, 2.0, 3.0):
+        grey = _frame_at(dest, t).astype(int).sum(axis=2) // 3
+        edges = (np.abs(np.diff(grey, axis=1)) > 40).mean()  # the background is soft gradients
+        assert edges > 0.001, f"only background at {t}s"
