@@ -77,8 +77,10 @@ def _check_context(ctx: Any, *, need_keys: bool = True) -> None:
             engine_for(ctx.voice)
         except ValueError as exc:
             raise fail(str(exc)) from None
-    if not 0.5 <= getattr(ctx, "speaking_rate", 1.0) <= 2.0:
-        raise fail(f"--speaking-rate {ctx.speaking_rate:g} is outside 0.5-2.0")
+    from lessonreel.app.voices import MAX_RATE, MIN_RATE
+
+    if not MIN_RATE <= ctx.speaking_rate <= MAX_RATE:
+        raise fail(f"--speaking-rate {ctx.speaking_rate:g} is outside {MIN_RATE}-{MAX_RATE}")
     missing = [v for v in needed if not os.environ.get(v)] if need_keys else []
     if ctx.base_url:
         missing = [v for v in missing if "KEY" in v]
@@ -156,6 +158,12 @@ def make_context(
         speaking_rate=speaking_rate,
     )
     _check_context(ctx, need_keys=need_keys)
+    if need_keys and ctx.narration and ctx.voice:
+        from lessonreel.app.voices import voice_problem
+
+        problem = voice_problem(ctx.voice, ctx.speech_base_url)
+        if problem is not None:  # refused now, not a silent video with a note at the end
+            raise fail(problem)
     return ctx
 
 
