@@ -49,7 +49,8 @@ def _post(client: TestClient, **fields: str) -> Any:
 
 def _options(html: str) -> dict[str, bool]:
     """Voice option value → whether it can be picked (not disabled)."""
-    select = html[html.index('<select id="voice"') : html.index("</select>", html.index('id="voice"'))]
+    start = html.index('<select id="voice"')
+    select = html[start : html.index("</select>", start)]
     found = re.findall(r'<option value="([^"]*)"([^>]*)>', select)
     return {value: "disabled" not in attrs for value, attrs in found}
 

@@ -1,5 +1,8 @@
-"""The notebook API's narration options: refused up front when they cannot work, and a result
-that says whether the video speaks and, when a speech call failed, why it does not."""
+"""The notebook API's narration options, and what its result says about the voice.
+
+Options that cannot work are refused before a run exists; the result says whether the video
+speaks and, when a speech call failed, why it does not.
+"""
 
 from __future__ import annotations
 
@@ -46,7 +49,8 @@ def test_turning_narration_off_lets_any_voice_through_and_the_result_says_so(
         target_seconds=8,
         output_dir=str(tmp_path / "out"),
     )
-    assert result.report is not None and result.report.status == "done"
+    assert result.report is not None
+    assert result.report.status == "done"
     assert "No voice-over: narration was turned off" in result._repr_html_()
 
 
@@ -68,12 +72,15 @@ def test_a_failed_speech_call_keeps_the_video_and_the_result_says_why(
         target_seconds=8,
         output_dir=str(out),
     )
-    assert result.report is not None and result.report.status == "done"
+    assert result.report is not None
+    assert result.report.status == "done"
     assert (out / "lesson.mp4").stat().st_size > 0
     note = json.loads((out / "report.json").read_text())["narration"]["note"]
-    assert note and "speech request failed" in note
+    assert note
+    assert "speech request failed" in note
     html = result._repr_html_()
-    assert "No voice-over (" in html and "speech request failed" in html
+    assert "No voice-over (" in html
+    assert "speech request failed" in html
     console = Console(record=True, width=200)
     console.print(result)
     assert "speech request failed" in console.export_text()
