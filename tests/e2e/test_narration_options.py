@@ -1,7 +1,8 @@
-"""The notebook API's narration options, and what its result says about the voice.
+"""Narration options from the notebook API and the command line, and what a run says about them.
 
-Options that cannot work are refused before a run exists; the result says whether the video
-speaks and, when a speech call failed, why it does not.
+Options that cannot work are refused before a run exists; while it runs the user sees the voice
+being recorded; at the end the result says whether the video speaks and, when a speech call
+failed, why it does not.
 """
 
 from __future__ import annotations
@@ -54,14 +55,19 @@ def test_turning_narration_off_lets_any_voice_through_and_the_result_says_so(
     assert "No voice-over: narration was turned off" in result._repr_html_()
 
 
+def _dead_speech_url() -> str:
+    """A loopback address nobody answers on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+
+
 def test_a_failed_speech_call_keeps_the_video_and_the_result_says_why(
     lesson_file: Path, fast_emulator: Path, small_local_sizes: str, tmp_path: Path
 ) -> None:
     from rich.console import Console
 
-    with socket.socket() as sock:  # a loopback port nobody answers on
-        sock.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{sock.getsockname()[1]}/v1"
+    dead = _dead_speech_url()
     out = tmp_path / "out"
     result = make_video(
         lesson_file,
@@ -84,3 +90,28 @@ def test_a_failed_speech_call_keeps_the_video_and_the_result_says_why(
     console = Console(record=True, width=200)
     console.print(result)
     assert "speech request failed" in console.export_text()
+
+
+def test_the_command_line_says_which_voice_records_and_why_the_video_is_silent(
+    lesson_file: Path, fast_emulator: Path, small_local_sizes: str, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from lessonreel.app.cli import app
+
+    env = {
+        "LESSONREEL_SPEECH_BASE_URL": _dead_speech_url(),
+        "LESSONREEL_EMULATOR_CONFIG": str(fast_emulator),
+        "LESSONREEL_SIZE": small_local_sizes,
+    }
+    out = tmp_path / "out"
+    args = ["make", str(lesson_file), "--voice", "coral", "--seconds", "8", "--out", str(out)]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    recording = lines.index("Recording the narration (coral)…")
+    assert "speech request failed" in lines[recording + 1]
+    assert (out / "lesson.mp4").stat().st_size > 0
+    last = [line for line in lines if line.startswith("No voice-over (")]
+    assert len(last) == 1, result.output
+    assert "speech request failed" in last[0]
