@@ -72,28 +72,34 @@ def voice_choices(speech_base_url: str | None = None) -> list[VoiceChoice]:
     return out
 
 
-def voice_problem(voice: str, speech_base_url: str | None = None) -> str | None:
-    """Why ``voice`` cannot narrate a run here (one line naming the choices), or None."""
+def voice_problem(
+    voice: str, speech_base_url: str | None = None, *, ready: bool = True
+) -> str | None:
+    """Why ``voice`` cannot narrate a run here (one line naming the choices), or None.
+
+    Without ``ready`` only an unknown name is a problem (a plan prices a voice it will not use).
+    """
     choices = voice_choices(speech_base_url)
     found = next((c for c in choices if c.name == voice), None)
     if found is None:
         names = ", ".join(c.name for c in choices)
         return f"unknown voice {voice!r}; voices: {names} (see: lessonreel voices)"
-    if not found.ready:
-        ready = ", ".join(c.name for c in choices if c.ready) or "none"
-        return f"voice {voice!r} needs {found.needs} on this machine; ready voices: {ready}"
+    if ready and not found.ready:
+        usable = ", ".join(c.name for c in choices if c.ready) or "none"
+        return f"voice {voice!r} needs {found.needs} on this machine; ready voices: {usable}"
     return None
 
 
-def narration_problem(context: Any) -> str | None:
+def narration_problem(context: Any, *, ready: bool = True) -> str | None:
     """What is wrong with a run's narration settings (rate, voice), in one line, or None.
 
-    ``context`` is a :class:`~lessonreel.graph.context.Context`; a voice is only checked when the
-    run will speak.
+    ``context`` is a :class:`~lessonreel.graph.context.Context`. A voice must exist; with
+    ``ready`` and narration on it must also be able to speak here (a plan only prices it).
     """
     rate = context.speaking_rate
     if not MIN_RATE <= rate <= MAX_RATE:  # NaN fails too
         return f"speaking rate {rate:g} is outside {MIN_RATE}-{MAX_RATE} (1.0 is natural)"
-    if context.narration and context.voice:
-        return voice_problem(context.voice, context.speech_base_url)
-    return None
+    if not context.voice:
+        return None
+    speaks = ready and bool(context.narration)
+    return voice_problem(context.voice, context.speech_base_url, ready=speaks)

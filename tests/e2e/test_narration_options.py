@@ -115,3 +115,27 @@ def test_the_command_line_says_which_voice_records_and_why_the_video_is_silent(
     last = [line for line in lines if line.startswith("No voice-over (")]
     assert len(last) == 1, result.output
     assert "speech request failed" in last[0]
+
+
+def test_make_refuses_a_voice_that_cannot_speak_here_but_plan_still_prices_it(
+    lesson_file: Path, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from lessonreel.app.cli import app
+
+    out = tmp_path / "out"
+    made = CliRunner().invoke(
+        app, ["make", str(lesson_file), "--voice", "coral", "--out", str(out)]
+    )
+    assert made.exit_code == 2
+    assert made.output.strip().splitlines() == [
+        "error: voice 'coral' needs OPENAI_API_KEY on this machine; ready voices: joe"
+    ]
+    assert not out.exists()
+    assert _runs() == []
+    planned = CliRunner().invoke(app, ["plan", str(lesson_file), "--voice", "coral", "--json"])
+    assert planned.exit_code == 0, planned.output
+    assert json.loads(planned.output)["estimate"]["speech_usd"] > 0, (
+        "the online voice was not priced"
+    )
