@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from lessonreel.app.voices import MAX_RATE, MIN_RATE, VoiceChoice
+from lessonreel.app.voices import MAX_RATE, MIN_RATE, voice_choices
 from lessonreel.app.web.pages import message, page
 from lessonreel.app.web.security import csrf_ok
 
@@ -54,13 +54,6 @@ def model_choices() -> list[ModelChoice]:
         out.append(ModelChoice(f"{spec.provider}/{spec.model}", label))
     out.sort(key=lambda m: (not m.value.startswith(LOCAL + "/"), m.value))
     return out
-
-
-def voice_choices() -> list[VoiceChoice]:
-    """The narrator's voices, as ``lessonreel voices`` lists them (not-ready ones greyed out)."""
-    from lessonreel.app.voices import voice_choices as listed
-
-    return listed()
 
 
 def _narration_on(form: Any) -> bool:
@@ -153,8 +146,6 @@ def _options(values: dict[str, str]) -> dict[str, Any]:
 
 def _narration_options(values: dict[str, str]) -> dict[str, Any]:
     """Narration on or off, the voice and the speaking rate; a voice must be ready here."""
-    from lessonreel.app.voices import voice_problem
-
     if values["narration"] == "off":
         return {"narration": False}
     try:
@@ -169,10 +160,10 @@ def _narration_options(values: dict[str, str]) -> dict[str, Any]:
     options: dict[str, Any] = {"narration": True, "speaking_rate": rate}
     voice = values["voice"]
     if voice:
-        if voice_problem(voice) is not None:
-            known = {c.name: c for c in voice_choices()}
-            if voice not in known:
-                raise FormProblem("That voice is not one this server has; pick one from the list.")
+        known = {c.name: c for c in voice_choices()}  # the rule of app/voices.voice_problem
+        if voice not in known:
+            raise FormProblem("That voice is not one this server has; pick one from the list.")
+        if not known[voice].ready:
             raise FormProblem(
                 f"The voice “{voice}” needs {known[voice].needs} on this server; "
                 "pick another voice or ask whoever runs the studio to set it up."
