@@ -150,6 +150,7 @@ def files_table(report: dict[str, Any]) -> list[tuple[str, str]]:
         ("Lesson video", "video_path"),
         ("Captions (SRT)", "srt_path"),
         ("Captions (VTT)", "vtt_path"),
+        ("Chapters (VTT)", "chapters_path"),
         ("Storyboard", "storyboard_md"),
         ("Report", "report_path"),
     ]
