@@ -119,9 +119,7 @@ def fit_timeline(
             at = np.maximum(nxt[ok], low)
             state = np.rint((at - low) / STEP).astype(np.intp)
             parts.append((c[ok], state, prev[ok], pick[ok], at))
-        costs, states, prevs, choices, ats = (
-            np.concatenate(x) for x in zip(*parts, strict=True)
-        )
+        costs, states, prevs, choices, ats = (np.concatenate(x) for x in zip(*parts, strict=True))
         order = np.lexsort((costs, states))
         first = order[np.r_[True, states[order][1:] != states[order][:-1]]]
         cost = np.full(grid.size, np.inf)
@@ -166,6 +164,8 @@ def silences(
         out.append(d - spoken)
         t += d
     return out
+
+
 def retime(storyboard: Storyboard, durations: Sequence[int]) -> Storyboard:
     """The storyboard with new shot durations (contiguous again, one beat per 4 s kept)."""
     shots = []

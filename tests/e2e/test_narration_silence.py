@@ -81,7 +81,8 @@ def test_no_shot_of_a_narrated_lesson_has_more_than_1_5_s_of_silence(
         output_dir=str(out),
     )
     result = make_video(lesson, context=ctx)
-    assert result.report is not None and result.report.status == "done"
+    assert result.report is not None
+    assert result.report.status == "done"
 
     board = json.loads((out / "storyboard.json").read_text())
     shots = board["shots"]
