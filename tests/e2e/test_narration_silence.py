@@ -3,7 +3,8 @@
 Shot lengths come in the model's steps (4 s here), so a shot's words rarely fill it exactly. The
 narration flows over the cuts instead of leaving a silent tail, and every shot, as heard in the
 finished MP4, has at most 1.5 s without speech. Nothing is clipped: the last words end before
-the picture does, and sound and picture end together.
+the picture does, and sound and picture end together. The cost estimate is shown once, with
+the lengths the voice set.
 """
 
 from __future__ import annotations
@@ -80,7 +81,8 @@ def test_no_shot_of_a_narrated_lesson_has_more_than_1_5_s_of_silence(
         target_seconds=60,
         output_dir=str(out),
     )
-    result = make_video(lesson, context=ctx)
+    events: list[dict[str, object]] = []
+    result = make_video(lesson, context=ctx, on_event=events.append)
     assert result.report is not None
     assert result.report.status == "done"
 
@@ -88,6 +90,10 @@ def test_no_shot_of_a_narrated_lesson_has_more_than_1_5_s_of_silence(
     shots = board["shots"]
     assert len(shots) >= 4
     assert all(s["duration"] % 4 == 0 for s in shots)  # lengths in the model's steps
+    # the estimate is shown once, with the lengths the voice set
+    estimates = [e["estimate"] for e in events if e.get("event") == "estimate"]
+    assert len(estimates) == 1
+    assert estimates[0]["seconds"] == sum(s["duration"] for s in shots)  # type: ignore[index]
     level, sound, picture = _loudness_blocks(out / "lesson.mp4")
     # speech is what stands out of the bed: within 20 dB of the loud end of the track (the
     # offline bed, ducked or not, stays below that)
