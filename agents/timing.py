@@ -107,18 +107,18 @@ def fit_timeline(
     n = len(speech)
     for i, seconds in enumerate(speech):
         live = np.flatnonzero(np.isfinite(cost))
-        a = exact[live][:, None]
+        free_at: Array = exact[live][:, None].astype(np.float64)
         ks = np.arange(steps + 1 if seconds > 0 else 1)[None, :]
         parts = []
         for di, d in enumerate(legal):
-            _, c, nxt = _shot_costs(a, ks, d, float(seconds), i == 0, i == n - 1)
+            _, c, nxt = _shot_costs(free_at, ks, d, float(seconds), i == 0, i == n - 1)
             c, nxt = np.broadcast_arrays(cost[live][:, None] + c, nxt)
             prev = np.broadcast_to(live[:, None], c.shape)
             pick = np.broadcast_to(di * (steps + 1) + ks, c.shape)
             ok = np.isfinite(c) & (nxt <= high)
             at = np.maximum(nxt[ok], low)
-            state = np.rint((at - low) / STEP).astype(np.intp)
-            parts.append((c[ok], state, prev[ok], pick[ok], at))
+            bucket = np.rint((at - low) / STEP).astype(np.intp)
+            parts.append((c[ok], bucket, prev[ok], pick[ok], at))
         costs, states, prevs, choices, ats = (np.concatenate(x) for x in zip(*parts, strict=True))
         order = np.lexsort((costs, states))
         first = order[np.r_[True, states[order][1:] != states[order][:-1]]]
@@ -132,18 +132,18 @@ def fit_timeline(
         choice[states[first]] = choices[first]
         back.append((prev_of, choice))
     picks: list[tuple[int, int]] = []
-    state = int(np.argmin(cost))
+    best = int(np.argmin(cost))
     for prev, choice in reversed(back):
-        picks.append(divmod(int(choice[state]), steps + 1))
-        state = int(prev[state])
+        picks.append(divmod(int(choice[best]), steps + 1))
+        best = int(prev[best])
     picks.reverse()
     durations: list[int] = []
     starts: list[float] = []
     t, free = 0.0, LEAD_IN
     for (di, k), seconds in zip(picks, speech, strict=True):
         d = legal[di]
-        a = free - t
-        begin = max(a, 0.0) if seconds <= 0 else max(a, -MAX_LEAD) + k * STEP
+        ahead = free - t
+        begin = max(ahead, 0.0) if seconds <= 0 else max(ahead, -MAX_LEAD) + k * STEP
         durations.append(d)
         starts.append(round(t + begin, 3))
         if seconds > 0:
