@@ -72,7 +72,7 @@ def test_a_budget_never_stops_the_free_local_emulator(
     assert result.exit_code == 0, result.output
     report = json.loads((out / "report.json").read_text())
     shadow = report["estimate"]["shadow_usd"]  # for the lengths the narration set
-    assert result.output.count("Estimate:") == 1  # once, with the final figures
+    assert result.output.count("Estimate") == 1  # once, with the lengths the narration set
     assert f"shadow price on azure: ${shadow:.2f}, not charged" in result.output  # not enforced
     assert "over budget" not in result.output
     assert report["status"] != "stopped"
