@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -100,7 +100,18 @@ def _display(term: str) -> str:
     return term if any(c.isupper() for c in term[1:]) else term.lower()
 
 
-def _cloze(sentence: str, term: str, pool: list[str], objective: str) -> QuizQuestion | None:
+def _slot(sentence: str, answer: str, choices: int, taken: Sequence[int]) -> int:
+    """Where the answer sits: from the sentence *and* its answer, so two questions cut from one
+    sentence differ, and never the slot the previous question used (no pattern to game)."""
+    slot = zlib.crc32(f"{sentence}|{answer}".encode()) % choices
+    if taken and taken[-1] == slot:
+        slot = (slot + 1 + zlib.crc32(answer.encode()) % (choices - 1)) % choices
+    return slot
+
+
+def _cloze(
+    sentence: str, term: str, pool: list[str], objective: str, taken: Sequence[int] = ()
+) -> QuizQuestion | None:
     match = _find(term, sentence)
     if match is None:
         return None
@@ -119,7 +130,7 @@ def _cloze(sentence: str, term: str, pool: list[str], objective: str) -> QuizQue
     if not distractors:
         return None
     choices = [_display(d) for d in distractors]
-    slot = zlib.crc32(sentence.encode()) % (len(choices) + 1)
+    slot = _slot(sentence, answer, len(choices) + 1, taken)
     choices.insert(slot, _display(answer))
     stem = sentence[: match.start()] + BLANK + sentence[match.end() :]
     return QuizQuestion(
@@ -158,7 +169,7 @@ def offline_quiz(lesson: Lesson, storyboard: Storyboard, *, avoid: Iterable[str]
                 continue
             if rule == "objective" and objective in covered:
                 continue
-            question = _cloze(sentence, term, pool, objective)
+            question = _cloze(sentence, term, pool, objective, [q.answer for q in questions])
             if question is None:
                 continue
             questions.append(question)
