@@ -101,8 +101,11 @@ def _display(term: str) -> str:
 
 
 def _slot(sentence: str, answer: str, choices: int, taken: Sequence[int]) -> int:
-    """Where the answer sits: from the sentence *and* its answer, so two questions cut from one
-    sentence differ, and never the slot the previous question used (no pattern to game)."""
+    """Where the answer sits, varied so that no pattern gives it away.
+
+    From the sentence *and* its answer, so two questions cut from one sentence differ, and
+    never the slot the previous question used.
+    """
     slot = zlib.crc32(f"{sentence}|{answer}".encode()) % choices
     if taken and taken[-1] == slot:
         slot = (slot + 1 + zlib.crc32(answer.encode()) % (choices - 1)) % choices
@@ -113,8 +116,8 @@ def _cloze(
     sentence: str, term: str, pool: list[str], objective: str, taken: Sequence[int] = ()
 ) -> QuizQuestion | None:
     match = _find(term, sentence)
-    if match is None:
-        return None
+    if match is None or _find(term, sentence[match.end() :]) is not None:
+        return None  # a term said twice would show through the blank
     answer = match.group(0)
     key = term_key(answer)
     others = [

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from lessonreel.agents.director_offline import direct_offline
-from lessonreel.agents.ingest import load_lesson
+from lessonreel.agents.ingest import lesson_from_text, load_lesson
+from lessonreel.agents.script import main_clause
 from lessonreel.agents.text import split_sentences, words
 from lessonreel.agents.timing import fit_timeline, silences
 
@@ -79,3 +80,68 @@ def test_timing_holds_every_word_in_legal_shots() -> None:
     for (_, end), (start, _) in itertools.pairwise(spoken):
         assert start >= end  # no two passages overlap
     assert max(silences(durations, starts, speech)[:2]) <= 2.0
+
+
+_MEDIAN = """# Averages
+
+## Learning objectives
+- Find the median of a set of numbers
+- Explain how a river delta forms from sediment
+
+Find the median of a set of numbers.
+
+The median of a set of numbers is the middle value when the numbers are listed in order.
+List the numbers from least to greatest before you look for the middle one.
+A river slows down when it reaches the sea. A delta forms where the slow river drops the sand
+and mud it carried, which builds up over many years into a wide flat fan of new land that
+can be seen from space.
+Scientists call the sand and mud that a river carries sediment.
+
+Key questions
+
+-   Why do we sort the numbers first? (Answers might include:
+    Tally marks; counting on fingers; lining pupils up by height.)
+
+If pupils suggest the mode, they may have met the word before (or
+have seen the poster on the wall!)
+"""
+
+
+def test_headings_and_bracket_fragments_are_never_narrated() -> None:
+    lesson = lesson_from_text(_MEDIAN)
+    board = direct_offline(lesson, legal_seconds=LEGAL)
+    said = " ".join(s.narration for s in board.shots)
+    assert "Find the median of a set of numbers." not in said  # a learning goal, not teaching
+    assert "Tally marks" not in said  # the tail of a bullet's aside
+    assert "poster" not in said  # a sentence split inside its brackets
+    assert "The median of a set of numbers is the middle value" in said
+
+
+def test_every_objective_is_said_and_the_recap_says_what_it_means() -> None:
+    lesson = lesson_from_text(_MEDIAN)
+    board = direct_offline(lesson, legal_seconds=LEGAL, target_seconds=60)
+    recap = next(i for i, s in enumerate(board.shots) if s.narration.startswith("To sum up: "))
+    body = " ".join(s.narration for s in board.shots[:recap]).lower()
+    ending = " ".join(s.narration for s in board.shots[recap:]).lower()
+    for goal in (("median",), ("river", "delta", "sediment")):
+        assert sum(w in body for w in goal) >= min(2, len(goal)), (goal, body)
+        assert sum(w in ending for w in goal) >= min(2, len(goal)), (goal, ending)
+    assert all(s.rstrip().endswith(".") for s in split_sentences(ending))
+    # a long sentence keeps its main clause rather than being dropped or cut mid-idea
+    assert "a delta forms where the slow river drops the sand and mud it carried." in body
+
+
+def test_the_main_clause_of_a_long_sentence_stands_alone_only_when_it_comes_first() -> None:
+    long = (
+        "Plate tectonics explains how slow motions within the mantle move large segments of "
+        "the crust, resulting in the gradual drifting of the continents across the globe."
+    )
+    assert main_clause(long, 16) == (
+        "Plate tectonics explains how slow motions within the mantle move large segments of "
+        "the crust."
+    )
+    assert (
+        main_clause("When two plates meet under the ocean floor, which is rare, one sinks.", 9)
+        == ""
+    )
+    assert main_clause("The hot rock under the crust of the Earth, which is soft, rises.", 9) == ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -56,10 +57,11 @@ def test_questions_cut_from_one_sentence_hide_their_answers_in_different_slots()
         s.model_copy(update={"narration": one if s.index == 0 else ""}) for s in storyboard.shots
     ]
     quiz = offline_quiz(lesson, storyboard.model_copy(update={"shots": shots}))
-    assert len(quiz.questions) >= 3 and {q.explanation for q in quiz.questions} == {one}
+    assert len(quiz.questions) >= 3
+    assert {q.explanation for q in quiz.questions} == {one}
     slots = [q.answer for q in quiz.questions]
     assert len(set(slots)) > 1, f"every question from one sentence puts its answer at {slots[0]}"
-    assert all(a != b for a, b in zip(slots, slots[1:])), slots
+    assert all(a != b for a, b in itertools.pairwise(slots)), slots
 
 
 def test_narration_field_is_preferred_over_dialogue() -> None:
