@@ -43,6 +43,10 @@ MIN_BODY_SHOTS = 2
 """Shots before the recap when the narration has the sentences for them (wide, then closer)."""
 
 _MIDDLE = ("medium", "close", "diagram")
+SHARES_UP = (1.3, 1.15)
+"""Word budgets above the nominal one, tried when the storyboard falls short of the target."""
+SHARES_DOWN = tuple(round(0.85**k, 3) for k in range(1, 15))
+"""Word budgets below it, tried while the storyboard overshoots."""
 
 
 def legal_durations(legal_seconds: Sequence[int]) -> list[int]:
@@ -230,19 +234,33 @@ def direct_offline(
 
     The narration comes first (see :mod:`lessonreel.agents.script`); shots are cut to carry it,
     each as long as its sentences take to say, on legal durations. Whole sentences make the
-    length lumpy, so the word budget shrinks until the total fits the target's tolerance.
+    length lumpy, so a few word budgets are tried and the total closest to the target wins
+    (``--seconds 16`` gives 16 s when some mix of sentences and legal durations can).
     """
     legal = legal_durations(legal_seconds)
-    board = _board(lesson, legal, target_seconds, speaking_rate, 1.0)
-    tolerance = max(target_tolerance(legal), round(TARGET_SHARE * board.target_seconds))
-    share = 1.0
-    while board.total_seconds > board.target_seconds + tolerance and share > 0.1:
-        share *= 0.85
-        board = _board(lesson, legal, board.target_seconds, speaking_rate, share)
-    if target_seconds is None and board.total_seconds < board.target_seconds - tolerance:
+    first = _board(lesson, legal, target_seconds, speaking_rate, 1.0)
+    target = first.target_seconds
+    tolerance = max(target_tolerance(legal), round(TARGET_SHARE * target))
+
+    def miss(b: Storyboard) -> tuple[int, bool]:  # how far off; on a tie, the shorter (cheaper)
+        return abs(b.total_seconds - target), b.total_seconds > target
+
+    board = first
+    # Whole sentences and legal durations make the length lumpy: try a few word budgets and keep
+    # the closest. Longer budgets only help when the lesson has more to say than was used.
+    shares = SHARES_UP if first.total_seconds < target else ()
+    for share in (*shares, *SHARES_DOWN):
+        if miss(board)[0] == 0:
+            break
+        candidate = _board(lesson, legal, target, speaking_rate, share)
+        if miss(candidate) < miss(board):
+            board = candidate
+        if share < 1 and candidate.total_seconds < target - tolerance:
+            break  # smaller budgets only get shorter
+    if target_seconds is None and board.total_seconds < target - tolerance:
         # a short text: the lesson read aloud is the length it supports
         board = board.model_copy(update={"target_seconds": board.total_seconds})
-    return board
+    return with_on_screen(lesson, board)
 
 
 def _board(
@@ -348,7 +366,7 @@ def _board(
         shots=shots,
         target_seconds=target,
     )
-    return with_on_screen(lesson, storyboard)
+    return storyboard
 
 
 def _allocate_concepts(

@@ -145,3 +145,15 @@ def test_the_main_clause_of_a_long_sentence_stands_alone_only_when_it_comes_firs
         == ""
     )
     assert main_clause("The hot rock under the crust of the Earth, which is soft, rises.", 9) == ""
+
+
+def test_asked_seconds_give_about_that_long_a_video() -> None:
+    misses = []
+    for path in sorted((Path(__file__).resolve().parents[2] / "examples" / "lessons").glob("*.md")):
+        lesson = load_lesson(path)
+        for legal, seconds in itertools.product([LEGAL, (5, 10)], [16, 24, 45, 90]):
+            board = direct_offline(lesson, legal_seconds=legal, target_seconds=seconds)
+            assert abs(board.total_seconds - seconds) <= max(legal[0], 0.2 * seconds), path.stem
+            misses.append(abs(board.total_seconds - seconds) / seconds)
+    # about N, not anywhere in the band: whole sentences on legal durations land close on average
+    assert sum(misses) / len(misses) <= 0.08, misses
