@@ -31,7 +31,8 @@ from lessonreel.agents.text import (
     words,
 )
 from lessonreel.agents.timing import fit_timeline
-from lessonreel.prompts.styles import StylePreset, style_for
+from lessonreel.prompts.looks import look_for
+from lessonreel.prompts.styles import StylePreset
 
 GRAMMAR_CORE = 5
 """Shots in one full pass of the grammar: wide, medium, close, diagram, recap."""
@@ -271,11 +272,11 @@ def _board(
     share: float,
 ) -> Storyboard:
     """One storyboard whose narration takes ``share`` of the target's word budget."""
-    preset = style_for(lesson.subject, lesson.grade_band)
     sentences = lesson_sentences(lesson.text)
     teaching = " ".join(sentences)
     concepts = lesson.key_concepts or extract_concepts(lesson.text, title=lesson.title)
     concepts = [c for c in concepts if _visual_ok(c) and mentions(teaching, c)] or [lesson.title]
+    preset = look_for(lesson.subject, lesson.grade_band, title=lesson.title, concepts=concepts)
     objectives = [o for o in lesson.objectives if not is_instruction(o)] or [
         f"Explain {concepts[0]}"
     ]
