@@ -194,18 +194,18 @@ def look_for(
     if topic is None:
         return preset
     young = preset.look != style_for(subject).look  # the younger bands keep their softer look
-    changes = {
-        "look": preset.look if young else topic.look,
-        "palette": topic.palette,
-        "lighting": topic.lighting,
-        "setting": topic.setting,
-        "close_setting": topic.close_setting,
-        "diagram_surface": topic.diagram_surface,
-        "depict": topic.depict,
-        "mood": topic.mood,
-        "sounds": topic.sounds,
-    }
-    return replace(preset, **{k: v for k, v in changes.items() if v})
+    return replace(
+        preset,
+        look=preset.look if young else topic.look,
+        palette=topic.palette,
+        lighting=topic.lighting or preset.lighting,
+        setting=topic.setting or preset.setting,
+        close_setting=topic.close_setting or preset.close_setting,
+        diagram_surface=topic.diagram_surface or preset.diagram_surface,
+        depict=topic.depict or preset.depict,
+        mood=topic.mood or preset.mood,
+        sounds=topic.sounds or preset.sounds,
+    )
 
 
 __all__ = ["TOPIC_LOOKS", "TopicLook", "look_for", "topic_look"]
