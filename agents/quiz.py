@@ -90,7 +90,11 @@ def _term_pool(lesson: Lesson, storyboard: Storyboard) -> list[str]:
             *lesson.key_concepts,
             *(c for s in storyboard.shots for c in s.concepts),
             *(t.term for s in storyboard.shots for t in s.on_screen.terms),
-            *(t for t in extract_concepts(narration, limit=12) if len(t) >= MIN_TERM_CHARS),
+            *(
+                t
+                for t in extract_concepts(narration, limit=12)
+                if len(t) >= MIN_TERM_CHARS and len(t.split()) <= 2  # a term, not a clause
+            ),
         ]
     )
 

@@ -10,7 +10,7 @@ the lesson's own shortest defining sentence, not a list of words.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from lessonreel.agents.lexicon import STOPWORDS
@@ -25,6 +25,10 @@ SPEECH_SHARE = 0.85
 """Share of a shot's time the narrator speaks (the rest: lead-in, breaths between sentences)."""
 RECAP_SHARE = 0.15
 MAX_RECAP_SHARE = 0.35
+MIN_RECAP_BODY = 3
+ANTECEDENT_ROOM = 1.4
+"""How far past the body's word budget the sentences that pointer sentences lean on may go."""
+"""Body sentences a recap needs: summing up one or two sentences only repeats them."""
 MAX_RECAP_POINTS = 5
 GOAL_WORDS_SAID = 2
 """Words of an objective the narration must say for it to count as covered (fewer if it has
@@ -231,7 +235,6 @@ def write_script(
             pieces.extend(whole_pieces(s, max_sentence_words))
     if not pieces:
         return Script([], [], {})
-    order = {s: i for i, s in reversed(list(enumerate(pieces)))}
     scored = rank_sentences(pieces, concepts)
     ranked = [s for _, s in sorted(scored, key=lambda t: -(t[0] - 1.0 * leans_back(t[1])))]
     # the recap has room for one point per objective, however short the video (within reason)
@@ -239,30 +242,81 @@ def write_script(
     recap_share = min(MAX_RECAP_SHARE, max(RECAP_SHARE, points / max(1, budget_words)))
     body_budget = max(8, int(budget_words * (1 - recap_share)))
     recap_budget = max(0, budget_words - body_budget)
+    chosen, served, needed = _choose(ranked, objectives, body_budget)
+    if len(chosen) < MIN_RECAP_BODY:  # too short to sum up: the body takes the whole budget
+        body_budget, recap_budget = budget_words, 0
+        chosen, served, needed = _choose(ranked, objectives, body_budget)
+    body = _with_antecedents(chosen, pieces, int(body_budget * ANTECEDENT_ROOM), needed)
+    # a recap of one or two sentences would only say them again
+    recap = _recap(body, objectives, served, recap_budget) if len(body) >= MIN_RECAP_BODY else []
+    if not recap and recap_budget and len(body) >= MIN_RECAP_BODY:
+        # nothing the body said fits the recap: the lesson's own shortest statement of a goal
+        recap = _recap(pieces, objectives[:1], served, max(recap_budget, RECAP_POINT_WORDS))
+    return Script(body, recap, served)
+
+
+def _choose(
+    ranked: Sequence[str], objectives: Sequence[str], budget: int
+) -> tuple[set[str], dict[str, str], set[str]]:
+    """The sentences that say each objective, then the best of the rest, within ``budget``.
+
+    Returns the chosen sentences, each objective's best sentence, and every sentence chosen
+    because it says an objective.
+    """
     chosen: set[str] = set()
     served: dict[str, str] = {}
+    needed: set[str] = set()
     used = 0
     for objective in objectives:
         picks = serving(ranked, objective_words(objective))
         if picks:
             served[objective] = picks[0]
         for best in picks:
-            if best not in chosen and (not chosen or used + len(words(best)) <= body_budget):
+            if best not in chosen and (not chosen or used + len(words(best)) <= budget):
                 chosen.add(best)
+                needed.add(best)
                 used += len(words(best))
     for s in ranked:
-        if used >= body_budget:
+        if used >= budget:
             break
         n = len(words(s))
-        if s not in chosen and used + n <= body_budget:
+        if s not in chosen and used + n <= budget:
             chosen.add(s)
             used += n
-    body = sorted(chosen, key=lambda s: order[s])
-    recap = _recap(body, objectives, served, recap_budget)
-    if not recap and recap_budget:
-        # nothing the body said fits the recap: the lesson's own shortest statement of a goal
-        recap = _recap(pieces, objectives[:1], served, max(recap_budget, RECAP_POINT_WORDS))
-    return Script(body, recap, served)
+    return chosen, served, needed
+
+
+def opens_with_pointer(sentence: str) -> bool:
+    """True when the opening points at what came before ("This change is called …")."""
+    opening = [w.lower() for w in words(sentence)[:3]]
+    return bool(_DANGLING.match(sentence.strip())) or bool(_POINTERS & set(opening))
+
+
+def _with_antecedents(
+    chosen: set[str], pieces: Sequence[str], limit: int, needed: Collection[str]
+) -> list[str]:
+    """The chosen sentences in source order, each pointer sentence with the one it points at.
+
+    "This change from liquid to gas is called evaporation." means nothing without the sentence
+    before it: that one is said too while the words allow (always for a sentence that says an
+    objective: ``needed``), else neither is.
+    """
+    kept = set(chosen)
+    used = sum(len(words(s)) for s in kept)
+    for i, piece in enumerate(pieces):
+        if piece not in chosen or i == 0 or not opens_with_pointer(piece):
+            continue
+        before = pieces[i - 1]
+        n = len(words(before))
+        if before in kept:
+            continue
+        if not opens_with_pointer(before) and (used + n <= limit or piece in needed):
+            kept.add(before)
+            used += n
+        elif piece not in needed:  # said alone it would point at nothing
+            kept.discard(piece)
+            used -= len(words(piece))
+    return [p for p in dict.fromkeys(pieces) if p in kept]
 
 
 def _recap(
@@ -280,10 +334,10 @@ def _recap(
         need = min(GOAL_WORDS_SAID, len(goal)) or 1
         usable = [
             s
-            for s in body
+            for s in body[:-1]
             if s not in points
             and overlap(s, goal)
-            and not leans_back(s)
+            and not opens_with_pointer(s)
             and not _SUBORDINATE.match(s)
         ]
         tiers = (

@@ -73,7 +73,8 @@ def content_role(narration: str, concepts: Sequence[str]) -> tuple[str, list[str
     """The grammar the narration asks for and what it is about.
 
     Explicit comparison words win; a process naming two stages or more comes next, as a
-    definition inside it ("… a gas called water vapour") is one of its stages.
+    definition inside it ("… a gas called water vapour") is one of its stages. A sequence of
+    one stage is no sequence.
 
     ``("definition", [term])``, ``("comparison", [a, b])``, ``("process", stages)`` or
     ``("", [])`` when the narration is none of these (the positional role stands).
@@ -81,14 +82,14 @@ def content_role(narration: str, concepts: Sequence[str]) -> tuple[str, list[str
     said = in_order(narration, concepts)
     if _COMPARISON.search(narration) and len(said) >= 2:
         return "comparison", said[:2]
-    process = bool(_PROCESS.search(narration))
-    if process and len(said) >= 2:
+    bare = narration
+    for concept in said:  # "the water cycle" names a topic; it does not describe a process
+        bare = re.sub(rf"\b{re.escape(concept)}\b", " ", bare, flags=re.IGNORECASE)
+    if _PROCESS.search(bare) and len(said) >= 2:
         return "process", said[:4]
     term = defined_term(narration, said or concepts)
     if term:
         return "definition", [term]
-    if process:
-        return "process", said
     return "", []
 
 

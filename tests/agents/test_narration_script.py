@@ -157,3 +157,14 @@ def test_asked_seconds_give_about_that_long_a_video() -> None:
             misses.append(abs(board.total_seconds - seconds) / seconds)
     # about N, not anywhere in the band: whole sentences on legal durations land close on average
     assert sum(misses) / len(misses) <= 0.08, misses
+
+
+@pytest.mark.parametrize("seconds", [16, 30, 60, None])
+def test_a_sentence_that_points_back_comes_with_the_one_it_points_at(seconds: int | None) -> None:
+    lesson = load_lesson(Path(__file__).resolve().parents[2] / "examples/lessons/water_cycle.md")
+    board = direct_offline(lesson, legal_seconds=LEGAL, target_seconds=seconds)
+    said = [x for s in board.shots for x in split_sentences(s.narration)]
+    for i, sentence in enumerate(said):
+        if sentence.startswith("This change from"):  # "… is called evaporation"
+            assert i > 0
+            assert "gas" in said[i - 1] or "droplets" in said[i - 1], said[i - 1]
