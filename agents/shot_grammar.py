@@ -32,7 +32,7 @@ _COMPARISON = re.compile(
     re.IGNORECASE,
 )
 _CALLED = re.compile(
-    r"\b(?:is|are)(?: (?:often|also|sometimes|usually|\w+ly))? "
+    r"(?:\b(?:is|are)(?: (?:often|also|sometimes|usually|\w+ly))? |, )"
     r"(?:called|known as|termed|defined as|named) (?:the |a |an )?"
     r"([A-Za-z][\w\-’' ]{1,40}?)(?=[.,;:]|$)"
 )
@@ -56,7 +56,14 @@ def in_order(text: str, concepts: Sequence[str]) -> list[str]:
 
 
 def defined_term(narration: str, concepts: Sequence[str]) -> str:
-    """The term the narration defines ("X is …", "… is called X"), or ''."""
+    """The term the narration defines ("X is …", "… is called X"), or ''.
+
+    The whole name after "called" / "known as" when it holds a concept ("the Battle of the
+    Bulge", not "battle").
+    """
+    named = _CALLED.search(narration)
+    if named and any(mentions(named.group(1), c) for c in concepts):
+        return named.group(1).strip()
     for concept in concepts:
         t = re.escape(concept)
         patterns = (
