@@ -4,7 +4,8 @@ The screen has explainable layers, each producing :class:`Match` records:
 
 1. lexical — strong blocklist terms at word boundaries, through simple obfuscations;
 2. semantic — nearest blocklist entries (Chroma collection, MiniLM embeddings) to each phrase,
-   with per-category cosine-distance thresholds;
+   with per-category cosine-distance thresholds, counted only when the classifier leans unsafe
+   too (``Head.semantic_support``: topic likeness alone is not harm);
 3. classifier — a small MLP head over the same embeddings (intent and target that topic
    similarity alone cannot see);
 4. moderation — OpenAI's moderation endpoint, only when ``OPENAI_API_KEY`` is set.

@@ -3,14 +3,16 @@
 Usage: python bench/screen.py /work/shared/eval/safety/*.jsonl [--folds 5] [--no-kfold]
 
 Reports recall on unsafe rows and false-positive rate on safe rows, overall, per file and per
-category, latency p50/p99 per prompt (full screen, one prompt at a time), and a baseline measured
-in the same run: the plain screen from issue 3 (a word list OR MiniLM cosine of the whole text to
-a blocklist entry >= 0.65).
+category, latency p50/p99 per prompt (full screen, one prompt at a time, in a separate pass over an
+even sample with the real embedder: never the embedding cache), and a baseline measured in the same
+run: the plain screen from issue 3 (a word list OR MiniLM cosine of the whole text to a blocklist
+entry >= 0.65), timed on the same prompts.
 
 Honesty: the classifier head ships trained on the XSTest, OpenAI-moderation and I2P rows. Rows of
 those files are therefore screened with a head re-trained WITHOUT them (k-fold over the trainable
 files; thresholds re-calibrated inside the training folds too). MOSSBench and OpenStax rows are
-never trained on and are screened with the shipped head.
+never trained on and are screened with the shipped head. With ``--embed-cache`` the trained fold
+heads (weights and out-of-fold scores) are cached beside it, keyed by their training features.
 """
 
 from __future__ import annotations
