@@ -25,10 +25,10 @@ from lessonreel.store.blocklist import CATEGORIES, BlockEntry
 FORBIDDEN_SOURCES = ("mossbench", "openstax")
 CLASSES = ["safe", *CATEGORIES]
 SEMANTIC_FPR = 0.01
-CLASSIFIER_FPR = 0.04
+CLASSIFIER_FPR = 0.06
 CLASSIFIER_FPR_ALLOW = 0.01
 SEMANTIC_ALLOW_MARGIN = 0.08
-SEMANTIC_SUPPORT = 0.5
+SEMANTIC_SUPPORT = 0.25
 """A semantic match counts only if the head's unsafe score reaches this share of its threshold."""
 
 
