@@ -4,7 +4,8 @@ The screen has explainable layers, each producing :class:`Match` records:
 
 1. lexical — strong blocklist terms at word boundaries, through simple obfuscations;
 2. semantic — nearest blocklist entries (Chroma collection, MiniLM embeddings) to each phrase,
-   with per-category cosine-distance thresholds;
+   with per-category cosine-distance thresholds, counted only when the classifier leans unsafe
+   too (``Head.semantic_support``: topic likeness alone is not harm);
 3. classifier — a small MLP head over the same embeddings (intent and target that topic
    similarity alone cannot see);
 4. moderation — OpenAI's moderation endpoint, only when ``OPENAI_API_KEY`` is set.
@@ -211,14 +212,18 @@ class Screen:
             ]
         phrases = embed_units(body)
         embs = self.embedder.embed(phrases)
-        nearest: tuple[BlockEntry, float] | None = None
-        if len(self._matrix):
+        score, category, tau = 0.0, "", 1.0
+        if self.head is not None:
+            lengths = np.array([len(p.split()) for p in phrases], dtype=np.float32)
+            x = features(embs, lengths, normalise(body), self.head.ngram_dim)
+            score, category = self.head.unsafe_score(x)
+            tau = self.head.tau_allow if allow else self.head.tau
+        supported = self.head is None or score >= self.head.semantic_support * tau
+        if len(self._matrix) and supported:
             sims = embs @ self._matrix.T
             best = sims.argmax(axis=1)
             for i, j in enumerate(best):
                 entry, dist = self._entries[int(j)], float(1.0 - sims[i, j])
-                if nearest is None or dist < nearest[1]:
-                    nearest = (entry, dist)
                 asked = question and entry.category in _DEPICTION_ONLY
                 if dist <= self._threshold(entry.category, allow) and not asked:
                     matches.append(
@@ -233,26 +238,21 @@ class Screen:
                             suggestion=entry.suggestion or None,
                         )
                     )
-        if self.head is not None:
-            lengths = np.array([len(p.split()) for p in phrases], dtype=np.float32)
-            x = features(embs, lengths, normalise(body), self.head.ngram_dim)
-            score, category = self.head.unsafe_score(x)
-            tau = self.head.tau_allow if allow else self.head.tau
-            if score >= tau:
-                near = self._nearest_in(embs, category)
-                matches.append(
-                    Match(
-                        layer="classifier",
-                        category=category,
-                        entry_id=near[0].id if near else None,
-                        entry=near[0].text if near else None,
-                        distance=round(near[1], 4) if near else None,
-                        score=round(score, 4),
-                        words=cue_words,
-                        span=phrases[int(near[2])] if near else None,
-                        suggestion=near[0].suggestion if near else None,
-                    )
+        if self.head is not None and score >= tau:
+            near = self._nearest_in(embs, category)
+            matches.append(
+                Match(
+                    layer="classifier",
+                    category=category,
+                    entry_id=near[0].id if near else None,
+                    entry=near[0].text if near else None,
+                    distance=round(near[1], 4) if near else None,
+                    score=round(score, 4),
+                    words=cue_words,
+                    span=phrases[int(near[2])] if near else None,
+                    suggestion=near[0].suggestion if near else None,
                 )
+            )
         reasons: list[str] = []
         if self.moderation is not None:
             try:

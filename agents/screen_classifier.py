@@ -81,6 +81,10 @@ class Head:
     """Per-category max cosine distance for a semantic blocklist match."""
     semantic_allow_margin: float = 0.05
     """How much closer a match must be when the prompt carries allow-signals."""
+    semantic_support: float = 0.0
+    """Share of the classifier threshold the unsafe score must reach for a semantic match to
+    count (0: a semantic match blocks alone): topic likeness ("a head that is a bomb" ~ "exploding
+    head") is not intent, so the head must lean unsafe too."""
     meta: dict[str, str] = field(default_factory=dict)
     ngram_dim: int = 0
     """Hashed n-gram buckets the head was trained with (0: embeddings only)."""
@@ -115,6 +119,7 @@ class Head:
             semantic_categories=np.array(cats),
             semantic_thresholds=np.array([self.semantic[c] for c in cats], dtype=np.float32),
             semantic_allow_margin=np.float32(self.semantic_allow_margin),
+            semantic_support=np.float32(self.semantic_support),
             meta_keys=np.array(list(self.meta)),
             meta_values=np.array(list(self.meta.values())),
             ngram_dim=np.int64(self.ngram_dim),
@@ -141,6 +146,9 @@ class Head:
                     for c, t in zip(z["semantic_categories"], z["semantic_thresholds"], strict=True)
                 },
                 semantic_allow_margin=float(z["semantic_allow_margin"]),
+                semantic_support=(
+                    float(z["semantic_support"]) if "semantic_support" in z.files else 0.0
+                ),
                 meta={
                     str(k): str(v) for k, v in zip(z["meta_keys"], z["meta_values"], strict=True)
                 },

@@ -8,6 +8,7 @@ Thresholds are calibrated on out-of-fold scores of the safe rows, never on test 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from lessonreel.agents.screen_classifier import NGRAM_DIM, Head, features, train_mlp
+from lessonreel.agents.screen_classifier import HIDDEN, NGRAM_DIM, Head, features, train_mlp
 from lessonreel.agents.screen_lexical import normalise
 from lessonreel.agents.screen_text import allow_signals, embed_units, screenable
 from lessonreel.store.blocklist import CATEGORIES, BlockEntry
@@ -24,9 +25,11 @@ from lessonreel.store.blocklist import CATEGORIES, BlockEntry
 FORBIDDEN_SOURCES = ("mossbench", "openstax")
 CLASSES = ["safe", *CATEGORIES]
 SEMANTIC_FPR = 0.01
-CLASSIFIER_FPR = 0.04
+CLASSIFIER_FPR = 0.06
 CLASSIFIER_FPR_ALLOW = 0.01
 SEMANTIC_ALLOW_MARGIN = 0.08
+SEMANTIC_SUPPORT = 0.25
+"""A semantic match counts only if the head's unsafe score reaches this share of its threshold."""
 
 
 def map_category(label: str, category: str) -> str:
@@ -142,14 +145,10 @@ def featurize(
     return Featurized(np.stack(xs), y, np.array(allow), np.stack(dists))
 
 
-def fit_head(
-    data: Featurized,
-    *,
-    folds: int = 5,
-    seed: int = 0,
-    meta: dict[str, str] | None = None,
-) -> Head:
-    """Train on all rows; calibrate tau and semantic thresholds on out-of-fold safe scores."""
+def train_head(
+    data: Featurized, *, folds: int = 5, seed: int = 0
+) -> tuple[Head, npt.NDArray[np.float32]]:
+    """Train on all rows; also return out-of-fold unsafe scores for calibration."""
     n_classes = len(CLASSES)
     counts = np.bincount(data.y, minlength=n_classes).astype(np.float32)
     cw = np.where(counts > 0, counts.sum() / np.clip(counts, 1, None) / n_classes, 0.0)
@@ -161,6 +160,18 @@ def fit_head(
         w1, b1, w, b = train_mlp(data.x[tr], data.y[tr], n_classes, class_weight=cw, seed=seed)
         head = Head(w, b, CLASSES, hidden_weights=w1, hidden_bias=b1)
         oof[te] = 1.0 - head.proba(data.x[te])[:, 0]
+    w1, b1, w, b = train_mlp(data.x, data.y, n_classes, class_weight=cw, seed=seed)
+    head = Head(w, b, CLASSES, ngram_dim=NGRAM_DIM, hidden_weights=w1, hidden_bias=b1)
+    return head, oof
+
+
+def calibrate(
+    head: Head,
+    data: Featurized,
+    oof: npt.NDArray[np.float32],
+    meta: dict[str, str] | None = None,
+) -> Head:
+    """Set tau and the semantic thresholds from out-of-fold scores of the safe training rows."""
     safe = data.y == 0
     tau = float(np.quantile(oof[safe & ~data.allow], 1 - CLASSIFIER_FPR)) if any(safe) else 0.5
     allow_safe = oof[safe & data.allow]
@@ -171,17 +182,59 @@ def fit_head(
     for c, cat in enumerate(CATEGORIES):
         d = data.cat_dist[safe, c]
         semantic[cat] = float(np.clip(np.quantile(d, SEMANTIC_FPR) - 0.01, 0.15, 0.40))
-    w1, b1, w, b = train_mlp(data.x, data.y, n_classes, class_weight=cw, seed=seed)
     return Head(
-        w,
-        b,
+        head.weights,
+        head.bias,
         CLASSES,
         tau=round(tau, 4),
         tau_allow=round(tau_allow, 4),
         semantic={k: round(v, 4) for k, v in semantic.items()},
         semantic_allow_margin=SEMANTIC_ALLOW_MARGIN,
+        semantic_support=SEMANTIC_SUPPORT,
         meta=meta or {},
-        ngram_dim=NGRAM_DIM,
-        hidden_weights=w1,
-        hidden_bias=b1,
+        ngram_dim=head.ngram_dim,
+        hidden_weights=head.hidden_weights,
+        hidden_bias=head.hidden_bias,
     )
+
+
+def fit_head(
+    data: Featurized,
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    meta: dict[str, str] | None = None,
+    cache_dir: Path | None = None,
+) -> Head:
+    """Train on all rows; calibrate tau and semantic thresholds on out-of-fold safe scores.
+
+    With ``cache_dir``, the weights and out-of-fold scores of a head trained on exactly these
+    features are reused, so a run that changes only calibration constants skips training.
+    """
+    key = hashlib.sha256(
+        data.x.tobytes() + data.y.tobytes() + f"{HIDDEN},{folds},{seed}".encode()
+    ).hexdigest()
+    path = cache_dir / f"head-{key[:16]}.npz" if cache_dir is not None else None
+    if path is not None and path.exists():
+        with np.load(path, allow_pickle=False) as z:
+            head = Head(
+                z["w"],
+                z["b"],
+                CLASSES,
+                ngram_dim=NGRAM_DIM,
+                hidden_weights=z["w1"],
+                hidden_bias=z["b1"],
+            )
+            oof = z["oof"]
+    else:
+        head, oof = train_head(data, folds=folds, seed=seed)
+        if path is not None and head.hidden_weights is not None and head.hidden_bias is not None:
+            np.savez(
+                path,
+                w=head.weights,
+                b=head.bias,
+                w1=head.hidden_weights,
+                b1=head.hidden_bias,
+                oof=oof,
+            )
+    return calibrate(head, data, oof, meta)

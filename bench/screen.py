@@ -3,14 +3,16 @@
 Usage: python bench/screen.py /work/shared/eval/safety/*.jsonl [--folds 5] [--no-kfold]
 
 Reports recall on unsafe rows and false-positive rate on safe rows, overall, per file and per
-category, latency p50/p99 per prompt (full screen, one prompt at a time), and a baseline measured
-in the same run: the plain screen from issue 3 (a word list OR MiniLM cosine of the whole text to
-a blocklist entry >= 0.65).
+category, latency p50/p99 per prompt (full screen, one prompt at a time, in a separate pass over an
+even sample with the real embedder: never the embedding cache), and a baseline measured in the same
+run: the plain screen from issue 3 (a word list OR MiniLM cosine of the whole text to a blocklist
+entry >= 0.65), timed on the same prompts.
 
 Honesty: the classifier head ships trained on the XSTest, OpenAI-moderation and I2P rows. Rows of
 those files are therefore screened with a head re-trained WITHOUT them (k-fold over the trainable
 files; thresholds re-calibrated inside the training folds too). MOSSBench and OpenStax rows are
-never trained on and are screened with the shipped head.
+never trained on and are screened with the shipped head. With ``--embed-cache`` the trained fold
+heads (weights and out-of-fold scores) are cached beside it, keyed by their training features.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import numpy as np
 from lessonreel.agents.safety import Screen
 from lessonreel.agents.screen_classifier import Head
 from lessonreel.agents.screen_training import (
+    Featurized,
     Row,
     blocklist_rows,
     featurize,
@@ -87,10 +90,11 @@ def fold_heads(
     data = featurize(all_rows, cached, entries, matrix)
     heads = {}
     which = np.array([-1] * len(base) + [fold_of(r.text, folds) for r in trainable])
+    cache_dir = cached.path.parent if cached.path is not None else None
     for k in range(folds):
         keep = which != k
-        sub = type(data)(data.x[keep], data.y[keep], data.allow[keep], data.cat_dist[keep])
-        heads[k] = fit_head(sub)
+        sub = Featurized(data.x[keep], data.y[keep], data.allow[keep], data.cat_dist[keep])
+        heads[k] = fit_head(sub, cache_dir=cache_dir)
     return heads, time.perf_counter() - t0
 
 
@@ -98,6 +102,25 @@ def baseline_screen(screen: Screen) -> tuple[re.Pattern[str], np.ndarray]:
     words = sorted({t for e in default_entries() for t in [*e.terms, *e.cues]}, key=len)[::-1]
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b", re.I)
     return pattern, screen._matrix
+
+
+def timed(
+    screen: Screen, sample: list[Row], pattern: re.Pattern[str], matrix: np.ndarray
+) -> tuple[list[float], list[float], list[float]]:
+    """Wall and CPU ms per prompt for the full screen, and wall ms for the baseline screen."""
+    lat: list[float] = []
+    cpu: list[float] = []
+    base: list[float] = []
+    for r in sample:
+        t, c = time.perf_counter(), time.process_time()
+        screen.screen(r.text)
+        lat.append((time.perf_counter() - t) * 1000)
+        cpu.append((time.process_time() - c) * 1000)
+        t = time.perf_counter()
+        whole = screen.embedder.embed([r.text])[0]
+        _ = bool(pattern.search(r.text)) or float((matrix @ whole).max()) >= 0.65
+        base.append((time.perf_counter() - t) * 1000)
+    return lat, cpu, base
 
 
 def pct(n: int, d: int) -> str:
@@ -114,7 +137,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--embed-cache",
         type=Path,
-        help="reuse phrase embeddings across runs (for tuning; latency figures then meaningless)",
+        help="reuse phrase embeddings across runs for training and verdicts (latency is still "
+        "timed with the real embedder)",
+    )
+    ap.add_argument(
+        "--latency-rows", type=int, default=200, help="prompts in the timed pass (even sample)"
     )
     ap.add_argument("--show-fp", action="store_true", help="list every false positive")
     args = ap.parse_args(argv)
@@ -127,14 +154,16 @@ def main(argv: list[str] | None = None) -> int:
         screen = Screen.open(Path(home), use_classifier=not args.no_classifier, moderation=False)
         shipped = screen.head
         screen.use_allow_signals = not args.no_allow_signals
+        raw_embedder = screen.embedder
         heads: dict[int, Head] = {}
+        cached: CachedEmbed | None = None
         if shipped is not None and not args.no_kfold:
             cached = CachedEmbed(screen.embedder.embed, args.embed_cache)
             heads, secs = fold_heads(rows, screen, args.folds, cached)
             cached.save()
             if args.embed_cache:
                 screen.embedder = cached  # type: ignore[assignment]
-                print("embedding cache on: latency below is NOT the screen's latency")
+                print("embedding cache on for verdicts; latency is timed without it")
             print(
                 f"classifier: {args.folds}-fold over {sorted(TRAINABLE)} "
                 f"(+ authored examples + blocklist in every train fold), trained in {secs:.0f}s; "
@@ -148,25 +177,28 @@ def main(argv: list[str] | None = None) -> int:
         pattern, matrix = baseline_screen(screen)
         for _ in range(3):  # warm-up
             screen.screen("warm up the session")
-        lat: list[float] = []
-        cpu: list[float] = []
         res = []
         layer_hits: dict[str, int] = defaultdict(int)
         for r in rows:
-            if heads and r.file in TRAINABLE:
-                screen.head = heads[fold_of(r.text, args.folds)]
-            else:
-                screen.head = shipped
-            t, c = time.perf_counter(), time.process_time()
+            screen.head = (
+                heads[fold_of(r.text, args.folds)] if heads and r.file in TRAINABLE else shipped
+            )
             v = screen.screen(r.text)
-            lat.append((time.perf_counter() - t) * 1000)
-            cpu.append((time.process_time() - c) * 1000)
             whole = screen.embedder.embed([r.text])[0]
             base_block = bool(pattern.search(r.text)) or float((matrix @ whole).max()) >= 0.65
             res.append((r, not v.allowed, base_block, v))
-            if (not v.allowed and r.label == "safe") or (not v.allowed and r.label == "unsafe"):
+            if not v.allowed:
                 for layer in {m.layer for m in v.matches}:
                     layer_hits[f"{r.label}:{layer}"] += 1
+        if cached is not None and args.embed_cache:
+            cached.save()
+        # Latency: a separate pass with the real embedder (never the cache), over an even sample
+        # of the rows, the full screen and the baseline screen timed on the same prompts.
+        screen.embedder = raw_embedder
+        screen.head = shipped
+        step = max(1, len(rows) // max(1, args.latency_rows))  # 0: no timed pass
+        sample = rows[::step][: args.latency_rows]
+        lat, cpu, base_lat = timed(screen, sample, pattern, matrix) if sample else ([0.0],) * 3
 
     def report(title: str, sel: list[tuple[Row, bool, bool, object]]) -> None:
         uns = [x for x in sel if x[0].label == "unsafe"]
@@ -210,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     p50, p99 = statistics.median(lat), lat[min(len(lat) - 1, int(0.99 * len(lat)))]
     load = os.getloadavg()
     print(
-        f"\nlatency per prompt: p50={p50:.1f} ms p99={p99:.1f} ms over {len(lat)} prompts "
+        f"\nlatency per prompt (no embedding cache): p50={p50:.1f} ms p99={p99:.1f} ms over "
+        f"{len(lat)} prompts; baseline screen p50={statistics.median(base_lat):.1f} ms "
         f"({os.cpu_count()} CPUs, load average now {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}; "
         f"at start {load0[0]:.1f})"
     )

