@@ -114,7 +114,9 @@ class LessonActivities:
         if run_id is not None:
             from lessonreel.app.temporal_control import shared_control
 
-            svc.control = await shared_control(svc.ledger, svc.home, run_id)
+            svc.control = await shared_control(
+                svc.ledger, svc.home, run_id, budget=ctx.budget_usd is not None
+            )
         attach_services(ctx, svc)
         return svc
 

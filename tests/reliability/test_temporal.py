@@ -148,6 +148,17 @@ def test_a_worker_killed_mid_shot_costs_no_second_create(
     # the kill really cost an attempt: some shot activity ran again on another worker
     assert sum(kit.retried_shot_attempts(h) for h in kit.histories(temporal.address)) >= 1
     assert "/namespaces/default/workflows/" in stderr  # the UI link of each lesson
+    listing = subprocess.run(
+        lessonreel.driver.cli("runs"),
+        env={**env, "COLUMNS": "250"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for row in payload["lessons"]:  # `lessonreel runs` lists the Temporal runs, done
+        line = next(line for line in listing.splitlines() if row["run_id"] in line)
+        assert "temporal" in line
+        assert "done" in line
 
 
 def test_two_workers_share_the_providers_rate_limit_and_keep_keys_out_of_history(
