@@ -96,8 +96,8 @@ class LessonActivities:
     async def services(self, ctx: Context, run_id: str | None = None) -> Any:
         """Services for one activity: its own ledger connection, the worker's shared parts.
 
-        A shot activity (``run_id`` given) shares its run's control with every worker: budget
-        decisions under a cross-worker lock, and the run's recorded stop.
+        A shot activity (``run_id`` given) of a run with a budget shares the run's control with
+        every worker: budget decisions under a cross-worker lock, and the run's recorded stop.
         """
         from lessonreel.graph.services import attach_services, build_services
 
@@ -111,12 +111,10 @@ class LessonActivities:
                 await asyncio.to_thread(first.ledger.close)
         shared = {"provider": SharedProvider(self.providers[key]), "loaded_screen": self.screen}
         svc = await asyncio.to_thread(build_services, ctx, **shared)
-        if run_id is not None:
+        if run_id is not None and ctx.budget_usd is not None:
             from lessonreel.app.temporal_control import shared_control
 
-            svc.control = await shared_control(
-                svc.ledger, svc.home, run_id, budget=ctx.budget_usd is not None
-            )
+            svc.control = await shared_control(svc.ledger, svc.home, run_id)
         attach_services(ctx, svc)
         return svc
 

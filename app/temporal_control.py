@@ -31,9 +31,7 @@ class RunFileLock:
     no worker thread (the ledger calls made under the lock need those threads).
     """
 
-    def __init__(
-        self, path: Path | None, on_acquire: Callable[[], Awaitable[None]] | None = None
-    ) -> None:
+    def __init__(self, path: Path, on_acquire: Callable[[], Awaitable[None]] | None = None) -> None:
         self.path = path
         self._on_acquire = on_acquire
         self._local = asyncio.Lock()
@@ -41,8 +39,6 @@ class RunFileLock:
 
     async def __aenter__(self) -> None:
         await self._local.acquire()
-        if self.path is None:  # nothing to hold across workers: only refresh
-            return await self._refresh()
         try:
             fd = await asyncio.to_thread(_open, self.path)
             try:
@@ -111,13 +107,13 @@ def stored_stop(run: dict[str, Any] | None) -> str | None:
     return str(stop) if stop else None
 
 
-async def shared_control(ledger: Any, home: Path, run_id: str, *, budget: bool) -> RunControl:
+async def shared_control(ledger: Any, home: Path, run_id: str) -> RunControl:
     """The run's control for one shot activity: the cross-worker lock and any recorded stop.
 
     The stop is read when the activity starts and again whenever the lock is taken, so a shot
     that waited for the lock while another worker's shot spent the budget does not submit.
-    Without a budget there is no decision to make atomic, and the shots of a run are not
-    serialised across workers (waiting on each other, their creates would leave in bunches).
+    Only runs with a budget use it: without one there is no decision to make atomic, and shots
+    serialised across workers (and their extra ledger reads) leave their creates in bunches.
     """
     control = RunControl()
 
@@ -126,7 +122,6 @@ async def shared_control(ledger: Any, home: Path, run_id: str, *, budget: bool) 
         if stop:
             control.stop(stop)
 
-    path = lock_path(home, run_id) if budget else None
-    control.dispatch_lock = RunFileLock(path, refresh)  # type: ignore[assignment]
+    control.dispatch_lock = RunFileLock(lock_path(home, run_id), refresh)  # type: ignore[assignment]
     await refresh()
     return control
