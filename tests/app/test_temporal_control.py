@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+
 from lessonreel.app.temporal_control import RunFileLock, lock_path, shared_control
 from lessonreel.store.ledger import Ledger
 
