@@ -25,6 +25,7 @@ from lessonreel.agents.director_offline import legal_durations
 from lessonreel.agents.schemas import DialogueLine, Lesson, Shot, Storyboard, StyleBible
 from lessonreel.agents.text import extract_concepts, is_instruction
 from lessonreel.prompts.director import director_messages, director_retry_message
+from lessonreel.prompts.looks import look_for
 from lessonreel.prompts.styles import style_for
 
 MAX_ATTEMPTS = 3
@@ -142,7 +143,7 @@ async def direct_llm(
     objectives = [o for o in lesson.objectives if not is_instruction(o)] or [
         f"Explain {concepts[0] if concepts else lesson.title}"
     ]
-    preset = style_for(lesson.subject, lesson.grade_band)
+    preset = look_for(lesson.subject, lesson.grade_band, title=lesson.title, concepts=concepts)
     style_hint: dict[str, object] = {
         "look": preset.look,
         "palette": list(preset.palette),

@@ -1,8 +1,10 @@
 """The offline director: a deterministic storyboard from the lesson text, no model, no network.
 
-It follows a shot grammar — establishing wide, then medium / close-up or macro / diagram-style
-insert repeated as needed, then a recap — with the subject's style preset for look, lens,
-lighting, palette and presenter. Narration is taken from the lesson's own key sentences, shortened
+It follows a shot grammar (:mod:`lessonreel.agents.shot_grammar`) — establishing wide, then
+medium / close-up or macro / diagram-style insert repeated as needed, then a recap, with a
+teaching shot's narration choosing a sequence, a split or a close-up on a term where it describes
+a process, a comparison or a definition — in the look of the lesson's subject and topic
+(:mod:`lessonreel.prompts.looks`). Narration is taken from the lesson's own key sentences, shortened
 to fit each shot. Lesson text is only ever content: sentences that address the model
 ("ignore the lesson and ...") are dropped before anything is chosen.
 """
@@ -23,6 +25,14 @@ from lessonreel.agents.script import (
     words_per_minute,
     write_script,
 )
+from lessonreel.agents.shot_grammar import (
+    content_role,
+    content_visuals,
+    grammar,
+    join,
+    pick_beats,
+    role_visuals,
+)
 from lessonreel.agents.text import (
     extract_concepts,
     is_instruction,
@@ -31,7 +41,7 @@ from lessonreel.agents.text import (
     words,
 )
 from lessonreel.agents.timing import fit_timeline
-from lessonreel.prompts.styles import StylePreset, style_for
+from lessonreel.prompts.looks import look_for
 
 GRAMMAR_CORE = 5
 """Shots in one full pass of the grammar: wide, medium, close, diagram, recap."""
@@ -43,6 +53,12 @@ MIN_BODY_SHOTS = 2
 """Shots before the recap when the narration has the sentences for them (wide, then closer)."""
 
 _MIDDLE = ("medium", "close", "diagram")
+_CUE = {"definition": "close", "process": "diagram", "comparison": "medium"}
+"""Which role's sound cue a content role borrows."""
+SHARES_UP = (1.3, 1.15)
+"""Word budgets above the nominal one, tried when the storyboard falls short of the target."""
+SHARES_DOWN = tuple(round(0.85**k, 3) for k in range(1, 15))
+"""Word budgets below it, tried while the storyboard overshoots."""
 
 
 def legal_durations(legal_seconds: Sequence[int]) -> list[int]:
@@ -78,14 +94,6 @@ def plan_durations(legal_seconds: Sequence[int], target: int, min_shots: int) ->
     return sorted(best[1], reverse=True)
 
 
-def grammar(n: int) -> list[str]:
-    """Shot roles for ``n`` shots: establish, the middle cycle, recap."""
-    if n == 1:
-        return ["establish"]
-    middle = [_MIDDLE[i % len(_MIDDLE)] for i in range(n - 2)]
-    return ["establish", *middle, "recap"]
-
-
 def assign_objectives(objectives: Sequence[str], n: int) -> list[str]:
     """One objective (or a group of them) per shot, in order, every objective served."""
     m = len(objectives)
@@ -99,105 +107,6 @@ def assign_objectives(objectives: Sequence[str], n: int) -> list[str]:
 
 def _visual_ok(concept: str) -> bool:
     return not ON_SCREEN_TEXT.search(concept) and not is_instruction(concept)
-
-
-def _join(items: Sequence[str]) -> str:
-    items = list(items)
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _pick_beats(templates: Sequence[str], n: int) -> list[str]:
-    if n == 1:
-        return [templates[1]]
-    if n == 2:
-        return [templates[1], templates[2]]
-    filler = [f"{templates[1]}, slowly and steadily"] * (n - 3)
-    return [templates[0], templates[1], *filler, templates[2]][:n]
-
-
-def _visuals(role: str, p: StylePreset, concepts: Sequence[str]) -> dict[str, object]:
-    """Framing, move, lens, subject, setting, action and beat templates for one role."""
-    name = p.presenter_name
-    model = p.depict.format(_join(concepts))
-    if role == "establish":
-        return {
-            "framing": "wide establishing shot, eye level",
-            "camera_move": "slow dolly-in",
-            "lens": "24mm, deep focus",
-            "subject": f"{name} standing beside {model} on a table",
-            "setting": p.setting,
-            "action": f"{name} walks up to the model and turns to face the camera",
-            "beats": [
-                f"{name} walks in from the left toward the table",
-                f"{name} stops beside {model} and rests one hand on the table",
-                f"{name} turns to the camera and smiles",
-            ],
-        }
-    if role == "medium":
-        return {
-            "framing": "medium shot, slightly low angle",
-            "camera_move": "slow pan right",
-            "lens": p.lens,
-            "subject": f"{name} leaning over {model}",
-            "setting": p.setting,
-            "action": f"{name} traces along the model with one finger",
-            "beats": [
-                f"{name} leans over {model}",
-                f"{name} traces along the model with one finger",
-                f"{name} looks up at the camera",
-            ],
-        }
-    if role == "close":
-        lens = (
-            "100mm macro, shallow depth of field"
-            if p.close_framing == "macro shot"
-            else ("85mm, shallow depth of field")
-        )
-        return {
-            "framing": f"{p.close_framing}, slight high angle",
-            "camera_move": "slow push-in",
-            "lens": lens,
-            "subject": model,
-            "setting": p.close_setting,
-            "action": "the model slowly rotates, revealing its surface detail",
-            "beats": [
-                f"{model} rests in soft focus",
-                "focus pulls sharp as the model slowly rotates",
-                "the rotation settles and the finest detail fills the frame",
-            ],
-        }
-    if role == "diagram":
-        return {
-            "framing": "insert shot, top-down",
-            "camera_move": "static",
-            "lens": "50mm, flat perspective",
-            "subject": (
-                f"a simple diagram of {_join(concepts)} built from coloured circles, "
-                "blocks and arrows"
-            ),
-            "setting": p.diagram_surface,
-            "action": "arrows slide into place one by one, linking the shapes",
-            "beats": [
-                "coloured circles and blocks fade in across the surface",
-                "arrows slide in one by one to link the shapes",
-                "one shape pulses gently to mark the key step",
-            ],
-        }
-    return {
-        "framing": "medium-wide shot, eye level",
-        "camera_move": "slow pull-back",
-        "lens": p.lens,
-        "subject": f"{name} standing behind a table with {model}",
-        "setting": p.setting,
-        "action": f"{name} sweeps one hand across the models and nods to the camera",
-        "beats": [
-            f"{name} stands behind the models on the table",
-            f"{name} sweeps one hand across the models",
-            f"{name} nods to the camera and smiles",
-        ],
-    }
 
 
 def pack_shots(sentences: Sequence[str], capacity: int) -> list[list[str]]:
@@ -230,19 +139,33 @@ def direct_offline(
 
     The narration comes first (see :mod:`lessonreel.agents.script`); shots are cut to carry it,
     each as long as its sentences take to say, on legal durations. Whole sentences make the
-    length lumpy, so the word budget shrinks until the total fits the target's tolerance.
+    length lumpy, so a few word budgets are tried and the total closest to the target wins
+    (``--seconds 16`` gives 16 s when some mix of sentences and legal durations can).
     """
     legal = legal_durations(legal_seconds)
-    board = _board(lesson, legal, target_seconds, speaking_rate, 1.0)
-    tolerance = max(target_tolerance(legal), round(TARGET_SHARE * board.target_seconds))
-    share = 1.0
-    while board.total_seconds > board.target_seconds + tolerance and share > 0.1:
-        share *= 0.85
-        board = _board(lesson, legal, board.target_seconds, speaking_rate, share)
-    if target_seconds is None and board.total_seconds < board.target_seconds - tolerance:
+    first = _board(lesson, legal, target_seconds, speaking_rate, 1.0)
+    target = first.target_seconds
+    tolerance = max(target_tolerance(legal), round(TARGET_SHARE * target))
+
+    def miss(b: Storyboard) -> tuple[int, bool]:  # how far off; on a tie, the shorter (cheaper)
+        return abs(b.total_seconds - target), b.total_seconds > target
+
+    board = first
+    # Whole sentences and legal durations make the length lumpy: try a few word budgets and keep
+    # the closest. Longer budgets only help when the lesson has more to say than was used.
+    shares = SHARES_UP if first.total_seconds < target else ()
+    for share in (*shares, *SHARES_DOWN):
+        if miss(board)[0] == 0:
+            break
+        candidate = _board(lesson, legal, target, speaking_rate, share)
+        if miss(candidate) < miss(board):
+            board = candidate
+        if share < 1 and candidate.total_seconds < target - tolerance:
+            break  # smaller budgets only get shorter
+    if target_seconds is None and board.total_seconds < target - tolerance:
         # a short text: the lesson read aloud is the length it supports
         board = board.model_copy(update={"target_seconds": board.total_seconds})
-    return board
+    return with_on_screen(lesson, board)
 
 
 def _board(
@@ -253,11 +176,11 @@ def _board(
     share: float,
 ) -> Storyboard:
     """One storyboard whose narration takes ``share`` of the target's word budget."""
-    preset = style_for(lesson.subject, lesson.grade_band)
     sentences = lesson_sentences(lesson.text)
     teaching = " ".join(sentences)
     concepts = lesson.key_concepts or extract_concepts(lesson.text, title=lesson.title)
     concepts = [c for c in concepts if _visual_ok(c) and mentions(teaching, c)] or [lesson.title]
+    preset = look_for(lesson.subject, lesson.grade_band, title=lesson.title, concepts=concepts)
     objectives = [o for o in lesson.objectives if not is_instruction(o)] or [
         f"Explain {concepts[0]}"
     ]
@@ -318,9 +241,20 @@ def _board(
     for i, role in enumerate(roles):
         narration = " ".join(groups[i])
         dur = durations[i]
-        v = _visuals(role, preset, shown[i] or concepts[:1])
-        templates = v.pop("beats")
-        assert isinstance(templates, list)
+        kind, about = content_role(narration, concepts) if role in _MIDDLE else ("", [])
+        if kind:  # the narration's own grammar: a sequence, a split, a close-up on the term
+            v: dict[str, object] = dict(content_visuals(kind, preset, about, beats_for(dur)))
+            behind = [c for c in shown[i] if c not in about][:3]
+            if behind:  # what the shot was also to show stays in the picture, out of focus
+                v["setting"] = f"{v['setting']}, with {join(behind)} in soft focus behind"
+            shown[i] = list(dict.fromkeys([*about, *shown[i]]))[:4]
+            cue = preset.sounds.get(_CUE[kind], preset.sound)
+        else:
+            v = role_visuals(role, preset, shown[i] or concepts[:1])
+            templates = v.pop("beats")
+            assert isinstance(templates, list)
+            v["beats"] = pick_beats(templates, beats_for(dur))
+            cue = preset.sounds.get(role, preset.sound)
         shots.append(
             Shot.model_validate(
                 {
@@ -331,9 +265,8 @@ def _board(
                     "duration": dur,
                     "lighting": preset.lighting,
                     "palette": list(preset.palette),
-                    "beats": _pick_beats(templates, beats_for(dur)),
                     "narration": narration,
-                    "background_sound": preset.sounds.get(role, preset.sound),
+                    "background_sound": cue,
                     "mood": preset.mood,
                     "objective": shot_objectives[i],
                     "concepts": list(shown[i]),
@@ -348,7 +281,7 @@ def _board(
         shots=shots,
         target_seconds=target,
     )
-    return with_on_screen(lesson, storyboard)
+    return storyboard
 
 
 def _allocate_concepts(

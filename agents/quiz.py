@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -90,7 +90,11 @@ def _term_pool(lesson: Lesson, storyboard: Storyboard) -> list[str]:
             *lesson.key_concepts,
             *(c for s in storyboard.shots for c in s.concepts),
             *(t.term for s in storyboard.shots for t in s.on_screen.terms),
-            *(t for t in extract_concepts(narration, limit=12) if len(t) >= MIN_TERM_CHARS),
+            *(
+                t
+                for t in extract_concepts(narration, limit=12)
+                if len(t) >= MIN_TERM_CHARS and len(t.split()) <= 2  # a term, not a clause
+            ),
         ]
     )
 
@@ -100,10 +104,24 @@ def _display(term: str) -> str:
     return term if any(c.isupper() for c in term[1:]) else term.lower()
 
 
-def _cloze(sentence: str, term: str, pool: list[str], objective: str) -> QuizQuestion | None:
+def _slot(sentence: str, answer: str, choices: int, taken: Sequence[int]) -> int:
+    """Where the answer sits, varied so that no pattern gives it away.
+
+    From the sentence *and* its answer, so two questions cut from one sentence differ, and
+    never the slot the previous question used.
+    """
+    slot = zlib.crc32(f"{sentence}|{answer}".encode()) % choices
+    if taken and taken[-1] == slot:
+        slot = (slot + 1 + zlib.crc32(answer.encode()) % (choices - 1)) % choices
+    return slot
+
+
+def _cloze(
+    sentence: str, term: str, pool: list[str], objective: str, taken: Sequence[int] = ()
+) -> QuizQuestion | None:
     match = _find(term, sentence)
-    if match is None:
-        return None
+    if match is None or _find(term, sentence[match.end() :]) is not None:
+        return None  # a term said twice would show through the blank
     answer = match.group(0)
     key = term_key(answer)
     others = [
@@ -119,7 +137,7 @@ def _cloze(sentence: str, term: str, pool: list[str], objective: str) -> QuizQue
     if not distractors:
         return None
     choices = [_display(d) for d in distractors]
-    slot = zlib.crc32(sentence.encode()) % (len(choices) + 1)
+    slot = _slot(sentence, answer, len(choices) + 1, taken)
     choices.insert(slot, _display(answer))
     stem = sentence[: match.start()] + BLANK + sentence[match.end() :]
     return QuizQuestion(
@@ -158,7 +176,7 @@ def offline_quiz(lesson: Lesson, storyboard: Storyboard, *, avoid: Iterable[str]
                 continue
             if rule == "objective" and objective in covered:
                 continue
-            question = _cloze(sentence, term, pool, objective)
+            question = _cloze(sentence, term, pool, objective, [q.answer for q in questions])
             if question is None:
                 continue
             questions.append(question)

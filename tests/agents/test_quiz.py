@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,24 @@ def test_offline_questions_are_answered_in_the_narration(path: Path) -> None:
         wrong = [c for i, c in enumerate(q.choices) if i != q.answer]
         assert all(w.lower() not in q.explanation.lower() for w in wrong), (wrong, q.explanation)
     assert len({q.answer for q in quiz.questions}) > 1, "the answer always sits in one slot"
+
+
+def test_questions_cut_from_one_sentence_hide_their_answers_in_different_slots() -> None:
+    lesson = load_lesson(next(p for p in LESSONS if p.stem == "water_cycle"))
+    storyboard = direct_offline(lesson, legal_seconds=[4, 8, 12], target_seconds=40)
+    one = (
+        "When sunlight warms the sea, evaporation turns water into water vapour, which cools by "
+        "condensation into clouds and falls again as precipitation."
+    )
+    shots = [
+        s.model_copy(update={"narration": one if s.index == 0 else ""}) for s in storyboard.shots
+    ]
+    quiz = offline_quiz(lesson, storyboard.model_copy(update={"shots": shots}))
+    assert len(quiz.questions) >= 3
+    assert {q.explanation for q in quiz.questions} == {one}
+    slots = [q.answer for q in quiz.questions]
+    assert len(set(slots)) > 1, f"every question from one sentence puts its answer at {slots[0]}"
+    assert all(a != b for a, b in itertools.pairwise(slots)), slots
 
 
 def test_narration_field_is_preferred_over_dialogue() -> None:
