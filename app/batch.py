@@ -20,8 +20,11 @@ from lessonreel.graph.context import Context
 LessonEventHandler = Callable[[str, dict[str, Any]], None]
 """Called with the lesson's folder name and one progress event of its run."""
 
-DEFAULT_CONCURRENT_LESSONS = 4
-"""Lessons advanced at the same time by the local engine (each has its own shots in flight)."""
+DEFAULT_CONCURRENT_LESSONS = 2
+"""Lessons the local engine prepares at once (ingest, storyboard, narration: CPU work)."""
+
+LESSONS_IN_FLIGHT = 64
+"""Prepared lessons whose shots wait on the provider together (mostly idle coroutines)."""
 
 
 @dataclass
@@ -104,7 +107,13 @@ async def run_local(
     on_event: LessonEventHandler | None = None,
     concurrent: int = DEFAULT_CONCURRENT_LESSONS,
 ) -> list[LessonOutcome]:
-    """Run every lesson in this process under one provider client; one outcome per lesson."""
+    """Run every lesson in this process under one provider client; one outcome per lesson.
+
+    ``concurrent`` bounds the lessons being *prepared*, not the lessons in flight: a lesson
+    hands its place on as soon as its first shot is screened. Holding it until the lesson was
+    assembled left the provider idle while the next lessons were still being read and directed,
+    so the batch ran well under the provider's rate.
+    """
     from lessonreel.graph.services import build_services
 
     first = await asyncio.to_thread(build_services, ctx)
@@ -113,12 +122,20 @@ async def run_local(
     # client registry is not safe to open from several threads at once
     screen = await first.screen()
     await asyncio.to_thread(first.ledger.close)
-    gate = asyncio.Semaphore(max(1, concurrent))
+    preparing = asyncio.Semaphore(max(1, concurrent))
+    in_flight = asyncio.Semaphore(max(LESSONS_IN_FLIGHT, concurrent))
 
     async def one(lesson: BatchLesson) -> LessonOutcome:
-        async with gate:
+        async with in_flight:
+            await preparing.acquire()
+            place = _Place(preparing)
             shared = {"provider": SharedProvider(provider), "loaded_screen": screen}
-            return await _run_lesson(lesson, lesson_context(ctx, lesson), shared, on_event)
+            try:
+                return await _run_lesson(
+                    lesson, lesson_context(ctx, lesson), shared, on_event, place.on_event
+                )
+            finally:
+                place.release()
 
     try:
         return list(await asyncio.gather(*(one(lesson) for lesson in lessons)))
@@ -126,11 +143,30 @@ async def run_local(
         await provider.aclose()
 
 
+class _Place:
+    """A lesson's place among those being prepared, given up once, at its first shot event."""
+
+    def __init__(self, gate: asyncio.Semaphore) -> None:
+        self._gate: asyncio.Semaphore | None = gate
+
+    def on_event(self, event: dict[str, Any]) -> None:
+        """Shots have started: the lesson's CPU-heavy part is over."""
+        if event.get("event") == "shot":
+            self.release()
+
+    def release(self) -> None:
+        """Give the place to the next lesson (once)."""
+        if self._gate is not None:
+            self._gate.release()
+            self._gate = None
+
+
 async def _run_lesson(
     lesson: BatchLesson,
     ctx: Context,
     shared: dict[str, Any],
     on_event: LessonEventHandler | None,
+    on_progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> LessonOutcome:
     """Run one lesson; whatever goes wrong in it is its outcome, never the other lessons'."""
     from lessonreel.app.api import amake_video
@@ -138,6 +174,8 @@ async def _run_lesson(
     from lessonreel.video.types import ProviderError
 
     def forward(event: dict[str, Any]) -> None:
+        if on_progress is not None:
+            on_progress(event)
         if on_event is not None:
             on_event(lesson.name, event)
 

@@ -93,7 +93,14 @@ def batch(
     emulator_config: EmulatorConfigOpt = None,
     prices: PricesOpt = None,
     burn_captions: BurnCaptionsOpt = False,
-    concurrent: Annotated[int, typer.Option(min=1, help="Lessons at once (local engine).")] = 4,
+    concurrent: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="Lessons prepared at once (local engine): read, storyboard, narration; "
+            "prepared lessons then wait on the provider together.",
+        ),
+    ] = 2,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print every lesson's outcome and report as JSON.")
     ] = False,

@@ -90,9 +90,15 @@ class LessonActivities:
     providers: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     screen: Any = None
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    shot_graph: Any = None
+    """The shot subgraph, compiled once per worker (compiling it per shot costs CPU)."""
 
-    async def services(self, ctx: Context) -> Any:
-        """Services for one activity: its own ledger connection, the worker's shared parts."""
+    async def services(self, ctx: Context, run_id: str | None = None) -> Any:
+        """Services for one activity: its own ledger connection, the worker's shared parts.
+
+        A shot activity (``run_id`` given) of a run with a budget shares the run's control with
+        every worker: budget decisions under a cross-worker lock, and the run's recorded stop.
+        """
         from lessonreel.graph.services import attach_services, build_services
 
         key = (ctx.provider, ctx.base_url, ctx.emulator_config, ctx.rpm, ctx.create_rpm)
@@ -105,6 +111,10 @@ class LessonActivities:
                 await asyncio.to_thread(first.ledger.close)
         shared = {"provider": SharedProvider(self.providers[key]), "loaded_screen": self.screen}
         svc = await asyncio.to_thread(build_services, ctx, **shared)
+        if run_id is not None and ctx.budget_usd is not None:
+            from lessonreel.app.temporal_control import shared_control
+
+            svc.control = await shared_control(svc.ledger, svc.home, run_id)
         attach_services(ctx, svc)
         return svc
 
@@ -165,7 +175,7 @@ class LessonActivities:
         index = task["shot"].index
         info = activity.info()
         previous = dict(info.heartbeat_details[0]) if info.heartbeat_details else {}
-        svc = await self.services(ctx)
+        svc = await self.services(ctx, inp.run_id)
         beat: dict[str, Any] = {"shot": index, "job_id": previous.get("job_id"), "stage": "start"}
         every = info.heartbeat_timeout.total_seconds() / 3 if info.heartbeat_timeout else 10.0
         ticker = asyncio.create_task(_heartbeat(beat, every))
@@ -173,7 +183,9 @@ class LessonActivities:
         try:
             if beat["job_id"]:
                 await _check_ledger_holds(svc, str(beat["job_id"]), index)
-            graph = build_shot_graph()
+            if self.shot_graph is None:
+                self.shot_graph = build_shot_graph()
+            graph = self.shot_graph
             async for mode, chunk in graph.astream(
                 task, context=ctx, stream_mode=["custom", "values"]
             ):

@@ -30,6 +30,17 @@ class WorkerPlan:
     control: bool = True
     """Also serve lesson workflows and the prepare/assemble activities."""
 
+    def per_second(self) -> float | None:
+        """The shot queue's server-side limit: ``rpm`` with the same headroom as creates.
+
+        The server lets a burst of ``ceil(rate)`` activities start after a pause, and a create
+        follows its start by the screen step: pacing at the provider's exact limit would have
+        creates refused whenever two land closer than the provider's window allows.
+        """
+        from lessonreel.video.providers.retry import CREATE_PACE
+
+        return self.rpm * CREATE_PACE / 60.0 if self.rpm else None
+
     def queues(self) -> list[str]:
         """The task queues polled."""
         return ([CONTROL_QUEUE] if self.control else []) + [shot_queue(self.provider)]
@@ -90,7 +101,7 @@ async def run_worker(
             task_queue=shot_queue(plan.provider),
             activities=[acts.render_shot],
             max_concurrent_activities=plan.max_shots,
-            max_task_queue_activities_per_second=plan.rpm / 60.0 if plan.rpm else None,
+            max_task_queue_activities_per_second=plan.per_second(),
             graceful_shutdown_timeout=timedelta(seconds=5),
         )
     )

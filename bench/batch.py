@@ -21,7 +21,9 @@ The last line is ``local_rpm_share=… temporal_rpm_share=… lost=… duplicate
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -60,28 +62,52 @@ def emulator_config(rpm: int, window: float) -> dict[str, Any]:
 
 
 def run_batch(
-    paths: list[str], url: str, out: Path, env: dict[str, str], engine: str, shots: int
-) -> tuple[float, dict[str, Any], str]:
-    """``lessonreel batch`` as a child process; (seconds, its --json, stderr tail)."""
+    paths: list[str],
+    url: str,
+    out: Path,
+    env: dict[str, str],
+    engine: str,
+    shots: int,
+    narration: bool,
+) -> tuple[float, float, dict[str, Any], str]:
+    """``lessonreel batch`` as a child process; (start time, seconds, its --json, stderr tail)."""
     args = cli(
         "batch", *paths, "--engine", engine, "--provider", "local", "--base-url", url + "/v1",
         "--size", "320x180", "--seconds", str(shots * SHOT_SECONDS), "--out", str(out),
-        "--yes", "--json", "--concurrent", "8",
+        "--yes", "--json", "--narration" if narration else "--no-narration",
     )  # fmt: skip
+    began = time.time()
     started = time.perf_counter()
     proc = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
     payload = json.loads(proc.stdout) if proc.stdout.strip() else {"lessons": []}
-    return elapsed, payload, proc.stderr[-1500:]
+    return began, elapsed, payload, proc.stderr[-1500:]
+
+
+def starved(created: list[float], rpm: int) -> tuple[float, int]:
+    """Seconds the provider sat idle between creates beyond their spacing, and how many gaps.
+
+    A gap longer than twice the spacing means no shot was ready to create: the lessons were
+    not prepared fast enough (or a 429 paused the provider).
+    """
+    spacing = 60.0 / rpm
+    gaps = [b - a for a, b in itertools.pairwise(created) if b - a > 2 * spacing]
+    return sum(g - spacing for g in gaps), len(gaps)
 
 
 def figures(
-    elapsed: float, payload: dict[str, Any], stats: dict[str, Any], rpm: int, lessons_n: int
+    began: float,
+    elapsed: float,
+    payload: dict[str, Any],
+    stats: dict[str, Any],
+    rpm: int,
+    lessons_n: int,
 ) -> dict[str, Any]:
     """Throughput against the ceiling, lost lessons, duplicate creates, 429s."""
     created = sorted(float(j["created_at"]) for j in stats["jobs"])
     span = created[-1] - created[0] if len(created) > 1 else 0.0
     achieved = (len(created) - 1) / span * 60.0 if span > 0 else 0.0
+    idle, gaps = starved(created, rpm)
     delivered_shots = 0
     done = 0
     for row in payload["lessons"]:
@@ -93,6 +119,10 @@ def figures(
             done += 1
     return {
         "seconds": elapsed,
+        "first_create": created[0] - began if created else 0.0,
+        "span": span,
+        "idle": idle,
+        "gaps": gaps,
         "creates": stats["creates"],
         "achieved_rpm": achieved,
         "share": achieved / rpm,
@@ -110,19 +140,26 @@ def main() -> None:
     parser.add_argument("--shots", type=int, default=6)
     parser.add_argument("--rpm", type=int, default=120)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--narration",
+        action="store_true",
+        help="narrate every lesson (offline voice: CPU work per lesson that can outlast the RPM)",
+    )
+    parser.add_argument("--engines", default="local,temporal", help="comma-separated")
     args = parser.parse_args()
     count = args.lessons or (8 if args.short else 50)
     window = 10.0 if args.short else 60.0
     print(f"machine: {machine()}")
     print(
         f"setup: {count} lessons x {args.shots} shots, emulator at {args.rpm} RPM of creates "
-        f"(sliding {window:g} s window), zero render latency; temporal: {args.workers} workers"
+        f"(sliding {window:g} s window), zero render latency; temporal: {args.workers} workers; "
+        f"narration {'on' if args.narration else 'off'}"
     )
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="lessonreel-bench-batch-") as tmp, ExitStack() as stack:
         root = Path(tmp)
         paths = lessons(root / "lessons", count)
-        for engine in ("local", "temporal"):
+        for engine in args.engines.split(","):
             home = root / f"home-{engine}"
             env = run_env(home, {"LESSONREEL_CREATE_RPM": str(args.rpm)})
             seed_blocklist(home, env)
@@ -137,35 +174,34 @@ def main() -> None:
                         cli("worker", "--rpm", str(args.rpm)), env, root / f"worker-{n}.log"
                     )
                     stack.callback(worker.stop)
-            elapsed, payload, tail = run_batch(
-                paths, emu.url, root / f"out-{engine}", env, engine, args.shots
+            load = os.getloadavg()[0]
+            began, elapsed, payload, tail = run_batch(
+                paths, emu.url, root / f"out-{engine}", env, engine, args.shots, args.narration
             )
             stats = get_json(emu.url + "/_emulator/stats")
-            results[engine] = figures(elapsed, payload, stats, args.rpm, count)
+            results[engine] = figures(began, elapsed, payload, stats, args.rpm, count)
             r = results[engine]
             print(
                 f"{engine:>8}: {r['seconds']:.1f} s, {r['creates']} creates at "
                 f"{r['achieved_rpm']:.1f}/min = {r['share'] * 100:.1f} % of {args.rpm} RPM, "
-                f"lost {r['lost']}, duplicates {r['duplicates']}, 429s {r['rate_limited']}"
+                f"lost {r['lost']}, duplicates {r['duplicates']}, 429s {r['rate_limited']}; "
+                f"first create after {r['first_create']:.1f} s, creates over {r['span']:.1f} s, "
+                f"idle {r['idle']:.1f} s in {r['gaps']} gaps; load average "
+                f"{load:.1f} → {os.getloadavg()[0]:.1f}"
             )
             if r["lost"]:
                 print(tail)
-    local, temporal = results["local"], results["temporal"]
-    print(
-        kv_line(
-            {
-                "local_rpm_share": round(local["share"], 3),
-                "temporal_rpm_share": round(temporal["share"], 3),
-                "local_s": round(local["seconds"], 1),
-                "temporal_s": round(temporal["seconds"], 1),
-                "lost": local["lost"] + temporal["lost"],
-                "duplicates": local["duplicates"] + temporal["duplicates"],
-                "rate_limited": local["rate_limited"] + temporal["rate_limited"],
-                "lessons": count,
-                "shots": args.shots,
-            }
-        )
-    )
+    line: dict[str, Any] = {}
+    for engine, r in results.items():
+        line[f"{engine}_rpm_share"] = round(r["share"], 3)
+    for engine, r in results.items():
+        line[f"{engine}_s"] = round(r["seconds"], 1)
+    line["lost"] = sum(r["lost"] for r in results.values())
+    line["duplicates"] = sum(r["duplicates"] for r in results.values())
+    line["rate_limited"] = sum(r["rate_limited"] for r in results.values())
+    line["lessons"] = count
+    line["shots"] = args.shots
+    print(kv_line(line))
 
 
 if __name__ == "__main__":

@@ -39,6 +39,8 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
 
     prompt = state["prompt"].text
     async with svc.control.dispatch_lock:
+        if svc.control.stop_reason:  # another shot stopped the run while this one waited
+            return {"stopped": True, "reason": svc.control.stop_reason}
         # another process advancing this run would pay for its shots too (store/lease.py)
         await asyncio.to_thread(svc.ledger.leases.check, run_id, svc.lease_token)
         row = await asyncio.to_thread(_previous_job, svc, state)

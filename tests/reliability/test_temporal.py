@@ -148,6 +148,17 @@ def test_a_worker_killed_mid_shot_costs_no_second_create(
     # the kill really cost an attempt: some shot activity ran again on another worker
     assert sum(kit.retried_shot_attempts(h) for h in kit.histories(temporal.address)) >= 1
     assert "/namespaces/default/workflows/" in stderr  # the UI link of each lesson
+    listing = subprocess.run(
+        lessonreel.driver.cli("runs"),
+        env={**env, "COLUMNS": "250"},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for row in payload["lessons"]:  # `lessonreel runs` lists the Temporal runs, done
+        line = next(line for line in listing.splitlines() if row["run_id"] in line)
+        assert "temporal" in line
+        assert "done" in line
 
 
 def test_two_workers_share_the_providers_rate_limit_and_keep_keys_out_of_history(
@@ -186,3 +197,36 @@ def test_two_workers_share_the_providers_rate_limit_and_keep_keys_out_of_history
     texts = kit.histories(temporal.address)
     assert len(texts) == 2
     assert all(SECRET not in text for text in texts)
+
+
+def test_a_budget_stops_each_lessons_shots_across_workers(
+    kit: ModuleType, temporal: Any, lessonreel: Any, tmp_path: Path
+) -> None:
+    # a 4 s shot costs $0.40 here: a $1.00 budget buys two of each lesson's six shots. The six
+    # shot activities of a lesson start together on two workers; each decides on the budget
+    # and reserves its job under the run's cross-worker lock, and a refusal stops the run for
+    # every later shot, whichever worker holds it
+    emulator = lessonreel.emulator({"latency": 0.5})
+    env = kit.worker_env(lessonreel.env, temporal, heartbeat=10.0)
+    for name in ("worker-1", "worker-2"):
+        _worker(kit, lessonreel, env, name)
+    batch = _batch(
+        lessonreel, _lessons(tmp_path, 2), emulator.url, tmp_path / "out", env,
+        "--budget", "1.00", seconds=24,
+    )  # fmt: skip
+    code, payload, stderr = _finish(batch)
+
+    assert code == 3, stderr[-3000:]  # stopped by the budget
+    stats = lessonreel.driver.get_json(emulator.url + "/_emulator/stats")
+    assert stats["creates"] == 4  # two per lesson, never a third
+    for row in payload["lessons"]:
+        assert row["status"] == "stopped"
+        outcomes = [shot["outcome"] for shot in row["report"]["shots"]]
+        assert outcomes.count("delivered") == 2
+        assert outcomes.count("stopped") == len(outcomes) - 2 >= 4
+        spent = lessonreel.ledger(
+            "SELECT COALESCE(SUM(usd), 0) AS usd FROM spend WHERE run_id = ? "
+            "AND kind IN ('charge', 'refund')",
+            (row["run_id"],),
+        )[0]["usd"]
+        assert 0 < spent <= 1.00 + 1e-9

@@ -136,12 +136,27 @@ class RetryPolicy:
         return await retrying(fn)
 
 
+CREATE_PACE = 0.98
+"""Share of ``create_rpm`` creates are paced at.
+
+Providers count creates as they arrive, in a sliding window: creates spaced at exactly the limit
+are refused whenever one arrives a little late and a later one on time (a loaded machine, a
+busy network), and each 429 pauses the provider. Two per cent of headroom absorbs a 0.2 s delay
+in a 10 s window (1.2 s in a minute's).
+"""
+
+
 class ProviderGate:
     """Per-provider throttles: request RPM, create RPM, a concurrency cap and 429 pauses.
 
     ``rpm`` limits every request, ``create_rpm`` only job creation (Azure allows 2 creates per
     minute), ``max_concurrency`` in-flight requests. After a 429 the whole provider pauses for the
     retry-after, so concurrent callers do not keep hammering a limited API.
+
+    With a create RPM, creates queue in order for their turn and are sent the moment it comes,
+    outside the concurrency cap: a create that waited for a slot behind polls and
+    downloads after its token would leave together with the next one, past the provider's
+    limit (or, queued behind them, leave the provider idle).
     """
 
     def __init__(
@@ -165,8 +180,9 @@ class ProviderGate:
         self.max_pause = max_pause
         # Built lazily: aiolimiter and Semaphore bind to the running loop on first use.
         self._limiter: AsyncLimiter | None = None
-        self._create_limiter: AsyncLimiter | None = None
+        self._next_create = float("-inf")
         self._semaphore: asyncio.Semaphore | None = None
+        self._create_turn: asyncio.Lock | None = None
 
     def pause(self, seconds: float) -> None:
         """Hold every request of this provider for ``seconds`` (capped) from now."""
@@ -187,19 +203,49 @@ class ProviderGate:
         # Burst of at most one: requests are spaced evenly, 60/rpm seconds apart.
         return AsyncLimiter(1, 60.0 / rpm)
 
+    async def _wait_pause(self) -> None:
+        if (left := self.paused_for) > 0:
+            await self._sleep(left)
+
+    async def _create_due(self) -> None:
+        """Wait for this create's turn: evenly spaced after the last one, never in a pause.
+
+        Called under the create lock, so turns are handed out in order. A 429 while a create
+        waited: wait it out, then take a fresh turn, so creates stay spaced after the pause.
+        """
+        assert self.create_rpm is not None
+        spacing = 60.0 / (self.create_rpm * CREATE_PACE)
+        while True:
+            await self._wait_pause()
+            now = self._clock()
+            due = max(now, self._next_create)
+            self._next_create = due + spacing
+            if due > now:
+                await self._sleep(due - now)
+            if self.paused_for <= 0:
+                return
+
     @asynccontextmanager
     async def slot(self, *, create: bool = False) -> AsyncIterator[None]:
         """Wait for a pause to end and for rate and concurrency room, then hold a slot."""
-        if (left := self.paused_for) > 0:
-            await self._sleep(left)
+        if not (create and self.create_rpm is not None):
+            await self._wait_pause()
         if self._limiter is None and self.rpm is not None:
             self._limiter = self._limiter_for(self.rpm)
-        if self._create_limiter is None and self.create_rpm is not None:
-            self._create_limiter = self._limiter_for(self.create_rpm)
         if self._semaphore is None:
             self._semaphore = asyncio.Semaphore(self.max_concurrency)
-        if create and self._create_limiter is not None:
-            await self._create_limiter.acquire()
+        if self._create_turn is None:
+            self._create_turn = asyncio.Lock()
+        if create and self.create_rpm is not None:
+            # creates queue in order for their turn, then leave at once: they take no shared
+            # concurrency slot (their rate bounds them), so polls and downloads filling every
+            # slot cannot hold a granted create back until the next one is due as well
+            async with self._create_turn:
+                await self._create_due()
+                if self._limiter is not None:
+                    await self._limiter.acquire()
+            yield
+            return
         if self._limiter is not None:
             await self._limiter.acquire()
         async with self._semaphore:
