@@ -101,7 +101,9 @@ async def run_lessonreel(storyboard: Any, *, seed: int) -> dict[str, Any]:
     from lessonreel.graph.services import attach_services, build_services
     from lessonreel.video.providers.factory import make_provider
 
-    ctx = Context(provider="local", video_model="sora-2", size=TINY_SIZE, review=True)
+    ctx = Context(
+        provider="local", video_model="sora-2", size=TINY_SIZE, review=True, narration=False
+    )
     from lessonreel.video.pricing import PriceTable
 
     prices = PriceTable.load(ctx.prices)
