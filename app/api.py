@@ -92,6 +92,15 @@ def _context(context: Context | None, options: dict[str, Any]) -> Context:
     return Context(**options)
 
 
+def _check_narration(ctx: Context) -> None:
+    """A voice that cannot speak here, or a rate out of range, is refused before a run exists."""
+    from lessonreel.app.voices import narration_problem
+
+    problem = narration_problem(ctx)
+    if problem is not None:
+        raise ValueError(problem)
+
+
 def _load(lesson: str | Path | None, text: str | None) -> Lesson:
     from lessonreel.agents.ingest import load_lesson
 
@@ -185,6 +194,7 @@ async def amake_video(
     from lessonreel.store.home import new_run_id
 
     ctx = _context(context, options)
+    _check_narration(ctx)
     loaded, payload = await asyncio.to_thread(lesson_input, lesson, text)
     rid = run_id or new_run_id(loaded.title)
     payload["run_id"] = rid

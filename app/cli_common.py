@@ -44,7 +44,12 @@ BudgetOpt = Annotated[
     ),
 ]
 SecondsOpt = Annotated[
-    int | None, typer.Option("--seconds", min=4, help="Target video length [default: 60].")
+    int | None,
+    typer.Option(
+        "--seconds",
+        min=4,
+        help="Target length in seconds; default from the lesson (about a minute per objective).",
+    ),
 ]
 VoiceOpt = Annotated[str | None, typer.Option(help="Narrator's voice (see: lessonreel voices).")]
 NarrationOpt = Annotated[

@@ -31,7 +31,7 @@ def emulator(
         str,
         typer.Option(
             help="Wire shape to serve: openai (/v1/videos), openrouter (/api/v1/videos), "
-            "veo (Vertex :predictLongRunning), or all (each on its own path) [default: all]."
+            "veo (Vertex :predictLongRunning), or all (each on its own path)."
         ),
     ] = "all",
 ) -> None:

@@ -16,7 +16,7 @@ def export(
         bool, typer.Option("--scorm", help="A SCORM 1.2 zip: video, captions and the quiz.")
     ] = False,
     out: Annotated[
-        Path | None, typer.Option(help="Where to write the zip [default: next to the video].")
+        Path | None, typer.Option(help="Where to write the zip (default: next to the video).")
     ] = None,
 ) -> None:
     """Export a finished run (SCORM 1.2 for Moodle, Canvas, Blackboard)."""

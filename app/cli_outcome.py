@@ -18,7 +18,7 @@ def finish_run(result: Any, *, as_json: bool) -> None:
     """Print where everything went (or the JSON report) and exit with the run's code."""
     from lessonreel.app.cli_common import say
     from lessonreel.app.cli_view import files_table
-    from lessonreel.app.results import summary_line
+    from lessonreel.app.results import narration_text, silent_by_accident, summary_line
 
     console = stderr_console()
     if result.report is None:
@@ -34,6 +34,8 @@ def finish_run(result: Any, *, as_json: bool) -> None:
     say(console, summary_line(result.report))
     for gap in result.report.gaps:
         say(console, f"  shot {gap.index + 1}: {gap.outcome} — {gap.reason}")
+    if silent_by_accident(result.report.narration):
+        say(console, narration_text(result.report.narration))
     for label, path in files_table(report):
         say(console, f"{label:>15}: {path}")
     say(console, f"{'Run id':>15}: {result.run_id}")

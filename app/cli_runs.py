@@ -37,6 +37,7 @@ from lessonreel.app.cli_common import (
     stderr_console,
 )
 from lessonreel.app.cli_outcome import execute_run, finish_run
+from lessonreel.app.voices import narration_problem
 
 
 def _context(**options: Any) -> Any:
@@ -49,8 +50,11 @@ def _context(**options: Any) -> Any:
         raise fail(str(exc)) from None
 
 
-def _check_context(ctx: Any, *, need_keys: bool = True) -> None:
-    """Reject an unknown provider/model/size or a missing key before anything runs."""
+def _check_context(ctx: Any, *, need_keys: bool = True, speaks: bool = False) -> None:
+    """Reject an unknown provider/model/size/voice or a missing key before anything runs.
+
+    ``speaks``: the voice must also be able to speak here (``make``; ``plan`` only prices it).
+    """
     import os
 
     from lessonreel.graph.plan import render_settings
@@ -70,15 +74,9 @@ def _check_context(ctx: Any, *, need_keys: bool = True) -> None:
         raise fail(exc.error.message) from None
     except ValueError as exc:  # an unreadable price file
         raise fail(str(exc)) from None
-    if getattr(ctx, "voice", None):
-        from lessonreel.video.narration.registry import engine_for
-
-        try:
-            engine_for(ctx.voice)
-        except ValueError as exc:
-            raise fail(str(exc)) from None
-    if not 0.5 <= getattr(ctx, "speaking_rate", 1.0) <= 2.0:
-        raise fail(f"--speaking-rate {ctx.speaking_rate:g} is outside 0.5-2.0")
+    problem = narration_problem(ctx, ready=speaks)  # speaks: refused now, not silent later
+    if problem is not None:
+        raise fail(problem)
     missing = [v for v in needed if not os.environ.get(v)] if need_keys else []
     if ctx.base_url:
         missing = [v for v in missing if "KEY" in v]
@@ -155,7 +153,7 @@ def make_context(
         narration=None if narration else False,
         speaking_rate=speaking_rate,
     )
-    _check_context(ctx, need_keys=need_keys)
+    _check_context(ctx, need_keys=need_keys, speaks=need_keys)
     return ctx
 
 

@@ -33,10 +33,13 @@ STAGE_PERCENT = {
 DONE_STAGES = frozenset({"delivered", "given_up", "stopped"})
 
 
-def estimate_line(estimate: dict[str, Any], budget: float | None = None) -> str:
+def estimate_line(
+    estimate: dict[str, Any], budget: float | None = None, *, label: str = "Estimate"
+) -> str:
     """Format the estimate as one line, printed before anything is spent."""
+    count = len(estimate.get("per_shot", {}))
     line = (
-        f"Estimate: {len(estimate.get('per_shot', {}))} shots, {estimate['seconds']} s on "
+        f"{label}: {count} shot{'' if count == 1 else 's'}, {estimate['seconds']} s on "
         f"{estimate['provider']}/{estimate['model']} {estimate['size']} = ${estimate['usd']:.2f}"
     )
     if estimate.get("shadow_provider"):
@@ -68,6 +71,8 @@ class RunView:
         self.tasks: dict[int, TaskID] = {}
         self.submitted: dict[int, float] = {}
         self.out: str | None = None
+        self.narrated = False
+        """The narration was recorded: the next estimate has the shot lengths of the voice."""
 
     def __enter__(self) -> RunView:
         self.progress.start()
@@ -94,11 +99,24 @@ class RunView:
     def on_event(self, event: dict[str, Any]) -> None:
         """Handle one custom stream event from the graph."""
         kind = event.get("event")
-        if kind == "estimate":
+        if kind == "narrate":
+            self.narrated = True
+            voice = clean(event.get("voice") or "the default voice")
             self.progress.console.print(
-                estimate_line(event["estimate"], self.budget), markup=False, highlight=False
+                f"Recording the narration ({voice})…", markup=False, highlight=False
             )
-            if self.average is not None:
+            return
+        if kind == "narration_failed":
+            self.progress.console.print(clean(event.get("reason")), markup=False, highlight=False)
+            return
+        if kind == "estimate":
+            label = "Estimate timed to the narration" if self.narrated else "Estimate"
+            self.progress.console.print(
+                estimate_line(event["estimate"], self.budget, label=label),
+                markup=False,
+                highlight=False,
+            )
+            if self.average is not None and not self.narrated:  # said once, before the voice
                 self.progress.console.print(
                     f"Clips have taken {self.average:.0f} s on average here (ledger)."
                 )

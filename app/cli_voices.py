@@ -13,38 +13,31 @@ def voices(as_json: JsonOpt = False) -> None:
     """List the narrator's voices: engine, price, whether it works here, licence."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    from lessonreel.video.narration.openai_speech import speech_key
-    from lessonreel.video.narration.piper import piper_available
-    from lessonreel.video.narration.registry import all_voices, default_voice, speech_usd_per_char
+    from lessonreel.app.voices import voice_choices
 
-    default = default_voice()
-    rows = []
-    for v in all_voices():
-        ready = piper_available() if v.engine == "piper" else bool(speech_key())
-        rows.append(
+    choices = voice_choices()
+    if as_json:
+        rows = [
             {
                 "voice": v.name,
                 "engine": v.engine,
-                "default": v.name == default,
-                "ready": ready,
-                "usd_per_minute": round(speech_usd_per_char(v.name) * 850, 4),
+                "default": v.default,
+                "ready": v.ready,
+                "usd_per_minute": v.usd_per_minute,
                 "description": v.description,
                 "licence": v.licence,
             }
-        )
-    if as_json:
+            for v in choices
+        ]
         typer.echo(json.dumps(rows, indent=2))
         return
     table = Table(title="Narrator voices (--voice NAME)")
     for col in ("voice", "engine", "$/min", "ready", "licence"):
         table.add_column(col, overflow="fold")
-    for r in rows:
-        name = f"{r['voice']} (default)" if r["default"] else str(r["voice"])
-        status = (
-            "yes" if r["ready"] else ("needs OPENAI_API_KEY" if r["engine"] == "openai" else "no")
-        )
-        table.add_row(
-            name, str(r["engine"]), f"{r['usd_per_minute']:.3f}", status, str(r["licence"])
-        )
+    for v in choices:
+        name = f"{v.name} (default)" if v.default else v.name
+        status = "yes" if v.ready else f"needs {v.needs}"
+        table.add_row(name, v.engine, f"{v.usd_per_minute:.3f}", Text(status), Text(v.licence))
     Console().print(table)

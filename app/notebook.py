@@ -109,6 +109,8 @@ class NotebookProgress:
         if kind == "estimate":
             est = CostEstimate.model_validate(event["estimate"])
             self.note = f"{len(est.per_shot)} shots, {est.seconds} s — rendering…"
+        elif kind == "narrate":
+            self.note = f"Recording the narration ({event.get('voice') or 'default voice'})…"
         elif kind == "assemble":
             self.note = "Assembling the lesson video…"
         elif kind == "shot":

@@ -13,7 +13,7 @@ from typing import Any
 
 from lessonreel.agents.schemas import Lesson, Storyboard
 from lessonreel.graph.report import RunReport
-from lessonreel.graph.state import CostEstimate
+from lessonreel.graph.state import CostEstimate, Narration
 from lessonreel.video.pricing import shadow_text
 
 
@@ -79,6 +79,9 @@ class VideoResult:
             parts.append(storyboard_html(self.storyboard, self.report))
         if self.report is not None:
             parts.append(f"<p>{html.escape(summary_line(self.report))}</p>")
+            spoken = narration_text(self.report.narration)
+            if spoken:
+                parts.append(f"<p>{html.escape(spoken)}</p>")
         return "\n".join(parts)
 
     def __repr__(self) -> str:
@@ -94,6 +97,9 @@ class VideoResult:
             items.append(storyboard_table(self.storyboard, self.report))
         if self.report is not None:
             items.append(Text(summary_line(self.report)))
+            spoken = narration_text(self.report.narration)
+            if spoken:
+                items.append(Text(spoken))
         return Group(*items)
 
 
@@ -109,6 +115,29 @@ def summary_line(report: RunReport) -> str:
         f"{report.status}: {t.delivered}/{t.shots} shots delivered{slates} · "
         f"spent ${t.spent_usd:.2f}{shadow} · {report.video_path}"
     )
+
+
+def narration_text(narration: Narration | None) -> str:
+    """Whether the video speaks, with which voice, and why not when it does not (one line)."""
+    from lessonreel.graph.nodes.narrate import NO_NARRATION
+
+    if narration is None:
+        return ""
+    if narration.note == NO_NARRATION:
+        return "No voice-over: narration was turned off; the captions carry the narration."
+    if not narration.shots:
+        why = narration.note or "no shot had narration to speak"
+        return f"No voice-over ({why}); the captions carry the narration."
+    cost = f", ${narration.usd:.2f}" if narration.usd else ""
+    spoken = f"Narrated by {narration.voice} ({narration.engine}{cost})"
+    return f"{spoken}; {narration.note}." if narration.note else f"{spoken}."
+
+
+def silent_by_accident(narration: Narration | None) -> bool:
+    """True when the run meant to speak but some or all of its narration audio is missing."""
+    from lessonreel.graph.nodes.narrate import NO_NARRATION
+
+    return narration is not None and narration.note is not None and narration.note != NO_NARRATION
 
 
 def estimate_text(estimate: CostEstimate) -> str:

@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from lessonreel.app.voices import MAX_RATE, MIN_RATE, voice_choices
 from lessonreel.app.web.pages import message, page
 from lessonreel.app.web.security import csrf_ok
 
@@ -55,27 +56,20 @@ def model_choices() -> list[ModelChoice]:
     return out
 
 
-def voice_choices() -> list[str]:
-    """Narrator voices, when this build can speak (the Context has a ``voice`` field)."""
-    from dataclasses import fields
-
-    from lessonreel.graph.context import Context
-
-    if "voice" not in {f.name for f in fields(Context)}:
-        return []
-    try:
-        from lessonreel.video import voices  # type: ignore[attr-defined]
-
-        names: list[str] = list(voices.voice_names())
-    except (ImportError, AttributeError):
-        return []
-    return names
+def _narration_on(form: Any) -> bool:
+    """The checkbox posts ``on`` after a hidden ``off``: absent (an old form, a script) is on."""
+    if form is None:
+        return True
+    sent = [str(v) for v in form.getlist("narration")]
+    return not sent or "on" in sent
 
 
 def _form_values(form: Any = None) -> dict[str, str]:
     get = form.get if form is not None else (lambda _k, d="": d)
     text = get("text", "")
     return {
+        "narration": "on" if _narration_on(form) else "off",
+        "speaking_rate": str(get("speaking_rate", "1.0") or "1.0"),
         "text": text if isinstance(text, str) else "",
         "grade_band": str(get("grade_band", "") or ""),
         "target_seconds": str(get("target_seconds", "60") or "60"),
@@ -87,6 +81,7 @@ def _form_values(form: Any = None) -> dict[str, str]:
 
 def new_lesson_page(request: Request, *, form: Any = None, error: str | None = None) -> Response:
     """The new-lesson form (again with the teacher's input and a message after a problem)."""
+    voices = voice_choices()
     return page(
         request,
         "new.html",
@@ -96,7 +91,10 @@ def new_lesson_page(request: Request, *, form: Any = None, error: str | None = N
         page_title="New lesson",
         form=_form_values(form),
         models=model_choices(),
-        voices=voice_choices(),
+        voices=voices,
+        default_voice=next((v.name for v in voices if v.default), None),
+        min_rate=MIN_RATE,
+        max_rate=MAX_RATE,
         grade_bands=GRADE_BANDS,
         accept=",".join(UPLOAD_SUFFIXES),
         max_mb=MAX_UPLOAD_MB,
@@ -142,8 +140,35 @@ def _options(values: dict[str, str]) -> dict[str, Any]:
         "grade_band": values["grade_band"] or None,
         "review": True,
     }
-    if values["voice"] and values["voice"] in voice_choices():
-        options["voice"] = values["voice"]
+    options.update(_narration_options(values))
+    return options
+
+
+def _narration_options(values: dict[str, str]) -> dict[str, Any]:
+    """Narration on or off, the voice and the speaking rate; a voice must be ready here."""
+    if values["narration"] == "off":
+        return {"narration": False}
+    try:
+        rate = float(values["speaking_rate"])
+    except ValueError:
+        raise FormProblem("The speaking rate must be a number, like 1.0.") from None
+    if not MIN_RATE <= rate <= MAX_RATE:  # NaN fails too
+        raise FormProblem(
+            f"The speaking rate must be between {MIN_RATE} and {MAX_RATE} "
+            "(1.0 is natural, 0.8 slower, 1.2 faster)."
+        )
+    options: dict[str, Any] = {"narration": True, "speaking_rate": rate}
+    voice = values["voice"]
+    if voice:
+        known = {c.name: c for c in voice_choices()}  # the rule of app/voices.voice_problem
+        if voice not in known:
+            raise FormProblem("That voice is not one this server has; pick one from the list.")
+        if not known[voice].ready:
+            raise FormProblem(
+                f"The voice “{voice}” needs {known[voice].needs} on this server; "
+                "pick another voice or ask whoever runs the studio to set it up."
+            )
+        options["voice"] = voice
     return options
 
 

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from lessonreel.agents.schemas import DialogueLine, Storyboard
+from lessonreel.app.results import narration_text, silent_by_accident
 from lessonreel.app.web.gaps import gap_rows
 from lessonreel.app.web.pages import message, page
 from lessonreel.app.web.runs import RunView, checkpoint_states, decide_phase, progress, run_view
@@ -121,6 +122,8 @@ def _result(request: Request, view: RunView) -> Response:
         view=view,
         summary=summary,
         gaps=gap_rows(report.gaps),
+        narration=narration_text(report.narration),
+        narration_missing=silent_by_accident(report.narration),
         quiz=storyboard.quiz,
         mastery=MASTERY_SCORE,
         page_title=view.title,
