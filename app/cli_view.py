@@ -116,7 +116,7 @@ class RunView:
                 markup=False,
                 highlight=False,
             )
-            if self.average is not None and not self.narrated:  # said once, before the voice
+            if self.average is not None:  # the estimate comes once (after the voice, if any)
                 self.progress.console.print(
                     f"Clips have taken {self.average:.0f} s on average here (ledger)."
                 )
@@ -150,6 +150,7 @@ def files_table(report: dict[str, Any]) -> list[tuple[str, str]]:
         ("Lesson video", "video_path"),
         ("Captions (SRT)", "srt_path"),
         ("Captions (VTT)", "vtt_path"),
+        ("Chapters (VTT)", "chapters_path"),
         ("Storyboard", "storyboard_md"),
         ("Report", "report_path"),
     ]

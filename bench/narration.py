@@ -8,7 +8,10 @@
    ≤ 90 s on 2 cores. The narrated video is then checked as a viewer would: narrated shots,
    words per minute, the soundtrack's loudness and true peak, how much of its envelope moves at
    syllable rate (2-8 Hz) against the silent run's bed, caption words that match the narration,
-   and how far sound and picture ends are apart.
+   how far sound and picture ends are apart, and each shot's silence as heard (stretches of at
+   least 0.5 s without speech in the rendered soundtrack; the plan's figure is beside it).
+   Wall seconds depend on what else the machine runs, so CPU seconds (this process and its
+   children, e.g. Piper) and the load average are printed with them.
 
     python bench/narration.py [LESSON] [--sentences 24]
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -95,6 +99,31 @@ def syllable_share(samples: np.ndarray) -> float:
     return float(spec[(freqs >= 2) & (freqs <= 8)].sum() / max(spec[band].sum(), 1e-12))
 
 
+def heard_silence(samples: np.ndarray, shots: list[dict[str, float]]) -> list[float]:
+    """Seconds of each shot in stretches of >= 0.5 s without speech (20 dB under the loud end)."""
+    mono = samples.mean(axis=0)
+    hop = RATE // 100
+    n = mono.size // hop
+    level = 10 * np.log10(np.mean(mono[: n * hop].reshape(n, hop) ** 2, axis=1) + 1e-12)
+    quiet = level <= np.percentile(level, 95) - 20
+    out = []
+    for shot in shots:
+        total = run = 0
+        for q in [*quiet[round(shot["start"] * 100) : round(shot["end"] * 100)].tolist(), False]:
+            if q:
+                run += 1
+                continue
+            total += run if run >= 50 else 0
+            run = 0
+        out.append(total / 100)
+    return out
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
 
@@ -123,7 +152,8 @@ def viewer_figures(out: Path) -> dict[str, float]:
         "caption_words": sum(1 for w in said if w in shown) / max(1, len(said)),
         "end_gap_s": abs(audio.shape[1] / RATE - picture),
         "video_s": picture,
-        "max_silence_s": float((report.get("narration") or {}).get("max_silence") or 0.0),
+        "max_silence_s": max(heard_silence(audio, shots)),
+        "plan_max_silence_s": float((report.get("narration") or {}).get("max_silence") or 0.0),
     }
 
 
@@ -131,10 +161,14 @@ def make_once(lesson: Path, *, narration: bool) -> tuple[float, Path, dict[str, 
     with bench_home() as home:
         out = home / "out"
         ctx = Context(output_dir=str(out), narration=narration)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), _cpu()
         result = make_video(lesson, context=ctx)
         wall = time.perf_counter() - t0
-        figures: dict[str, object] = {"status": result.report.status if result.report else "?"}
+        figures: dict[str, object] = {
+            "status": result.report.status if result.report else "?",
+            "cpu_s": _cpu() - c0,
+            "load_avg": os.getloadavg()[0],
+        }
         if narration:
             figures.update(viewer_figures(out))
         else:
@@ -160,7 +194,7 @@ def main() -> None:
     silent_wall, _, silent = make_once(args.lesson, narration=False)
     print(f"make --no-narration (baseline): {silent_wall:.1f} s, {silent}")
     narrated_wall, _, narrated = make_once(args.lesson, narration=True)
-    print(f"make (narrated): {narrated_wall:.1f} s")
+    print(f"make (narrated): {narrated_wall:.1f} s (load average {os.getloadavg()[0]:.1f} at end)")
     for key, value in narrated.items():
         print(f"  {key:16} {value:.3f}" if isinstance(value, float) else f"  {key:16} {value}")
     figures = {
@@ -169,7 +203,9 @@ def main() -> None:
         "baseline_rtf_piper_cli": cli,
         "make_s": narrated_wall,
         "baseline_make_s_no_narration": silent_wall,
-        **{k: v for k, v in narrated.items() if k != "status"},
+        "make_cpu_s": narrated["cpu_s"],
+        "baseline_make_cpu_s_no_narration": silent["cpu_s"],
+        **{k: v for k, v in narrated.items() if k not in {"status", "cpu_s"}},
         "baseline_syllable_share": silent["syllable_share"],
         "baseline_lufs": silent["lufs"],
     }

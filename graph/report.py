@@ -71,6 +71,9 @@ class RunReport(BaseModel):
     video_path: str | None = None
     srt_path: str | None = None
     vtt_path: str | None = None
+    chapters_path: str | None = Field(
+        default=None, description="WebVTT chapters: one per objective, the last the recap."
+    )
     storyboard_md: str | None = None
     storyboard_json: str | None = None
     report_path: str | None = None

@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from lessonreel.agents.schemas import Lesson, Shot, Storyboard
-from lessonreel.video.overlay.plan import Role, ShotVisual, diagram_kind, quantities_in
+from lessonreel.video.overlay.cards import Mention, cards_in_shot, schedule_cards
+from lessonreel.video.overlay.plan import Role, ShotVisual, quantities_in
 from lessonreel.video.tracks import Chapter
 
 RECAP_TITLE = "Recap"
+TITLE_LEAD = 1.0
+"""Seconds the title shows alone before the first key-term card joins it."""
 
 
 def _palette(shot: Shot) -> tuple[tuple[int, int, int], ...]:
@@ -47,15 +50,74 @@ def planned(storyboard: Storyboard, lesson: Lesson | None) -> Storyboard:
     return with_on_screen(lesson, storyboard)
 
 
-def shot_visuals(storyboard: Storyboard, lesson: Lesson | None) -> list[ShotVisual]:
-    """What the teaching layer shows on each shot."""
+def _says(text: str, term: str) -> bool:
+    """True when a caption says any word of ``term`` (a card then only repeats the caption)."""
+    from lessonreel.agents.text import term_key
+
+    return bool(set(term_key(term).split()) & set(term_key(text).split()))
+
+
+def term_mentions(
+    storyboard: Storyboard, cues: Sequence[Any], shown: Sequence[bool] | None = None
+) -> list[Mention]:
+    """Each shot's key terms with when the narration says them (``shown``: shots composited).
+
+    A term the shot's cues never say is due as the shot starts. A card may stay past its shot
+    into the next teaching shots, up to the recap, a slate or the end of the video.
+    """
+    from lessonreel.agents.text import mentions
+
+    shots = storyboard.shots
+    shown = list(shown) if shown is not None else [True] * len(shots)
+    n = len(shots)
+    out: list[Mention] = []
+    for k, shot in enumerate(shots):
+        if not shown[k] or (n > 1 and k == n - 1):
+            continue
+        limit = shot.end
+        for later in range(k + 1, n - 1 if n > 1 else n):
+            if not shown[later]:
+                break
+            limit = shots[later].end
+        lead = shot.start + (TITLE_LEAD if k == 0 else 0.2)
+        inside = sorted(
+            (c for c in cues if c.end > shot.start and c.start < shot.end), key=lambda c: c.start
+        )
+        for term in shot.on_screen.terms:
+            first = next((i for i, c in enumerate(inside) if mentions(c.text, term.term)), None)
+            said = said_end = lead
+            if first is not None:
+                said = max(lead, inside[first].start)
+                said_end = inside[first].end
+                for cue in [c for c in cues if c.start >= inside[first].end - 1e-6]:
+                    if cue.start > said_end + 1e-6 or not _says(cue.text, term.term):
+                        break
+                    said_end = cue.end
+            out.append(Mention(term.term, term.definition, said, said_end, limit))
+    return out
+
+
+def shot_visuals(
+    storyboard: Storyboard,
+    lesson: Lesson | None,
+    cues: Sequence[Any] | None = None,
+    shown: Sequence[bool] | None = None,
+) -> list[ShotVisual]:
+    """What the teaching layer shows on each shot.
+
+    With the caption ``cues``, key-term cards follow the narration (see
+    :mod:`lessonreel.video.overlay.cards`); without, a shot's cards share its time.
+    """
+    scheduled = schedule_cards(term_mentions(storyboard, cues, shown)) if cues is not None else None
     objectives = _objectives(storyboard, lesson)
     subject = lesson.subject if lesson is not None else "general"
+    from lessonreel.graph.diagrams import shot_diagrams
+
     n = len(storyboard.shots)
     out: list[ShotVisual] = []
-    for shot in storyboard.shots:
+    diagrams = shot_diagrams(storyboard.shots, lesson)
+    for shot, (labels, diagram) in zip(storyboard.shots, diagrams, strict=True):
         spoken = shot.narration or " ".join(d.line for d in shot.dialogue)
-        labels = tuple(shot.on_screen.labels or shot.concepts)
         role: Role = (
             "title" if shot.index == 0 else "recap" if n > 1 and shot.index == n - 1 else "teach"
         )
@@ -72,8 +134,13 @@ def shot_visuals(storyboard: Storyboard, lesson: Lesson | None) -> list[ShotVisu
                 palette=_palette(shot),
                 subject=subject,
                 words=" ".join([spoken, *labels, *shot.concepts]),
-                diagram=diagram_kind(f"{spoken} {storyboard.title}", labels),
+                diagram=diagram,
                 quantities=quantities_in(spoken),
+                cards=(
+                    None
+                    if scheduled is None or role == "recap"
+                    else cards_in_shot(scheduled, float(shot.start), float(shot.end))
+                ),
             )
         )
     return out
@@ -111,18 +178,19 @@ def compose_pictures(
     *,
     size: str,
     explainer: bool,
-    burn: Sequence[Any] | None,
+    cues: Sequence[Any],
+    burn: bool = False,
 ) -> list[Path]:
     """Composite the teaching layer over each delivered clip; slates (False) are kept as they are.
 
-    ``explainer`` draws the offline picture instead of the clip's (keeping its sound);
-    ``burn`` holds caption cues to burn in, or None for soft captions only.
+    ``explainer`` draws the offline picture instead of the clip's (keeping its sound); the
+    caption ``cues`` time the key-term cards, and are burned in too when ``burn``.
     """
     from lessonreel.video.overlay.compose import compose_shot
 
     storyboard = planned(storyboard, lesson)
     out: list[Path] = []
-    visuals = shot_visuals(storyboard, lesson)
+    visuals = shot_visuals(storyboard, lesson, cues, [delivered for _, delivered in clips])
     for shot, visual, (clip, delivered) in zip(storyboard.shots, visuals, clips, strict=True):
         if not delivered:
             out.append(clip)
@@ -134,7 +202,7 @@ def compose_pictures(
             size=size,
             clip=clip,
             explainer=explainer,
-            captions=_shot_cues(shot, burn) if burn is not None else None,
+            captions=_shot_cues(shot, cues) if burn else None,
         )
         out.append(dest)
     return out

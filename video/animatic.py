@@ -26,6 +26,7 @@ from lessonreel.video.encode import (
     parse_size,
     temp_path_for,
 )
+from lessonreel.video.overlay.text import wrap_text
 from lessonreel.video.scene import (
     U8,
     YuvOverlay,
@@ -33,7 +34,6 @@ from lessonreel.video.scene import (
     draw_plate,
     font,
     to_yuv_overlay,
-    wrap,
 )
 from lessonreel.video.shotspec import Move, ShotSpec, parse_shot, seed_from
 
@@ -90,7 +90,7 @@ class _Captions:
         return min(count - 1, int(t / self.seconds * count)) if count else -1
 
     def _lines(self, text: str, size: int, color: tuple[int, int, int], n: int) -> list[Any]:
-        return [(line, size, color) for line in wrap(text, font(size), self.width * 0.82, n)]
+        return [(line, size, color) for line in wrap_text(text, font(size), self.width * 0.82, n)]
 
     def bottom(self, t: float) -> YuvOverlay | None:
         """Return the current dialogue line, if any (the prompt's prose is never drawn)."""

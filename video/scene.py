@@ -149,30 +149,6 @@ def font(size: int) -> Any:
     return ImageFont.load_default(size=max(8, size))
 
 
-def wrap(text: str, fnt: Any, max_width: float, max_lines: int) -> list[str]:
-    """Greedy word wrap by rendered width, ellipsizing what does not fit in ``max_lines``."""
-    words = text.split()
-    lines: list[str] = []
-    current = ""
-    for word in words:
-        trial = f"{current} {word}".strip()
-        if fnt.getlength(trial) <= max_width or not current:
-            current = trial
-        else:
-            lines.append(current)
-            current = word
-    if current:
-        lines.append(current)
-    if len(lines) > max_lines:
-        lines = lines[:max_lines]
-        lines[-1] = lines[-1].rstrip(".,;:") + "…"
-    for i, line in enumerate(lines):
-        while fnt.getlength(line) > max_width and len(line) > 2:
-            line = line[:-2] + "…"
-        lines[i] = line
-    return lines
-
-
 @dataclass(frozen=True)
 class YuvOverlay:
     """A caption band pre-converted to premultiplied BT.601 YUV for a cheap per-frame blend."""

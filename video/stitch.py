@@ -27,7 +27,8 @@ from lessonreel.video.encode import (
     parse_size,
     temp_path_for,
 )
-from lessonreel.video.scene import font, wrap
+from lessonreel.video.overlay.text import wrap_text
+from lessonreel.video.scene import font
 
 
 class ClipInfo(BaseModel):
@@ -270,7 +271,9 @@ def clip_audio(clip: Path, samples: int, settings: EncoderSettings) -> npt.NDArr
 
 def _paragraphs(text: str, fnt: Any, max_width: float, max_lines: int) -> list[str]:
     """Wrap each paragraph of ``text`` on its own lines, at most ``max_lines`` in all."""
-    lines = [line for para in text.splitlines() for line in wrap(para, fnt, max_width, max_lines)]
+    lines = [
+        line for para in text.splitlines() for line in wrap_text(para, fnt, max_width, max_lines)
+    ]
     if len(lines) > max_lines:
         lines = [*lines[: max_lines - 1], lines[max_lines - 1].rstrip(".,;:") + "…"]
     return lines
@@ -296,7 +299,7 @@ def render_slate(
     draw = ImageDraw.Draw(image)
     title_font, caption_font = font(round(height * 0.075)), font(round(height * 0.045))
     blocks = [
-        (wrap(title, title_font, width * 0.85, 2), title_font, (255, 255, 255)),
+        (wrap_text(title, title_font, width * 0.85, 2), title_font, (255, 255, 255)),
         (_paragraphs(caption, caption_font, width * 0.8, 5), caption_font, (205, 210, 225)),
     ]
     heights = [len(lines) * round(f.size * 1.3) for lines, f, _ in blocks]

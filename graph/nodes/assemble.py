@@ -82,7 +82,8 @@ def _teaching_layer(
         shots_dir(run_id),
         size=size,
         explainer=bool(picture.get("explainer")),
-        burn=cues if picture.get("burn_captions") else None,
+        cues=cues,
+        burn=bool(picture.get("burn_captions")),
     )
 
 
@@ -201,6 +202,7 @@ async def assemble_lesson(state: LessonState, runtime: Runtime[Context]) -> dict
     report.video_path = str(paths["video"])
     report.srt_path = str(paths["srt"])
     report.vtt_path = str(paths["vtt"])
+    report.chapters_path = str(paths["chapters"])
     report.storyboard_md = str(paths["md"])
     report.storyboard_json = str(paths["json"])
     await asyncio.to_thread(_finish, svc, run_id, report, out)

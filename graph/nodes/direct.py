@@ -17,7 +17,8 @@ from lessonreel.graph.state import LessonState
 async def direct_storyboard(state: LessonState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Write the timed storyboard, render each shot's prompt and estimate the cost.
 
-    The estimate is stored on the run and streamed before any paid call is made.
+    The estimate is stored on the run and streamed before any paid call is made; with narration
+    on, ``narrate_lesson`` streams it instead, once, after the shots are timed to the voice.
     """
     if state.get("storyboard") is not None:
         return {}
@@ -50,7 +51,8 @@ async def direct_storyboard(state: LessonState, runtime: Runtime[Context]) -> di
         shots=len(storyboard.shots),
         seconds=storyboard.total_seconds,
     )
-    runtime.stream_writer({"event": "estimate", "estimate": cost.model_dump(mode="json")})
+    if not ctx.narration:
+        runtime.stream_writer({"event": "estimate", "estimate": cost.model_dump(mode="json")})
     return {
         "storyboard": storyboard,
         "prompts": render_prompts(storyboard, size=size),

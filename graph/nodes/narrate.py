@@ -32,7 +32,11 @@ def narrator_rate(grade_band: str, speaking_rate: float) -> float:
 
 
 async def narrate_lesson(state: LessonState, runtime: Runtime[Context]) -> dict[str, Any]:
-    """Speak each shot's narration once (stored, keyed in the ledger) and retime the shots."""
+    """Speak each shot's narration once (stored, keyed in the ledger) and retime the shots.
+
+    The cost estimate is streamed here, once, with the final shot lengths (``direct_storyboard``
+    streams it only when narration is off).
+    """
     if state.get("narration") is not None or state.get("upscale"):
         return {}
     ctx = context_of(runtime)
@@ -60,6 +64,10 @@ async def narrate_lesson(state: LessonState, runtime: Runtime[Context]) -> dict[
     except (SpeechError, ValueError) as exc:
         note = f"no narration audio: {exc}"
         runtime.stream_writer({"event": "narration_failed", "reason": note})
+        kept = state.get("estimate")  # the director's timing stands: its estimate is the final one
+        if kept is not None:
+            shown = kept if isinstance(kept, dict) else kept.model_dump(mode="json")
+            runtime.stream_writer({"event": "estimate", "estimate": shown})
         return {"narration": Narration(voice=voice, note=note)}
     spec, size = render_settings(ctx)
     durations, narration = time_shots(storyboard, narration, sorted(spec.seconds))

@@ -79,3 +79,19 @@ def test_timing_holds_every_word_in_legal_shots() -> None:
     for (_, end), (start, _) in itertools.pairwise(spoken):
         assert start >= end  # no two passages overlap
     assert max(silences(durations, starts, speech)[:2]) <= 2.0
+
+
+def test_narration_flows_over_cuts_so_no_shot_sits_silent() -> None:
+    # per-shot speech as Piper spoke a 1,400-word lesson (seconds): rarely a whole 4-s step
+    speech = [5.6, 10.0, 5.5, 6.8, 4.5, 6.0, 3.9, 7.7, 10.7, 8.6, 7.5, 6.2, 4.2, 6.1, 3.2, 6.3]
+    durations, starts = fit_timeline(speech, LEGAL)
+    assert all(d in LEGAL for d in durations)
+    assert max(silences(durations, starts, speech)) <= 1.5
+    ends = [a + s for a, s in zip(starts, speech, strict=True)]
+    assert ends[-1] <= sum(durations)  # nothing clipped
+    assert all(b >= a for a, b in zip(ends, starts[1:], strict=False))  # one voice at a time
+    # as short as the words allow: less than one step of picture beyond words and pauses
+    assert sum(durations) - (sum(speech) + 0.35 * (len(speech) - 1)) < min(LEGAL) + 1.0
+    # a shot's words start within 3 s of its picture (and at most 2 s before it)
+    cuts = list(itertools.accumulate([0, *durations[:-1]]))
+    assert all(-2.0 <= a - c <= 3.0 for a, c in zip(starts, cuts, strict=True))

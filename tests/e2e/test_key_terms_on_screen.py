@@ -1,23 +1,26 @@
 """Done-when for the teaching layer: a lesson's key terms can be read back from its frames.
 
-Lessons from the shared eval set (not used while building the layer) go through ingest, the
-offline director and the explainer look at 720p with captions burned in; one frame a second is
-read by Tesseract (a separate process, installed by the Makefile). The caption on screen at that
-moment is blanked out first (the bottom zone captions are burned into), so its words never
-count: burned-in captions alone cannot pass.
+Lessons from the shared eval set that were never used while building or tuning the layer (03 and
+14 shaped it first, then 10, 12 and 18 tuned the key-term timing) go through ingest, the offline
+director and the explainer look at 720p, with captions burned in. One frame a second is read by
+Tesseract (a separate process, installed by the Makefile). A key term counts when all its words
+are read from some frame *and none of them is a word of the caption cue on screen at that
+moment*: burned-in captions alone cannot pass, and neither can a card that only ever shows a
+term while the narration says it.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import av
 import numpy as np
 import pytest
-from PIL import ImageDraw
 
 from lessonreel.agents.director_offline import direct_offline
 from lessonreel.agents.ingest import load_lesson
@@ -26,12 +29,12 @@ from lessonreel.agents.text import term_key
 from lessonreel.graph.storyboard_doc import caption_cues
 from lessonreel.graph.teaching import compose_pictures
 from lessonreel.video.encode import ClipWriter
-from lessonreel.video.overlay.layers import caption_card
 
 EVAL = Path(__file__).resolve().parents[2].parent / "shared" / "eval" / "lessons"
-LESSONS = [
-    "03_physics_newtons_first_law_inertia.txt",
-    "14_earth_science_earths_crust_plate_tectonics.txt",
+HELD_OUT = [
+    "01_biology_cell_membrane_fluid_mosaic.txt",
+    "06_chemistry_factors_affecting_reaction_rates.txt",
+    "08_history_wwii_dday_holocaust_yalta.txt",
 ]
 PRODUCTION_NOTES = re.compile(
     r"close-?up|push-?in|pull-?(?:out|back)|dolly|\bpan\b|tilt|wide shot|insert shot"
@@ -39,9 +42,13 @@ PRODUCTION_NOTES = re.compile(
     re.I,
 )
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("tesseract") is None, reason="tesseract-ocr is installed by `make test`"
-)
+pytestmark = [
+    pytest.mark.skipif(
+        shutil.which("tesseract") is None, reason="tesseract-ocr is installed by `make test`"
+    ),
+    pytest.mark.slow,
+    pytest.mark.timeout(900),  # a minute of 720p video and 60 OCR reads; a loaded machine is slow
+]
 
 
 def _ocr(image_path: Path) -> str:
@@ -50,17 +57,20 @@ def _ocr(image_path: Path) -> str:
         capture_output=True,
         text=True,
         check=True,
-        timeout=60,
+        timeout=120,
+        env={**os.environ, "OMP_THREAD_LIMIT": "1"},
     )
     return done.stdout
 
 
-def _words(text: str) -> list[str]:
-    return [term_key(w) for w in re.findall(r"[A-Za-z][A-Za-z'-]*", text)]
+def _words(text: str) -> set[str]:
+    return {term_key(w) for w in re.findall(r"[A-Za-z][A-Za-z'-]*", text)}
 
 
-@pytest.mark.parametrize("name", LESSONS)
-def test_key_terms_are_read_back_from_the_frames(name: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", HELD_OUT)
+def test_key_terms_are_read_back_from_the_frames_beside_the_captions(
+    name: str, tmp_path: Path
+) -> None:
     source = EVAL / name
     if not source.exists():
         pytest.skip(f"eval lesson {source} is not here")
@@ -72,26 +82,29 @@ def test_key_terms_are_read_back_from_the_frames(name: str, tmp_path: Path) -> N
         writer.write_rgb(np.zeros((180, 320, 3), np.uint8))
     slates = [(footage, True) for _ in storyboard.shots]
     shots = compose_pictures(
-        storyboard, lesson, slates, tmp_path, size="1280x720", explainer=True, burn=cues
+        storyboard, lesson, slates, tmp_path, size="1280x720", explainer=True, cues=cues, burn=True
     )
-    caption_top = caption_card("M " * 200, (1280, 720), (0.0, 1.0)).y0  # two full lines
-    seen: list[set[str]] = []
-    notes: list[str] = []
-    for path in shots:
+    samples: list[tuple[float, Path]] = []
+    for shot, path in zip(storyboard.shots, shots, strict=True):
         with av.open(str(path)) as container:
             wanted = 0.5
             for frame in container.decode(video=0):
                 if frame.time is None or frame.time < wanted:
                     continue
+                png = tmp_path / f"frame-{len(samples):03d}.png"
+                frame.to_image().resize((640, 360)).save(png)
+                samples.append((shot.start + wanted, png))
                 wanted += 1.0
-                png = tmp_path / "frame.png"
-                image = frame.to_image()
-                ImageDraw.Draw(image).rectangle([0, caption_top, 1280, 720], fill=(255, 255, 255))
-                image.resize((640, 360)).save(png)
-                text = _ocr(png)
-                seen.append(set(_words(text)))
-                notes += PRODUCTION_NOTES.findall(text)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        texts = list(pool.map(_ocr, [png for _, png in samples]))
+    readable: list[set[str]] = []  # per frame: words read, minus the words of the cue on screen
+    notes: list[str] = []
+    for (t, _), text in zip(samples, texts, strict=True):
+        said = " ".join(c.text for c in cues if c.start <= t < c.end)
+        readable.append(_words(text) - _words(said))
+        notes += PRODUCTION_NOTES.findall(text)
+    assert len(samples) >= storyboard.total_seconds - len(storyboard.shots)  # one a second
     terms = key_terms(lesson)
-    found = [t for t in terms if any(set(term_key(t).split()) <= words for words in seen)]
+    found = [t for t in terms if any(set(term_key(t).split()) <= words for words in readable)]
     assert len(found) >= 0.8 * len(terms), f"read back {found} of {terms}"
     assert not notes, f"production notes on screen: {notes}"

@@ -32,6 +32,8 @@ def test_lesson_mp4_has_soft_captions_and_chapters_matching_the_files(
         chapters = container.chapters()
     assert len(texts) == srt_cues > 0
 
+    assert result.report is not None
+    assert result.report.chapters_path == str(out / "chapters.vtt")  # listed like the other files
     blocks = (out / "chapters.vtt").read_text().split("\n\n")
     assert blocks[0].strip() == "WEBVTT"
     titles = [b.splitlines()[2] for b in blocks[1:]]

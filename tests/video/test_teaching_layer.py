@@ -14,8 +14,9 @@ import pytest
 
 from lessonreel.video.captions import Cue
 from lessonreel.video.encode import ClipWriter, EncoderSettings
+from lessonreel.video.overlay.cards import TermCard
 from lessonreel.video.overlay.compose import compose_shot
-from lessonreel.video.overlay.layers import Band, TextLine
+from lessonreel.video.overlay.layers import Band, TextLine, caption_zone, shot_bands
 from lessonreel.video.overlay.plan import ShotVisual
 from lessonreel.video.overlay.text import MIN_CONTRAST, MIN_TEXT_PX, SAFE_MARGIN, contrast
 from lessonreel.video.tracks import Chapter, add_tracks
@@ -143,3 +144,41 @@ def test_soft_captions_and_chapters_are_tracks_in_the_mp4(
         titles = [c["metadata"]["title"] for c in container.chapters()]
     assert texts == ["Plates move.", "Slowly."]
     assert titles == ["Define a plate", "Recap"]
+
+
+def test_nothing_is_drawn_where_players_show_soft_captions() -> None:
+    crowded_title = ShotVisual(
+        index=0,
+        seconds=8.0,
+        role="title",
+        title="Averages and probability: the mean, the median and the mode of a data set",
+        cards=(
+            TermCard("arithmetic average", "The sum of the values divided by their count.", 1, 5),
+            TermCard("probability", "How likely an outcome is, from 0 (never) to 1 (sure).", 5, 8),
+        ),
+    )
+    zone = caption_zone((W, H))
+    for visual in [*VISUALS, crowded_title]:
+        for explainer in (False, True):
+            layout = shot_bands(visual, (W, H), explainer=explainer)
+            for band in layout.bands:
+                inked = np.flatnonzero(band.rgba[:, :, 3].any(axis=1))
+                assert band.y0 + inked[-1] < zone, f"{band.kind} reaches into the caption zone"
+            assert layout.diagram_bottom <= zone
+
+
+def test_no_second_of_an_explainer_shot_is_bare_background(tmp_path: Path) -> None:
+    visual = ShotVisual(
+        index=2,
+        seconds=4.0,
+        labels=("evaporation", "condensation", "precipitation"),
+        diagram="process",
+        subject="earth science",
+        words="water rises, cools and falls",
+    )
+    dest = tmp_path / "explainer.mp4"
+    compose_shot(dest, visual, size=f"{W}x{H}", explainer=True, fps=FPS)
+    for t in (0.0, 1.0, 2.0, 3.0):
+        grey = _frame_at(dest, t).astype(int).sum(axis=2) // 3
+        edges = (np.abs(np.diff(grey, axis=1)) > 40).mean()  # the background is soft gradients
+        assert edges > 0.001, f"only background at {t}s"

@@ -98,12 +98,9 @@ def _explainer_frames(
     frame: U8 | None = None
     for i in range(n):
         p = i / max(1, n - 1)
-        # After a beat of background, the stages reveal up to 60 % of the shot, then hold.
-        stage = (
-            0
-            if p < 0.05 or stages == 1
-            else min(stages - 1, 1 + int((p - 0.05) / 0.55 * (stages - 1)))
-        )
+        # The first element is there from the first frame (no second of bare background);
+        # the rest reveal one by one up to 60 % of the shot, then hold.
+        stage = 0 if stages == 1 else min(stages - 1, 1 + int(p / 0.6 * (stages - 1)))
         zoom = 1 + ZOOM * (0.5 - 0.5 * math.cos(math.pi * p))
         w = round(pw / zoom) // 2 * 2
         h = round(ph / zoom) // 2 * 2

@@ -175,37 +175,7 @@ def _stage_elements(visual: ShotVisual, width: int, height: int, bottom: int) ->
                         partial(_versus, x=(box[2] + nxt[0]) / 2, y=mid, color=edge, height=height)
                     )
     elif kind == "cycle" and len(labels) >= 3:
-        cx, cy = width / 2, (scaled(TOP, height) + bottom) / 2
-        rx, ry = width * 0.3, (bottom - scaled(TOP, height)) / 2 - scaled(70, height)
-        n = len(labels)
-        centres = [
-            (
-                cx + rx * math.cos(-math.pi / 2 + 2 * math.pi * k / n),
-                cy + ry * math.sin(-math.pi / 2 + 2 * math.pi * k / n),
-            )
-            for k in range(n)
-        ]
-        bh = scaled(150, height)
-        for k, (label, (x, y)) in enumerate(zip(labels, centres, strict=True)):
-            bw = max(width * 0.16, _label_width(label, height))
-            box = (x - bw / 2, y - bh / 2, x + bw / 2, y + bh / 2)
-            color = mix(pal[k % len(pal)], WHITE, 0.8)
-            steps.append(
-                partial(
-                    _node,
-                    box=box,
-                    label=label,
-                    icon=icon_for(label, visual),
-                    fill=color,
-                    edge=edge,
-                    height=height,
-                )
-            )
-        for k in range(n):
-            (x0, y0), (x1, y1) = centres[k], centres[(k + 1) % n]
-            a = (x0 + (x1 - x0) * 0.36, y0 + (y1 - y0) * 0.36)
-            b = (x0 + (x1 - x0) * 0.64, y0 + (y1 - y0) * 0.64)
-            steps.insert(2 * k + 1, partial(_arrow, a=a, b=b, color=edge, height=height))
+        steps += _ring(visual, labels, width, height, bottom, pal, edge)
     elif kind == "quantities" and visual.quantities:
         steps += _bars(visual.quantities, width, height, bottom, pal, edge)
     else:
@@ -220,6 +190,101 @@ def _stage_elements(visual: ShotVisual, width: int, height: int, bottom: int) ->
             steps.append(
                 partial(_medallion, x=x, y=y, r=r, icon=icons[k], color=color, height=height)
             )
+    return steps
+
+
+RING_SLOTS = {
+    3: ((0.5, 0), (0.72, 1), (0.28, 1)),
+    4: ((0.3, 0), (0.7, 0), (0.7, 1), (0.3, 1)),
+}
+"""Where a cycle's stages sit (fraction of the width, row): clockwise from the top left."""
+
+
+def _chip(
+    draw: Any,
+    box: tuple[float, float, float, float],
+    label: str,
+    icon: str,
+    fill: RGB,
+    edge: RGB,
+    height: int,
+) -> None:
+    """A low rounded box: the icon left of its label (dark, bold, 40 px), for two-row diagrams."""
+    x0, y0, _, y1 = box
+    draw.rounded_rectangle(
+        box, radius=scaled(22, height), fill=fill, outline=edge, width=scaled(4, height)
+    )
+    glyph = chr(icon_charmap()[icon])
+    ifont, fnt = icon_font(scaled(48, height)), text_font(scaled(40, height), bold=True)
+    pad = scaled(18, height)
+    gb = draw.textbbox((0, 0), glyph, font=ifont)
+    cy = (y0 + y1) / 2
+    draw.text(
+        (x0 + pad - gb[0], cy - (gb[1] + gb[3]) / 2),
+        glyph,
+        font=ifont,
+        fill=readable_on(edge, fill, 3.0),
+    )
+    tb = draw.textbbox((0, 0), label, font=fnt)
+    draw.text(
+        (x0 + 2 * pad + (gb[2] - gb[0]) - tb[0], cy - (tb[1] + tb[3]) / 2),
+        label,
+        font=fnt,
+        fill=readable_on(DARK_INK, fill),
+    )
+
+
+def _exit(box: tuple[float, float, float, float], toward: tuple[float, float], gap: float) -> Any:
+    """Where the line from ``box``'s centre toward a point leaves the box, ``gap`` beyond it."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    dx, dy = toward[0] - cx, toward[1] - cy
+    hw, hh = (box[2] - box[0]) / 2 + gap, (box[3] - box[1]) / 2 + gap
+    t = min(hw / abs(dx) if dx else math.inf, hh / abs(dy) if dy else math.inf)
+    return (cx + dx * t, cy + dy * t)
+
+
+def _ring(
+    visual: ShotVisual,
+    labels: list[str],
+    width: int,
+    height: int,
+    bottom: int,
+    pal: tuple[RGB, ...],
+    edge: RGB,
+) -> list[Any]:
+    """A cycle: its stages in order round a loop (two rows), each joined to the next by an arrow."""
+    labels = labels[: max(RING_SLOTS)]
+    slots = RING_SLOTS[len(labels)]
+    top, chip_h = scaled(TOP, height), scaled(96, height)
+    rows = (top + chip_h / 2 + scaled(8, height), bottom - chip_h / 2 - scaled(8, height))
+    ifont, fnt = icon_font(scaled(48, height)), text_font(scaled(40, height), bold=True)
+    boxes = []
+    for label, (fx, row) in zip(labels, slots, strict=True):
+        glyph = ifont.getbbox(chr(icon_charmap()[icon_for(label, visual)]))
+        w = fnt.getlength(label) + glyph[2] - glyph[0] + scaled(4 * 18, height)
+        x, y = fx * width, rows[row]
+        boxes.append((x - w / 2, y - chip_h / 2, x + w / 2, y + chip_h / 2))
+    steps: list[Any] = []
+    n = len(boxes)
+    for k, (label, box) in enumerate(zip(labels, boxes, strict=True)):
+        fill = mix(pal[k % len(pal)], WHITE, 0.8)
+        steps.append(
+            partial(
+                _chip,
+                box=box,
+                label=label,
+                icon=icon_for(label, visual),
+                fill=fill,
+                edge=edge,
+                height=height,
+            )
+        )
+        nxt = boxes[(k + 1) % n]
+        here = ((box[0] + box[2]) / 2, (box[1] + box[3]) / 2)
+        there = ((nxt[0] + nxt[2]) / 2, (nxt[1] + nxt[3]) / 2)
+        gap = scaled(12, height)
+        a, b = _exit(box, there, gap), _exit(nxt, here, gap)
+        steps.append(partial(_arrow, a=a, b=b, color=edge, height=height))
     return steps
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from lessonreel.video.colors import RGB
+from lessonreel.video.overlay.cards import TERM_MIN_SECONDS
 from lessonreel.video.overlay.equation import render_equation
 from lessonreel.video.overlay.icons import icons_for
 from lessonreel.video.overlay.plan import ShotVisual
@@ -32,8 +33,6 @@ from lessonreel.video.scene import U8
 
 FADE_SECONDS = 0.3
 """Bands fade and slide in over this long."""
-TERM_MIN_SECONDS = 2.5
-"""A key-term card stays up at least this long (time to read a term and its definition)."""
 
 
 @dataclass(frozen=True)
@@ -302,6 +301,28 @@ class ShotLayout:
     diagram_bottom: int
 
 
+def _term_bands(visual: ShotVisual, size: tuple[int, int], lead: float) -> list[Band]:
+    """The shot's key-term cards: at their scheduled times, else sharing the shot evenly."""
+    if visual.cards is not None:
+        return [
+            term_card(c.term, c.definition, visual, size, (c.start, c.end)) for c in visual.cards
+        ]
+    spans = term_spans(lead, visual.seconds, len(visual.terms))
+    return [
+        term_card(t, d, visual, size, s) for (t, d), s in zip(visual.terms, spans, strict=False)
+    ]
+
+
+def caption_zone(size: tuple[int, int]) -> int:
+    """The top row of the caption zone: two caption lines at the bottom of the safe area.
+
+    Kept free on every shot: burned-in captions go there, and players draw soft subtitles there.
+    """
+    _, _, _, y1 = _safe(*size)
+    two_lines = int(caption_card("M " * 200, size, (0.0, 0.0)).rgba.shape[0])
+    return y1 - two_lines - scaled(12, size[1])
+
+
 def shot_bands(
     visual: ShotVisual,
     size: tuple[int, int],
@@ -312,27 +333,21 @@ def shot_bands(
     """Every band of a shot, timed in shot seconds; ``captions`` are burned in when given.
 
     Zones never overlap: key-term cards (or the title) on top, the diagram in the middle, then
-    the equation, then burned-in captions at the bottom of the safe area.
+    the equation, then the caption zone at the bottom of the safe area (kept free for soft
+    subtitles too, which players draw there).
     """
     width, height = size
-    _, y0, _, y1 = _safe(width, height)
+    _, y0, _, _ = _safe(width, height)
     gap = scaled(12, height)
     seconds = visual.seconds
     bands: list[Band] = []
     burned = [caption_card(text, size, (a, b)) for a, b, text in captions or [] if text.strip()]
-    if captions is not None:  # the caption zone is kept free even between cues
-        two_lines = caption_card("M " * 200, size, (0.0, 0.0)).rgba.shape[0]
-        low = y1 - max([two_lines, *(b.rgba.shape[0] for b in burned)]) - gap
-    else:
-        low = y1
+    low = min([caption_zone(size), *(b.y0 - gap for b in burned)])
     lead = 0.2
     if visual.role == "title" and visual.title:
         # The title holds the middle for the whole shot; key terms appear above it from 1 s.
         lead = min(1.0, seconds / 4)
-        terms = term_spans(lead, seconds, len(visual.terms))
-        cards = [
-            term_card(t, d, visual, size, s) for (t, d), s in zip(visual.terms, terms, strict=False)
-        ]
+        cards = _term_bands(visual, size, lead)
         top = max((c.y0 + c.rgba.shape[0] + gap for c in cards), default=y0)
         title = title_card(visual, size, (0.2, seconds))
         if title.rgba.shape[0] > low - top:
@@ -341,10 +356,7 @@ def shot_bands(
     elif visual.role == "recap" and visual.recap:
         bands.append(recap_card(visual, size, (lead, seconds), low))
     else:
-        spans = term_spans(lead, seconds, len(visual.terms))
-        bands += [
-            term_card(t, d, visual, size, s) for (t, d), s in zip(visual.terms, spans, strict=False)
-        ]
+        bands += _term_bands(visual, size, lead)
     if visual.equation and visual.role != "recap":
         card = equation_card(visual.equation, visual, size, (max(lead, seconds * 0.3), seconds), 0)
         if card is not None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from lessonreel.video.colors import RGB
+from lessonreel.video.overlay.cards import TermCard
 
 Role = Literal["title", "teach", "recap"]
 Diagram = Literal["none", "group", "process", "cycle", "comparison", "quantities"]
@@ -49,6 +50,8 @@ class ShotVisual:
     """The shot's spoken words and concepts (icons and diagram kind are chosen from them)."""
     diagram: Diagram = "none"
     quantities: tuple[Quantity, ...] = field(default=())
+    cards: tuple[TermCard, ...] | None = None
+    """Key-term cards at the times the narration says them (None: ``terms`` share the shot)."""
 
 
 def diagram_kind(spoken: str, labels: tuple[str, ...]) -> Diagram:

@@ -116,9 +116,11 @@ def readable_on(color: RGB, background: RGB, target: float = 7.0) -> RGB:
 
 
 def wrap_text(text: str, fnt: Any, max_width: float, max_lines: int) -> list[str]:
-    """Word wrap by rendered width; words never break, and lines past ``max_lines`` are dropped.
+    """Greedy word wrap by rendered width; the one wrap of every text the video layer draws.
 
-    Dropped words end the last line with '…' (never mid-word), so a reader sees the cut.
+    Words never break: words past ``max_lines`` are dropped and the last line ends with '…'
+    (never mid-word), so a reader sees the cut. Only a single word wider than a whole line is
+    cut inside, ending with '…'.
     """
     lines: list[str] = []
     current = ""
@@ -137,4 +139,8 @@ def wrap_text(text: str, fnt: Any, max_width: float, max_lines: int) -> list[str
         while fnt.getlength(last + " …") > max_width and " " in last:
             last = last.rsplit(" ", 1)[0]
         lines[-1] = last.rstrip(".,;:") + " …"
+    for i, line in enumerate(lines):
+        while fnt.getlength(line) > max_width and len(line) > 2:
+            line = line[:-2].rstrip() + "…"
+        lines[i] = line
     return lines
