@@ -139,8 +139,8 @@ class AllowAllScreen:
 
         return Verdict(allowed=True, reasons=["screen skipped in benchmark"])
 
-    def screen(self, text: str) -> Any:
-        """Allow ``text``."""
+    def screen(self, text: str, *, framing: bool = False) -> Any:
+        """Allow ``text`` (``framing`` as the real screen takes it, ignored)."""
         return self._verdict()
 
     async def ascreen(self, text: str) -> Any:

@@ -105,14 +105,19 @@ async def _heartbeat(ledger: Any, lease: Any) -> None:
 
 @asynccontextmanager
 async def open_checkpointer() -> AsyncIterator[Any]:
-    """Open the SQLite checkpointer in the home (``checkpoints.db``)."""
+    """Open the SQLite checkpointer in the home (``checkpoints.db``), writes group-committed."""
     import aiosqlite
-    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
+    from lessonreel.graph.checkpointer import GroupCommit, GroupCommitSaver
     from lessonreel.store.home import checkpoints_path
 
-    async with aiosqlite.connect(str(checkpoints_path())) as conn:
-        yield AsyncSqliteSaver(conn, serde=checkpoint_serde())
+    path = checkpoints_path()
+    writer = GroupCommit(path)
+    async with aiosqlite.connect(str(path)) as conn:
+        try:
+            yield GroupCommitSaver(conn, writer, serde=checkpoint_serde())
+        finally:
+            await writer.aclose()
 
 
 AWAITING_REVIEW = "awaiting review"

@@ -108,22 +108,23 @@ def _lost(error: JobError) -> JobError:
     return error
 
 
-async def _charge(svc: Services, state: ShotState, job: VideoJob, key: str) -> None:
-    """Record what the provider charged for a rendered job (its price, else our estimate)."""
+def _charge(svc: Services, state: ShotState, job: VideoJob, key: str) -> None:
+    """Record what the provider charged for a rendered job (its price, else our estimate).
+
+    Runs in one worker thread: one hop per shot instead of one per ledger call.
+    """
     ledger = svc.ledger
     run_id = state["run_id"]
-    row = await asyncio.to_thread(ledger.job_by_key, key)
+    row = ledger.job_by_key(key)
     charge = job.cost_usd if job.cost_usd is not None else (row or {}).get("estimate_usd") or 0
-    await asyncio.to_thread(ledger.update_job, key, cost_usd=float(charge))
-    await asyncio.to_thread(
-        ledger.record_spend, run_id, job_key=key, usd=float(charge), kind="charge"
-    )
+    ledger.update_job(key, cost_usd=float(charge))
+    ledger.record_spend(run_id, job_key=key, usd=float(charge), kind="charge")
     shot = state["shot"]
     shadow = shadow_price(
         svc.prices, svc.provider.name, state["model"], state["size"], shot.duration
     )
     if shadow is not None:
-        await asyncio.to_thread(ledger.record_spend, run_id, job_key=key, usd=shadow, kind="shadow")
+        ledger.record_spend(run_id, job_key=key, usd=shadow, kind="shadow")
 
 
 async def _settle(svc: Services, state: ShotState, job: VideoJob, key: str) -> dict[str, Any]:
@@ -131,7 +132,7 @@ async def _settle(svc: Services, state: ShotState, job: VideoJob, key: str) -> d
     ledger = svc.ledger
     run_id = state["run_id"]
     if billed(job):
-        await _charge(svc, state, job, key)
+        await asyncio.to_thread(_charge, svc, state, job, key)
         if job.status == "succeeded":
             return {"job": job, "error": None}
     elif job.cost_usd:

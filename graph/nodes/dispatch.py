@@ -41,16 +41,11 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
     async with svc.control.dispatch_lock:
         if svc.control.stop_reason:  # another shot stopped the run while this one waited
             return {"stopped": True, "reason": svc.control.stop_reason}
-        # another process advancing this run would pay for its shots too (store/lease.py)
-        await asyncio.to_thread(svc.ledger.leases.check, run_id, svc.lease_token)
-        row = await asyncio.to_thread(_previous_job, svc, state)
-        decision: Decision | None = None
+        row, decision = await asyncio.to_thread(_look_up, svc, ctx, state)
         if row is not None:
             model, size, key = row["model"], row["size"], row["idempotency_key"]
         else:
-            decision = await asyncio.to_thread(
-                _budget, svc, ctx, run_id, state["model"], state["size"], shot.duration
-            )
+            assert decision is not None
             if decision.refused:
                 reason = svc.control.stop(decision.reason)
                 await asyncio.to_thread(
@@ -69,8 +64,9 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
             found = await reconcile(svc.provider, svc.ledger, row, request)
             if found.job is not None:
                 adopted = found.job
-                await asyncio.to_thread(svc.ledger.set_provider_job_id, key, adopted.id)
-                await _record_submitted(svc, state, key, model, size, adopted, attempts + 1)
+                await asyncio.to_thread(
+                    _record_created, svc, state, key, model, size, adopted, attempts + 1
+                )
                 _emit(runtime, shot.index, "collecting", adopted.id)
                 return {**base, "job_id": adopted.id, "job": adopted, "attempts": attempts + 1}
             if found.error is not None:
@@ -107,19 +103,35 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
         )
         return {**base, "job_id": None, "job": None, "error": exc.error}
     attempts += 1
-    await asyncio.to_thread(svc.ledger.set_provider_job_id, key, job.id)
-    await _record_submitted(svc, state, key, model, size, job, attempts)
+    await asyncio.to_thread(_record_created, svc, state, key, model, size, job, attempts)
     _emit(runtime, shot.index, "submitted", job.id)
     return {**base, "job_id": job.id, "job": job, "attempts": attempts}
 
 
-async def _record_submitted(
+def _look_up(
+    svc: Services, ctx: Context, state: ShotState
+) -> tuple[dict[str, Any] | None, Decision | None]:
+    """Check the lease, find this attempt's job; without one, ask the budget (one thread hop)."""
+    # another process advancing this run would pay for its shots too (store/lease.py)
+    svc.ledger.leases.check(state["run_id"], svc.lease_token)
+    row = _previous_job(svc, state)
+    if row is not None:
+        return row, None
+    shot = state["shot"]
+    return None, _budget(svc, ctx, state["run_id"], state["model"], state["size"], shot.duration)
+
+
+def _record_created(
     svc: Services, state: ShotState, key: str, model: str, size: str, job: VideoJob, attempts: int
 ) -> None:
-    """Store a created (or adopted) job's status and mark the shot dispatched."""
+    """Store a created (or adopted) job's id first, then its status, and mark the shot dispatched.
+
+    Runs in one worker thread: the job id is committed before anything else, as before, without
+    a thread hop per ledger call.
+    """
     shot = state["shot"]
-    await asyncio.to_thread(
-        svc.ledger.update_job,
+    svc.ledger.set_provider_job_id(key, job.id)
+    svc.ledger.update_job(
         key,
         status=job.status,
         progress=job.progress,
@@ -128,8 +140,7 @@ async def _record_submitted(
         error_code=None,
         error_message=None,
     )
-    await asyncio.to_thread(
-        svc.ledger.upsert_shot,
+    svc.ledger.upsert_shot(
         state["run_id"],
         shot.index,
         status="dispatched",

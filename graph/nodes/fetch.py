@@ -15,8 +15,8 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
-from lessonreel.graph.services import services
-from lessonreel.graph.state import ShotState, shot_result
+from lessonreel.graph.services import Services, services
+from lessonreel.graph.state import ShotResult, ShotState, shot_result
 from lessonreel.video.pricing import shadow_cost
 from lessonreel.video.types import ErrorKind, JobError, ProviderError
 
@@ -79,6 +79,29 @@ def _stored(path: Path, row: dict[str, Any] | None) -> str | None:
     return digest if digest == row["sha256"] else None
 
 
+def _look_up(svc: Services, state: ShotState, key: str) -> tuple[Path, Any, str | None]:
+    """Where the clip goes, its job's ledger row and a good stored copy's checksum (one hop)."""
+    dest = clip_path(state["run_id"], state["shot"].index, state["generation"])
+    row = svc.ledger.job_by_key(key)
+    return dest, row, _stored(dest, row)
+
+
+def _record_delivered(svc: Services, run_id: str, key: str, result: ShotResult) -> None:
+    """Mark the job's clip stored, then the shot delivered (one worker-thread hop for both)."""
+    svc.ledger.update_job(key, clip_path=result.clip_path, sha256=result.sha256, status="succeeded")
+    svc.ledger.upsert_shot(
+        run_id,
+        result.index,
+        status="delivered",
+        clip_path=result.clip_path,
+        sha256=result.sha256,
+        cost_usd=result.cost_usd,
+        job_key=key,
+        attempts=result.attempts,
+        rewrites=len(result.rewrites),
+    )
+
+
 async def fetch_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, Any]:
     """Download the clip via a temp name with a checksum; a resumed run reuses a good copy."""
     svc = await services(runtime)
@@ -89,9 +112,7 @@ async def fetch_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
     assert key
     assert job_id
     assert job is not None
-    dest = await asyncio.to_thread(clip_path, state["run_id"], shot.index, state["generation"])
-    row = await asyncio.to_thread(svc.ledger.job_by_key, key)
-    digest = await asyncio.to_thread(_stored, dest, row)
+    dest, row, digest = await asyncio.to_thread(_look_up, svc, state, key)
     if (
         digest is not None
         and (await asyncio.to_thread(clip_problem, dest, shot.duration)) is not None
@@ -115,9 +136,6 @@ async def fetch_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
             return {"error": _damaged(job_id, problem), "fetch_attempts": fetches}
         digest = clip.sha256
     cost = float((row or {}).get("cost_usd") or 0.0)
-    await asyncio.to_thread(
-        svc.ledger.update_job, key, clip_path=str(dest), sha256=digest, status="succeeded"
-    )
     result = shot_result(
         state,
         outcome="delivered",
@@ -129,18 +147,7 @@ async def fetch_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
             svc.prices, svc.provider.name, state["model"], state["size"], shot.duration
         ),
     )
-    await asyncio.to_thread(
-        svc.ledger.upsert_shot,
-        state["run_id"],
-        shot.index,
-        status="delivered",
-        clip_path=str(dest),
-        sha256=digest,
-        cost_usd=cost,
-        job_key=key,
-        attempts=result.attempts,
-        rewrites=len(result.rewrites),
-    )
+    await asyncio.to_thread(_record_delivered, svc, state["run_id"], key, result)
     runtime.stream_writer({"event": "shot", "index": shot.index, "stage": "delivered"})
     return {"error": None, "shot_results": {shot.index: result}}
 

@@ -1,0 +1,138 @@
+"""The group-committed checkpointer: checkpoints read back as the library's own saver wrote them.
+
+The oracle is LangGraph's own ``AsyncSqliteSaver``: the same fan-out graph, run once through each
+saver, must leave the same checkpoints behind, and a run paused midway must resume from what the
+group commit wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import operator
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import aiosqlite
+import pytest
+from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Command, Send, interrupt
+from typing_extensions import TypedDict
+
+from lessonreel.graph.checkpointer import GroupCommit, GroupCommitSaver
+
+
+class Lesson(TypedDict, total=False):
+    shots: int
+    approved: bool
+    done: Annotated[list[int], operator.add]
+
+
+class One(TypedDict):
+    index: int
+
+
+async def approve(state: Lesson) -> dict[str, Any]:
+    return {"approved": bool(interrupt({"shots": state["shots"]}))}
+
+
+def fan_out(state: Lesson) -> list[Send]:
+    return [Send("render", One(index=i)) for i in range(state["shots"])]
+
+
+async def render(state: One) -> dict[str, Any]:
+    await asyncio.sleep(0)
+    return {"done": [state["index"]]}
+
+
+def build(saver: Any) -> Any:
+    builder = StateGraph(Lesson)
+    builder.add_node("approve", approve)
+    builder.add_node("render", render)
+    builder.add_edge(START, "approve")
+    builder.add_conditional_edges("approve", fan_out, ["render"])
+    builder.add_edge("render", END)
+    return builder.compile(checkpointer=saver)
+
+
+@asynccontextmanager
+async def group_saver(path: Path) -> AsyncIterator[GroupCommitSaver]:
+    writer = GroupCommit(path)
+    async with aiosqlite.connect(str(path)) as conn:
+        try:
+            yield GroupCommitSaver(conn, writer)
+        finally:
+            await writer.aclose()
+
+
+@asynccontextmanager
+async def library_saver(path: Path) -> AsyncIterator[AsyncSqliteSaver]:
+    async with aiosqlite.connect(str(path)) as conn:
+        yield AsyncSqliteSaver(conn)
+
+
+async def run_paused_then_resumed(path: Path, opener: Any, shots: int) -> None:
+    """Start a run (it pauses at the approval), close the saver, resume it with a new one."""
+    config: Any = {"configurable": {"thread_id": "run-1"}, "max_concurrency": 4}
+    async with opener(path) as saver:
+        await build(saver).ainvoke({"shots": shots}, config, durability="sync")
+    async with opener(path) as saver:
+        await build(saver).ainvoke(Command(resume=True), config, durability="sync")
+
+
+def rows(path: Path) -> tuple[int, int, set[str]]:
+    with sqlite3.connect(path) as conn:
+        checkpoints = conn.execute("SELECT count(*) FROM checkpoints").fetchone()[0]
+        writes = conn.execute("SELECT count(*) FROM writes").fetchone()[0]
+        channels = {r[0] for r in conn.execute("SELECT DISTINCT channel FROM writes")}
+    return checkpoints, writes, channels
+
+
+async def test_a_paused_run_resumes_from_what_the_group_commit_wrote(tmp_path: Path) -> None:
+    ours, theirs = tmp_path / "ours.db", tmp_path / "theirs.db"
+    await run_paused_then_resumed(ours, group_saver, shots=12)
+    await run_paused_then_resumed(theirs, library_saver, shots=12)
+
+    config: Any = {"configurable": {"thread_id": "run-1"}}
+    async with library_saver(ours) as saver:  # the library reads our file as its own
+        state = await build(saver).aget_state(config)
+    assert state.next == ()
+    assert state.values["approved"] is True
+    assert sorted(state.values["done"]) == list(range(12))
+    assert rows(ours) == rows(theirs)
+
+
+async def test_a_write_has_returned_only_once_another_connection_can_read_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (n INTEGER)")
+    writer = GroupCommit(path)
+    try:
+        await asyncio.gather(*(writer.write("INSERT INTO t VALUES (?)", [(i,)]) for i in range(50)))
+        with sqlite3.connect(path) as conn:
+            seen = [r[0] for r in conn.execute("SELECT n FROM t ORDER BY rowid")]
+    finally:
+        await writer.aclose()
+    assert seen == list(range(50))  # all of them, in the order they were written
+
+
+async def test_a_failed_write_fails_its_caller_and_later_writes_still_commit(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE t (n INTEGER)")
+    writer = GroupCommit(path)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            await writer.write("INSERT INTO missing VALUES (?)", [(1,)])
+        await writer.write("INSERT INTO t VALUES (?)", [(2,)])
+        with sqlite3.connect(path) as conn:
+            assert [r[0] for r in conn.execute("SELECT n FROM t")] == [2]
+    finally:
+        await writer.aclose()
