@@ -78,6 +78,14 @@ def guard_create(error: JobError, *, sent: bool = True, what: str = "create") ->
     )
 
 
+def loop_time() -> float:
+    """The clock ``asyncio.sleep`` counts by (the running loop's), so waits and turns agree."""
+    try:
+        return asyncio.get_running_loop().time()
+    except RuntimeError:  # no loop: asyncio's default clock
+        return time.monotonic()
+
+
 @dataclass
 class RetryPolicy:
     """How often and how long to retry transient failures.
@@ -94,7 +102,7 @@ class RetryPolicy:
     max_retry_after: float = 120.0
     sleep: Sleep = field(default=asyncio.sleep, repr=False)
     """Awaited for every wait (retries and pauses); tests inject a recorder."""
-    clock: Clock = field(default=time.monotonic, repr=False)
+    clock: Clock = field(default=loop_time, repr=False)
     """Monotonic seconds, read by the provider's pause gate; advanced by a fake ``sleep``."""
     rng: random.Random = field(default_factory=random.Random, repr=False)
 
@@ -166,7 +174,7 @@ class ProviderGate:
         create_rpm: float | None = None,
         max_concurrency: int = 4,
         sleep: Sleep = asyncio.sleep,
-        clock: Clock = time.monotonic,
+        clock: Clock | None = None,
         max_pause: float = 120.0,
     ) -> None:
         if max_concurrency < 1:
@@ -175,7 +183,7 @@ class ProviderGate:
         self.create_rpm = create_rpm
         self.max_concurrency = max_concurrency
         self._sleep = sleep
-        self._clock = clock
+        self._clock = clock or loop_time
         self._paused_until = 0.0
         self.max_pause = max_pause
         # Built lazily: aiolimiter and Semaphore bind to the running loop on first use.
