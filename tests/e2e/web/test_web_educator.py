@@ -43,7 +43,8 @@ def test_educator_goes_from_pasted_text_to_video_quiz_and_scorm(
     expect(page.get_by_role("heading", name="New lesson")).to_be_visible()
     _axe(page, "new lesson", axe)
     page.get_by_label("Lesson text").fill(VOLCANO_LESSON)
-    page.get_by_label("Target length (seconds)").fill("12")
+    # two shots: a single 8-s shot says too little for a three-question check
+    page.get_by_label("Target length (seconds)").fill("16")
     page.get_by_role("button", name="Make storyboard").click()
 
     # review: narration editable, estimate shown, nothing spent yet
