@@ -114,8 +114,9 @@ def test_silently_truncated_download_is_detected_and_fetched_again(
 def test_moderation_at_submit_and_as_failed_job_gives_the_shot_up_without_blind_retries(
     lessonreel: Lessonreel, driver: Any
 ) -> None:
-    # shot 1 is the "wide establishing shot", shot 3 the "macro shot" (offline director grammar)
-    moderation = {"submit_terms": ["establishing"], "async_terms": ["macro"]}
+    # shot 1 is the "wide establishing shot", shot 3 the "macro shot" (offline director grammar;
+    # the plant look says "macro nature shots" in every prompt, so the term is the framing)
+    moderation = {"submit_terms": ["establishing"], "async_terms": ["macro shot"]}
     run = _make(lessonreel, {"moderation": moderation}, shots=5)
 
     assert run.returncode == 0, run.stderr[-3000:]
