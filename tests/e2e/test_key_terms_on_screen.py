@@ -36,8 +36,11 @@ HELD_OUT = [
     "06_chemistry_factors_affecting_reaction_rates.txt",
     "08_history_wwii_dday_holocaust_yalta.txt",
 ]
+# camera moves as the shot grammar writes them ("slow pan right"): a bare "pan" is what OCR
+# makes of an icon's columns
 PRODUCTION_NOTES = re.compile(
-    r"close-?up|push-?in|pull-?(?:out|back)|dolly|\bpan\b|tilt|wide shot|insert shot"
+    r"close-?up|push-?in|pull-?(?:out|back)|dolly|\bpan (?:left|right)\b|tilt|wide shot"
+    r"|insert shot|\btrack (?:left|right)\b|split screen|establishing"
     r"|\d+\s*-\s*\d+\s*s\b",
     re.I,
 )
