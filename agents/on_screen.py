@@ -31,6 +31,9 @@ RECAP_TERMS = 8
 """Key words the recap card lists."""
 DEFINITION_WORDS = 18
 """A definition longer than this is cut at a clause boundary (one line on a card)."""
+DEFINITION_CHARS = 90
+"""What the card's two lines hold at 720p (~50 characters each, word-wrapped); longer is cut
+at a clause boundary too, so the card never ends in '…'."""
 
 _CHEM = r"\d*(?:[A-Z][a-z]?\d*)+"
 _EQUATION = re.compile(
@@ -66,11 +69,11 @@ def _one_line(text: str) -> str:
     """The definition as one whole clause; a slightly longer card beats one cut mid-idea."""
     text = " ".join(re.sub(r"\s*\([^)]*\)", "", text).split()).strip(" .;:,")
     for limit in (DEFINITION_WORDS, DEFINITION_WORDS + 6):
-        if len(words(text)) <= limit:
+        if len(words(text)) <= limit and len(text) < DEFINITION_CHARS:
             return text[:1].upper() + text[1:] + "."
         for sep in (";", ","):
             head = text.split(sep)[0].strip()
-            if 5 <= len(words(head)) <= limit:
+            if 5 <= len(words(head)) <= limit and len(head) < DEFINITION_CHARS:
                 return head[:1].upper() + head[1:] + "."
     return ""
 
@@ -100,7 +103,10 @@ def define(term: str, sentences: Sequence[str]) -> str:
     ]
     for _, _, sentence in sorted(about):
         line = shorten(sentence, DEFINITION_WORDS)
-        if mentions(line, term):  # a cut that lost the term says nothing about it
+        if len(line) >= DEFINITION_CHARS:  # too long for the card: its first clause, or nothing
+            head = re.split(r"[,;:—]", line)[0].strip(" .")
+            line = head + "." if len(words(head)) >= 4 and len(head) < DEFINITION_CHARS else ""
+        if line and mentions(line, term):  # a cut that lost the term says nothing about it
             return line
     return ""
 

@@ -22,6 +22,24 @@ def test_definition_is_the_lessons_own_defining_sentence() -> None:
     assert define("condensation", sentences) == "Change from gas to liquid."
 
 
+def test_a_definition_fits_the_cards_two_lines_as_a_whole_clause() -> None:
+    # 18 words, but ~105 characters: the card would have cut it with '…'
+    sentences = [
+        "Some flows across the surface as runoff, trickling into streams, then rivers, "
+        "and finally back to the ocean."
+    ]
+    assert define("runoff", sentences) == "Some flows across the surface as runoff."
+
+
+def test_every_definition_of_the_examples_fits_a_card() -> None:
+    for path in sorted(EXAMPLES.glob("*.md")):
+        lesson = load_lesson(path)
+        sentences = lesson_sentences(lesson.text)
+        for term in key_terms(lesson):
+            definition = define(term, sentences)
+            assert len(definition) <= 90, (path.name, term, definition)
+
+
 def test_a_sentence_that_defines_another_term_is_not_a_definition() -> None:
     sentences = ["Water that falls from clouds is called precipitation.", "Rain is common."]
     assert define("water", sentences) == ""
