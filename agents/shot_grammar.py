@@ -145,6 +145,13 @@ def _split_beats(a: str, b: str, n: int) -> list[str]:
     return [left, right, *[hold] * (n - 2)]
 
 
+def close_lens(p: StylePreset) -> str:
+    """The lens of a close shot: a macro for presets whose close framing is a macro shot."""
+    if p.close_framing == "macro shot":
+        return "100mm macro, shallow depth of field"
+    return "85mm, shallow depth of field"
+
+
 def content_visuals(
     role: str, p: StylePreset, about: Sequence[str], n: int
 ) -> dict[str, str | list[str]]:
@@ -152,15 +159,10 @@ def content_visuals(
     if role == "definition":
         term = about[0]
         model = p.depict.format(term)
-        lens = (
-            "100mm macro, shallow depth of field"
-            if p.close_framing == "macro shot"
-            else ("85mm, shallow depth of field")
-        )
         return {
             "framing": f"close-up on {term}, slight high angle",
             "camera_move": "slow push-in",
-            "lens": lens,
+            "lens": close_lens(p),
             "subject": model,
             "setting": p.close_setting,
             "action": f"the model of {term} turns slowly until it fills the frame",
@@ -235,15 +237,10 @@ def role_visuals(role: str, p: StylePreset, concepts: Sequence[str]) -> dict[str
             ],
         }
     if role == "close":
-        lens = (
-            "100mm macro, shallow depth of field"
-            if p.close_framing == "macro shot"
-            else ("85mm, shallow depth of field")
-        )
         return {
             "framing": f"{p.close_framing}, slight high angle",
             "camera_move": "slow push-in",
-            "lens": lens,
+            "lens": close_lens(p),
             "subject": model,
             "setting": p.close_setting,
             "action": "the model slowly rotates, revealing its surface detail",

@@ -105,12 +105,18 @@ async def test_a_paused_run_resumes_from_what_the_group_commit_wrote(tmp_path: P
     assert rows(ours) == rows(theirs)
 
 
-async def test_a_write_has_returned_only_once_another_connection_can_read_it(
-    tmp_path: Path,
-) -> None:
+def _one_table(tmp_path: Path) -> Path:
+    """A database file with one empty table ``t``."""
     path = tmp_path / "c.db"
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE t (n INTEGER)")
+    return path
+
+
+async def test_a_write_has_returned_only_once_another_connection_can_read_it(
+    tmp_path: Path,
+) -> None:
+    path = _one_table(tmp_path)
     writer = GroupCommit(path)
     try:
         await asyncio.gather(*(writer.write("INSERT INTO t VALUES (?)", [(i,)]) for i in range(50)))
@@ -124,9 +130,7 @@ async def test_a_write_has_returned_only_once_another_connection_can_read_it(
 async def test_a_failed_write_fails_its_caller_and_later_writes_still_commit(
     tmp_path: Path,
 ) -> None:
-    path = tmp_path / "c.db"
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE t (n INTEGER)")
+    path = _one_table(tmp_path)
     writer = GroupCommit(path)
     try:
         with pytest.raises(sqlite3.OperationalError, match="no such table"):
