@@ -6,10 +6,10 @@ over the attention mask, then L2 normalisation. ``MiniLMEmbeddingFunction`` is t
 embedding function; it must always be passed explicitly so Chroma never falls back to its
 default (which downloads a model).
 
-Cost is linear in the tokens run through the model, padding included, so ``embed`` runs texts of
-similar length together (one padded batch per length group, never one long text padding many
-short ones) and the session never spin-waits: on a shared two-core machine a spinning worker
-thread burns the CPU the other work needs and roughly doubles the CPU time of a call.
+Cost is linear in the tokens run through the model, padding included, so ``embed`` runs each
+distinct text once, and texts of similar length together: one padded batch per length group,
+never one long text padding many short ones. The session never spin-waits: on a shared two-core
+machine a spinning worker thread burns the CPU other work needs and doubles a call's CPU time.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ MAX_TOKENS = 256
 CALL_COST_TOKENS = 10
 """Fixed cost of one model call, in tokens' worth of compute: what a length group must save in
 padding to be worth a call of its own."""
+MAX_BATCH = 64
+"""Most texts in one model call (bounds the activations' memory)."""
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -72,13 +74,17 @@ class MiniLMEmbedder:
 
     def embed(self, texts: Sequence[str]) -> FloatArray:
         """Embed ``texts`` as an ``(n, 384)`` array of L2-normalised float32 vectors."""
-        out: FloatArray = np.zeros((len(texts), DIM), dtype=np.float32)
         if not texts:
-            return out
-        encs = self._tokenizer.encode_batch([t if t.strip() else "." for t in texts])
+            return np.zeros((0, DIM), dtype=np.float32)
+        keys = [t if t.strip() else "." for t in texts]
+        unique = list(dict.fromkeys(keys))
+        encs = self._tokenizer.encode_batch(unique)
         ids = [e.ids for e in encs]
+        vecs = np.zeros((len(unique), DIM), dtype=np.float32)
         for group in length_groups([len(i) for i in ids]):
-            out[group] = self._run([ids[k] for k in group])
+            vecs[group] = self._run([ids[k] for k in group])
+        row = {t: k for k, t in enumerate(unique)}
+        out: FloatArray = vecs[[row[t] for t in keys]]
         return out
 
     def _run(self, ids: list[list[int]]) -> FloatArray:
@@ -104,25 +110,30 @@ class MiniLMEmbedder:
 def length_groups(lengths: Sequence[int], call_cost: int = CALL_COST_TOKENS) -> list[list[int]]:
     """Indices of ``lengths`` split into batches that minimise padded tokens plus calls.
 
-    Sorted by length, the best split into contiguous runs is found exactly (n is at most a few
-    dozen phrases): each run costs ``len(run) * longest + call_cost``.
+    Sorted by length, the best split into contiguous runs is found exactly: each run costs
+    ``len(run) * longest + call_cost``. Runs hold at most ``MAX_BATCH`` texts, which also keeps
+    the search quadratic in ``MAX_BATCH`` only (a blocklist import embeds thousands of texts).
     """
     order = sorted(range(len(lengths)), key=lambda k: lengths[k])
-    n = len(order)
-    best = [0] + [0x7FFFFFFF] * n  # best[j]: cheapest cost of the first j sorted items
-    cut = [0] * (n + 1)
-    for j in range(1, n + 1):
-        longest = lengths[order[j - 1]]
-        for i in range(j):
-            cost = best[i] + (j - i) * longest + call_cost
-            if cost < best[j]:
-                best[j], cut[j] = cost, i
     groups: list[list[int]] = []
-    j = n
-    while j > 0:
-        groups.append(order[cut[j] : j])
-        j = cut[j]
-    return groups[::-1]
+    for start in range(0, len(order), MAX_BATCH):
+        chunk = order[start : start + MAX_BATCH]
+        n = len(chunk)
+        best = [0] + [0x7FFFFFFF] * n  # best[j]: cheapest cost of the first j of the chunk
+        cut = [0] * (n + 1)
+        for j in range(1, n + 1):
+            longest = lengths[chunk[j - 1]]
+            for i in range(j):
+                cost = best[i] + (j - i) * longest + call_cost
+                if cost < best[j]:
+                    best[j], cut[j] = cost, i
+        runs: list[list[int]] = []
+        j = n
+        while j > 0:
+            runs.append(chunk[cut[j] : j])
+            j = cut[j]
+        groups += runs[::-1]
+    return groups
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,7 @@ import numpy as np
 
 from lessonreel.store.embeddings import (
     EF_NAME,
+    MAX_BATCH,
     MiniLMEmbeddingFunction,
     length_groups,
     register_with_chroma,
@@ -77,3 +78,6 @@ def test_length_groups_cover_every_text_once_and_split_when_padding_costs_more()
     assert {frozenset(g) for g in groups} == {frozenset({0, 2, 3, 5}), frozenset({1, 4})}
     assert length_groups([12, 13, 14], call_cost=10) == [[0, 1, 2]]
     assert length_groups([]) == []
+    many = length_groups([5 + k % 7 for k in range(1000)])
+    assert sorted(k for g in many for k in g) == list(range(1000))
+    assert max(len(g) for g in many) <= MAX_BATCH
