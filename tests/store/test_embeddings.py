@@ -6,7 +6,9 @@ import numpy as np
 
 from lessonreel.store.embeddings import (
     EF_NAME,
+    MAX_BATCH,
     MiniLMEmbeddingFunction,
+    length_groups,
     register_with_chroma,
     shared_embedder,
 )
@@ -51,3 +53,31 @@ def test_embedding_function_round_trips_its_config_and_registers_with_chroma() -
     assert len(out[0]) == 384
     register_with_chroma()
     assert known_embedding_functions[EF_NAME] is MiniLMEmbeddingFunction
+
+
+def test_a_mixed_batch_returns_each_text_its_own_embedding_in_order() -> None:
+    e = shared_embedder()
+    texts = [
+        "a red fox",
+        "the mitochondria is where the cell turns sugar and oxygen into energy it can use",
+        "rain",
+        "volcanoes erupt when magma rises",
+        "a red fox",
+    ]
+    together = e.embed(texts)
+    for i, t in enumerate(texts):
+        assert np.allclose(together[i], e.embed([t])[0], atol=1e-4), t
+    assert np.allclose(together[0], together[4], atol=1e-6)
+
+
+def test_length_groups_cover_every_text_once_and_split_when_padding_costs_more() -> None:
+    lengths = [10, 60, 11, 9, 58, 12]
+    groups = length_groups(lengths, call_cost=10)
+    assert sorted(k for g in groups for k in g) == list(range(len(lengths)))
+    assert len(groups) == 2
+    assert {frozenset(g) for g in groups} == {frozenset({0, 2, 3, 5}), frozenset({1, 4})}
+    assert length_groups([12, 13, 14], call_cost=10) == [[0, 1, 2]]
+    assert length_groups([]) == []
+    many = length_groups([5 + k % 7 for k in range(1000)])
+    assert sorted(k for g in many for k in g) == list(range(1000))
+    assert max(len(g) for g in many) <= MAX_BATCH
