@@ -7,7 +7,8 @@ The screen has explainable layers, each producing :class:`Match` records:
    with per-category cosine-distance thresholds, counted only when the classifier leans unsafe
    too (``Head.semantic_support``: topic likeness alone is not harm);
 3. classifier — a small MLP head over the same embeddings (intent and target that topic
-   similarity alone cannot see);
+   similarity alone cannot see), its score combined with the per-category blocklist closeness
+   and the framing by a trained logistic regression (``Head.combine``);
 4. moderation — OpenAI's moderation endpoint, only when ``OPENAI_API_KEY`` is set.
 
 Educational, historical or scientific framing (allow-signals) tightens layers 2 and 3; the
@@ -29,7 +30,7 @@ from lessonreel.agents.screen_graphic import graphic_detail, harmful_intent
 from lessonreel.agents.screen_lexical import LexicalMatcher, normalise
 from lessonreel.agents.screen_moderation import ModerationClient
 from lessonreel.agents.screen_text import allow_signals, embed_units, screenable
-from lessonreel.store.blocklist import BlockEntry, Blocklist
+from lessonreel.store.blocklist import CATEGORIES, BlockEntry, Blocklist
 from lessonreel.store.embeddings import MiniLMEmbedder, shared_embedder
 
 __all__ = ["DEFAULT_SEMANTIC_THRESHOLD", "STANDARD_NEGATIVES", "Screen", "refine"]
@@ -156,6 +157,9 @@ class Screen:
             else np.zeros((0, 384), np.float32)
         )
         self._lexical = LexicalMatcher(self._entries)
+        self._category_index = np.array(
+            [CATEGORIES.index(e.category) for e in self._entries], dtype=np.int64
+        )
 
     def _threshold(self, category: str, allow: bool) -> float:
         base = (
@@ -213,14 +217,15 @@ class Screen:
         phrases = embed_units(body)
         embs = self.embedder.embed(phrases)
         score, category, tau = 0.0, "", 1.0
+        sims = embs @ self._matrix.T
         if self.head is not None:
             lengths = np.array([len(p.split()) for p in phrases], dtype=np.float32)
             x = features(embs, lengths, normalise(body), self.head.ngram_dim)
             score, category = self.head.unsafe_score(x)
+            score = self.head.combined(score, self._category_similarity(sims), allow)
             tau = self.head.tau_allow if allow else self.head.tau
         supported = self.head is None or score >= self.head.semantic_support * tau
         if len(self._matrix) and supported:
-            sims = embs @ self._matrix.T
             best = sims.argmax(axis=1)
             for i, j in enumerate(best):
                 entry, dist = self._entries[int(j)], float(1.0 - sims[i, j])
@@ -260,6 +265,13 @@ class Screen:
             except Exception as exc:  # second opinion only: never fail the screen
                 reasons.append(f"moderation unavailable: {type(exc).__name__}")
         return self._verdict(matches, reasons, signals, cue_words).model_copy(update={"text": text})
+
+    def _category_similarity(self, sims: np.ndarray) -> np.ndarray:
+        """Highest phrase-to-entry cosine similarity per blocklist category (-1 when empty)."""
+        out = np.full(len(CATEGORIES), -1.0, dtype=np.float32)
+        if sims.size:
+            np.maximum.at(out, self._category_index, sims.max(axis=0))
+        return out
 
     def _nearest_in(self, embs: np.ndarray, category: str) -> tuple[BlockEntry, float, int] | None:
         idx = [k for k, e in enumerate(self._entries) if e.category == category]

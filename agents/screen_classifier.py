@@ -5,6 +5,9 @@ their element-wise max, so one bad phrase in a long prompt still shows, plus has
 unigrams and bigrams of the de-obfuscated text (``NGRAM_DIM`` buckets, L2-normalised): the
 embedding blurs intent words ("how do I", "kill my") that the words themselves keep.
 Classes are ``safe`` plus the blocklist categories; the unsafe score is ``1 - p(safe)``.
+A combiner (logistic regression, :func:`combine_features`) then weighs that score with how close
+the prompt comes to each blocklist category and whether it carries educational framing, so topic
+likeness and intent decide together instead of through two separate thresholds.
 The head is trained by ``scripts/train_classifier.py`` (numpy only) and shipped in
 ``store/data/screen_head.npz`` with the thresholds the same script calibrates.
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from io import BytesIO
@@ -58,6 +62,21 @@ def features(
     return out.astype(np.float32)
 
 
+def combine_features(
+    score: npt.NDArray[np.float32 | np.float64],
+    category_similarity: npt.NDArray[np.float32],
+    allow: Sequence[bool] | npt.NDArray[np.bool_],
+) -> npt.NDArray[np.float64]:
+    """Combiner inputs per row: head score (as a logit), closeness to each category, framing.
+
+    Closeness is the highest cosine similarity of any phrase to an entry of that category.
+    """
+    s = np.clip(np.asarray(score, dtype=np.float64), 1e-4, 1 - 1e-4)
+    return np.column_stack(
+        [np.log(s / (1 - s)), np.asarray(category_similarity, np.float64), np.asarray(allow, float)]
+    )
+
+
 def softmax(z: FloatArray) -> FloatArray:
     """Row-wise softmax."""
     z = z - z.max(axis=-1, keepdims=True)
@@ -91,6 +110,17 @@ class Head:
     hidden_weights: FloatArray | None = None
     """First layer of an MLP head (ReLU); None for plain softmax regression."""
     hidden_bias: FloatArray | None = None
+    combine: FloatArray | None = None
+    """Combiner weights over :func:`combine_features` then its bias (last element); None: the
+    head's own unsafe score is compared with tau."""
+
+    def combined(self, score: float, category_similarity: FloatArray, allow: bool) -> float:
+        """The score compared with tau: the combiner's p(unsafe), or the head's own score."""
+        if self.combine is None:
+            return score
+        f = combine_features(np.array([score]), category_similarity[None, :], [allow])[0]
+        z = float(f @ self.combine[:-1] + self.combine[-1])
+        return float(1.0 / (1.0 + np.exp(-z)))
 
     def proba(self, x: FloatArray) -> FloatArray:
         """Class probabilities for feature rows ``x``."""
@@ -129,6 +159,7 @@ class Head:
             hidden_bias=(self.hidden_bias if self.hidden_bias is not None else np.zeros(0)).astype(
                 np.float32
             ),
+            combine=(self.combine if self.combine is not None else np.zeros(0)).astype(np.float32),
         )
 
     @classmethod
@@ -161,6 +192,7 @@ class Head:
                 hidden_bias=(
                     z["hidden_bias"] if "hidden_bias" in z.files and z["hidden_bias"].size else None
                 ),
+                combine=z["combine"] if "combine" in z.files and z["combine"].size else None,
             )
 
 

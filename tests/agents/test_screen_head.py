@@ -59,3 +59,21 @@ def test_a_retrain_that_changes_only_calibration_reuses_the_trained_weights(
     other = fit_head(Featurized(x, 1 - y, data.allow, data.cat_dist), folds=2, cache_dir=tmp_path)
     assert len(list(tmp_path.glob("head-*.npz"))) == 2
     assert not np.array_equal(other.proba(x), first.proba(x))
+
+
+def test_the_combiner_blocks_on_blocklist_closeness_the_head_alone_misses(tmp_path: Path) -> None:
+    # the head's features carry no signal here; only closeness to a blocklist category does
+    rng = np.random.default_rng(3)
+    n = 200
+    x = rng.standard_normal((n, 8)).astype(np.float32)
+    y = rng.integers(0, 2, n).astype(np.int64)
+    dist = np.full((n, len(CATEGORIES)), 0.8, np.float32)
+    dist[:, 0] = np.where(y == 1, 0.25, 0.6) + rng.normal(0, 0.05, n).astype(np.float32)
+    head = fit_head(Featurized(x, y, np.zeros(n, bool), dist), folds=2)
+    assert head.combine is not None
+    near, far = 1.0 - dist[y == 1][0], 1.0 - dist[y == 0][0]
+    score = 1.0 - float(head.proba(x[:1])[0, 0])
+    assert head.combined(score, near, False) >= head.tau > head.combined(score, far, False)
+    head.save(str(tmp_path / "h.npz"))
+    back = Head.from_bytes((tmp_path / "h.npz").read_bytes())
+    assert back.combined(score, near, False) == head.combined(score, near, False)
