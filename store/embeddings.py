@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -79,6 +80,51 @@ class MiniLMEmbedder:
         pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         out: FloatArray = (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+        return out
+
+
+class Embedder(Protocol):
+    """Anything that embeds texts as unit-length rows (the model, or a memo in front of it)."""
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        """Embed ``texts`` as an ``(n, DIM)`` array."""
+        ...
+
+
+class MemoEmbedder:
+    """An embedder that embeds each distinct text once (least recently used ones forgotten).
+
+    One run embeds many texts more than once: the director's narration repeats the lesson's
+    sentences screened at ingest, and every shot prompt repeats the style bible and the
+    standard negatives. The model's cost is per token, so those repeats were most of the screen's
+    CPU. Misses of one call are embedded together, in one model call.
+    """
+
+    def __init__(self, embedder: Embedder, *, size: int = 2048) -> None:
+        self._embedder = embedder
+        self._size = size
+        self._rows: OrderedDict[str, FloatArray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        """Embed ``texts``, reusing the rows of texts embedded before."""
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        found: dict[str, FloatArray] = {}
+        with self._lock:
+            for text in texts:
+                if text in self._rows:
+                    self._rows.move_to_end(text)
+                    found[text] = self._rows[text]
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            rows = self._embedder.embed(missing)
+            with self._lock:
+                for text, row in zip(missing, rows, strict=True):
+                    found[text] = self._rows[text] = row
+                while len(self._rows) > self._size:
+                    self._rows.popitem(last=False)
+        out: FloatArray = np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
         return out
 
 

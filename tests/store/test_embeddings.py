@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from lessonreel.store.embeddings import (
     EF_NAME,
+    MemoEmbedder,
     MiniLMEmbeddingFunction,
     register_with_chroma,
     shared_embedder,
@@ -51,3 +54,43 @@ def test_embedding_function_round_trips_its_config_and_registers_with_chroma() -
     assert len(out[0]) == 384
     register_with_chroma()
     assert known_embedding_functions[EF_NAME] is MiniLMEmbeddingFunction
+
+
+class _Counting:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return shared_embedder().embed(texts)
+
+
+def test_a_memo_embeds_each_text_once_and_returns_what_the_model_would() -> None:
+    model = _Counting()
+    memo = MemoEmbedder(model)
+    first = memo.embed(["a leaf in sunlight", "water rises to the leaves", "a leaf in sunlight"])
+    again = memo.embed(["water rises to the leaves", "carbon dioxide enters the stomata"])
+    assert model.texts == [
+        "a leaf in sunlight",
+        "water rises to the leaves",
+        "carbon dioxide enters the stomata",
+    ]
+    assert first.shape == (3, 384)
+    assert again.shape == (2, 384)
+    assert np.array_equal(first[0], first[2])
+    assert np.array_equal(first[1], again[0])
+    direct = shared_embedder().embed(["carbon dioxide enters the stomata"])[0]
+    assert np.allclose(again[1], direct, atol=1e-3)
+
+
+def test_a_memo_forgets_the_least_recently_used_text_beyond_its_size() -> None:
+    model = _Counting()
+    memo = MemoEmbedder(model, size=2)
+    memo.embed(["one"])
+    memo.embed(["two"])
+    memo.embed(["one"])  # "two" is now the least recently used
+    memo.embed(["three"])
+    memo.embed(["one", "two"])
+    assert model.texts == ["one", "two", "three", "two"]
