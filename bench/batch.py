@@ -55,14 +55,16 @@ def lessons(folder: Path, count: int) -> list[str]:
 def emulator_config(rpm: int, window: float) -> dict[str, Any]:
     """Zero latency; ``rpm × window / 60`` creates per sliding ``window`` seconds.
 
-    Clips are rendered at 1 frame per second: with the local provider the explainer look
-    replaces the clip's picture (only its sound is kept), and a real provider renders on its own
-    machines, so frames drawn here would only take CPU from the engines being measured.
+    Clips are held stills at 1 frame per second (what the in-process emulator renders offline):
+    with the local provider the explainer look replaces the clip's picture (only its sound is
+    kept), and a real provider renders on its own machines, so frames drawn here would only take
+    CPU from the engines being measured.
     """
     per_window = max(1, round(rpm * window / 60.0))
     return {
         "latency": 0.0,
         "fps": 1,
+        "look": "still",
         "rate_limit": {"rpm": per_window, "window": window, "scope": "create"},
     }
 
