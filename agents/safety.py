@@ -18,6 +18,7 @@ thresholds are calibrated by ``scripts/train_classifier.py`` and measured by ``b
 from __future__ import annotations
 
 import asyncio
+import copy
 import re
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from lessonreel.agents.screen_lexical import LexicalMatcher, normalise
 from lessonreel.agents.screen_moderation import ModerationClient
 from lessonreel.agents.screen_text import allow_signals, embed_units, screenable
 from lessonreel.store.blocklist import CATEGORIES, BlockEntry, Blocklist
-from lessonreel.store.embeddings import MiniLMEmbedder, shared_embedder
+from lessonreel.store.embeddings import Embedder, MemoEmbedder, shared_embedder
 
 __all__ = ["DEFAULT_SEMANTIC_THRESHOLD", "STANDARD_NEGATIVES", "Screen", "refine"]
 
@@ -110,13 +111,13 @@ class Screen:
         self,
         blocklist: Blocklist,
         *,
-        embedder: MiniLMEmbedder | None = None,
+        embedder: Embedder | None = None,
         head: Head | None = None,
         moderation: ModerationClient | None = None,
         use_classifier: bool = True,
     ) -> None:
         self.blocklist = blocklist
-        self.embedder = embedder or blocklist.embedding_function.embedder
+        self.embedder: Embedder = embedder or blocklist.embedding_function.embedder
         self.head = head if use_classifier else None
         self.moderation = moderation
         self.use_allow_signals = True
@@ -144,6 +145,17 @@ class Screen:
             moderation=mod,
             use_classifier=use_classifier,
         )
+
+    def for_run(self) -> Screen:
+        """The screen for one run: the same models and blocklist, its own embedding memo.
+
+        Within a run the same sentences come back (ingest, the storyboard's narration, every
+        shot prompt's style bible); the memo embeds each once. It is per run, so one run's
+        texts neither fill another's memory nor make a batch of copies look cheaper than it is.
+        """
+        view = copy.copy(self)
+        view.embedder = MemoEmbedder(self.embedder)
+        return view
 
     def refresh(self) -> None:
         """Reload entries and their vectors from Chroma (after ``blocklist add``)."""

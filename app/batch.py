@@ -129,7 +129,8 @@ async def run_local(
         async with in_flight:
             await preparing.acquire()
             place = _Place(preparing)
-            shared = {"provider": SharedProvider(provider), "loaded_screen": screen}
+            # the screen's models are shared; its memo of embedded sentences is the lesson's
+            shared = {"provider": SharedProvider(provider), "loaded_screen": screen.for_run()}
             try:
                 return await _run_lesson(
                     lesson, lesson_context(ctx, lesson), shared, on_event, place.on_event

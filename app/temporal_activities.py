@@ -109,7 +109,10 @@ class LessonActivities:
                 if self.screen is None:
                     self.screen = await first.screen()
                 await asyncio.to_thread(first.ledger.close)
-        shared = {"provider": SharedProvider(self.providers[key]), "loaded_screen": self.screen}
+        shared = {
+            "provider": SharedProvider(self.providers[key]),
+            "loaded_screen": self.screen.for_run(),  # the activity's own embedding memo
+        }
         svc = await asyncio.to_thread(build_services, ctx, **shared)
         if run_id is not None and ctx.budget_usd is not None:
             from lessonreel.app.temporal_control import shared_control

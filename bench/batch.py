@@ -24,6 +24,7 @@ import argparse
 import itertools
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -52,13 +53,36 @@ def lessons(folder: Path, count: int) -> list[str]:
 
 
 def emulator_config(rpm: int, window: float) -> dict[str, Any]:
-    """Zero latency; ``rpm × window / 60`` creates per sliding ``window`` seconds."""
+    """Zero latency; ``rpm × window / 60`` creates per sliding ``window`` seconds.
+
+    Clips are held stills at 1 frame per second (what the in-process emulator renders offline):
+    with the local provider the explainer look replaces the clip's picture (only its sound is
+    kept), and a real provider renders on its own machines, so frames drawn here would only take
+    CPU from the engines being measured.
+    """
     per_window = max(1, round(rpm * window / 60.0))
     return {
         "latency": 0.0,
-        "fps": 8,
+        "fps": 1,
+        "look": "still",
         "rate_limit": {"rpm": per_window, "window": window, "scope": "create"},
     }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a live process (and its reaped children) has used so far."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    utime, stime, cutime, cstime = (int(f) for f in fields[11:15])
+    return (utime + stime + cutime + cstime) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's reaped children (the batch command and what it ran)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_batch(
@@ -69,8 +93,11 @@ def run_batch(
     engine: str,
     shots: int,
     narration: bool,
-) -> tuple[float, float, dict[str, Any], str]:
-    """``lessonreel batch`` as a child process; (start time, seconds, its --json, stderr tail)."""
+) -> tuple[float, float, dict[str, Any], str, float]:
+    """``lessonreel batch`` as a child process: start time, seconds, its --json, stderr tail, CPU.
+
+    The CPU seconds are the batch command's own and its children's (encoders, ffmpeg).
+    """
     args = cli(
         "batch", *paths, "--engine", engine, "--provider", "local", "--base-url", url + "/v1",
         "--size", "320x180", "--seconds", str(shots * SHOT_SECONDS), "--out", str(out),
@@ -78,10 +105,12 @@ def run_batch(
     )  # fmt: skip
     began = time.time()
     started = time.perf_counter()
+    cpu = children_cpu()
     proc = subprocess.run(args, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
+    cpu = children_cpu() - cpu
     payload = json.loads(proc.stdout) if proc.stdout.strip() else {"lessons": []}
-    return began, elapsed, payload, proc.stderr[-1500:]
+    return began, elapsed, payload, proc.stderr[-1500:], cpu
 
 
 def starved(created: list[float], rpm: int) -> tuple[float, int]:
@@ -166,6 +195,7 @@ def main() -> None:
             emu = stack.enter_context(
                 emulator(root / f"emu-{engine}", emulator_config(args.rpm, window), env)
             )
+            workers = []
             if engine == "temporal":
                 server = stack.enter_context(dev_server(root / "temporal"))
                 env = worker_env(env, server, heartbeat=10.0)
@@ -174,13 +204,21 @@ def main() -> None:
                         cli("worker", "--rpm", str(args.rpm)), env, root / f"worker-{n}.log"
                     )
                     stack.callback(worker.stop)
+                    workers.append(worker.process.pid)
             load = os.getloadavg()[0]
-            began, elapsed, payload, tail = run_batch(
+            before = {pid: cpu_seconds(pid) for pid in [emu.process.pid, *workers]}
+            began, elapsed, payload, tail, batch_cpu = run_batch(
                 paths, emu.url, root / f"out-{engine}", env, engine, args.shots, args.narration
             )
+            used = {pid: cpu_seconds(pid) - cpu for pid, cpu in before.items()}
             stats = get_json(emu.url + "/_emulator/stats")
             results[engine] = figures(began, elapsed, payload, stats, args.rpm, count)
             r = results[engine]
+            r["cpu"] = {
+                "batch": batch_cpu,
+                "emulator": used[emu.process.pid],
+                "workers": sum(used[pid] for pid in workers),
+            }
             print(
                 f"{engine:>8}: {r['seconds']:.1f} s, {r['creates']} creates at "
                 f"{r['achieved_rpm']:.1f}/min = {r['share'] * 100:.1f} % of {args.rpm} RPM, "
@@ -189,6 +227,13 @@ def main() -> None:
                 f"idle {r['idle']:.1f} s in {r['gaps']} gaps; load average "
                 f"{load:.1f} → {os.getloadavg()[0]:.1f}"
             )
+            cpu = r["cpu"]
+            print(
+                f"{'':>8}  CPU seconds: batch command {cpu['batch']:.1f}, workers "
+                f"{cpu['workers']:.1f}, emulator {cpu['emulator']:.1f} "
+                f"({sum(cpu.values()) / count:.2f} per lesson; the machine has "
+                f"{os.cpu_count() or 1} × {r['seconds']:.0f} s)"
+            )
             if r["lost"]:
                 print(tail)
     line: dict[str, Any] = {}
@@ -196,6 +241,8 @@ def main() -> None:
         line[f"{engine}_rpm_share"] = round(r["share"], 3)
     for engine, r in results.items():
         line[f"{engine}_s"] = round(r["seconds"], 1)
+    for engine, r in results.items():
+        line[f"{engine}_cpu_per_lesson"] = round(sum(r["cpu"].values()) / count, 2)
     line["lost"] = sum(r["lost"] for r in results.values())
     line["duplicates"] = sum(r["duplicates"] for r in results.values())
     line["rate_limited"] = sum(r["rate_limited"] for r in results.values())

@@ -124,7 +124,7 @@ def build_services(context: Context, **overrides: Any) -> Services:
         options["rpm"] = context.rpm
     if context.create_rpm is not None:
         options["create_rpm"] = context.create_rpm
-    if context.provider == "local" and context.base_url:
+    if context.provider == "local" and context.base_url and "provider" not in overrides:
         import httpx
 
         # the emulator running as a server (``lessonreel emulator``) instead of in-process

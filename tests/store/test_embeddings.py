@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from lessonreel.store.embeddings import (
     EF_NAME,
     MAX_BATCH,
+    MemoEmbedder,
     MiniLMEmbeddingFunction,
     length_groups,
     register_with_chroma,
@@ -81,3 +84,43 @@ def test_length_groups_cover_every_text_once_and_split_when_padding_costs_more()
     many = length_groups([5 + k % 7 for k in range(1000)])
     assert sorted(k for g in many for k in g) == list(range(1000))
     assert max(len(g) for g in many) <= MAX_BATCH
+
+
+class _Counting:
+    """The real embedder, counting the texts it is asked to embed."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        self.texts.extend(texts)
+        return shared_embedder().embed(texts)
+
+
+def test_a_memo_embeds_each_text_once_and_returns_what_the_model_would() -> None:
+    model = _Counting()
+    memo = MemoEmbedder(model)
+    first = memo.embed(["a leaf in sunlight", "water rises to the leaves", "a leaf in sunlight"])
+    again = memo.embed(["water rises to the leaves", "carbon dioxide enters the stomata"])
+    assert model.texts == [
+        "a leaf in sunlight",
+        "water rises to the leaves",
+        "carbon dioxide enters the stomata",
+    ]
+    assert first.shape == (3, 384)
+    assert again.shape == (2, 384)
+    assert np.array_equal(first[0], first[2])
+    assert np.array_equal(first[1], again[0])
+    direct = shared_embedder().embed(["carbon dioxide enters the stomata"])[0]
+    assert np.allclose(again[1], direct, atol=1e-3)
+
+
+def test_a_memo_forgets_the_least_recently_used_text_beyond_its_size() -> None:
+    model = _Counting()
+    memo = MemoEmbedder(model, size=2)
+    memo.embed(["one"])
+    memo.embed(["two"])
+    memo.embed(["one"])  # "two" is now the least recently used
+    memo.embed(["three"])
+    memo.embed(["one", "two"])
+    assert model.texts == ["one", "two", "three", "two"]
