@@ -129,27 +129,51 @@ async def fetch_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
             clip = await svc.provider.download(job_id, dest)
         except ProviderError as exc:
             return {"error": exc.error, "fetch_attempts": fetches}
-        problem = await asyncio.to_thread(clip_problem, dest, shot.duration)
+        result = _delivered(svc, state, dest, clip.sha256, row)
+        problem = await asyncio.to_thread(
+            _check_and_record, svc, state["run_id"], key, dest, shot.duration, result
+        )
         if problem is not None:
-            await asyncio.to_thread(_discard, dest)
-            await asyncio.to_thread(svc.ledger.update_job, key, clip_path=None, sha256=None)
             return {"error": _damaged(job_id, problem), "fetch_attempts": fetches}
-        digest = clip.sha256
-    cost = float((row or {}).get("cost_usd") or 0.0)
-    result = shot_result(
+    else:
+        result = _delivered(svc, state, dest, digest, row)
+        await asyncio.to_thread(_record_delivered, svc, state["run_id"], key, result)
+    runtime.stream_writer({"event": "shot", "index": shot.index, "stage": "delivered"})
+    return {"error": None, "shot_results": {shot.index: result}}
+
+
+def _delivered(
+    svc: Services, state: ShotState, dest: Path, digest: str, row: dict[str, Any] | None
+) -> ShotResult:
+    """The report row of a shot whose clip is stored at ``dest``."""
+    shot = state["shot"]
+    return shot_result(
         state,
         outcome="delivered",
         provider=svc.provider.name,
         clip=str(dest),
         sha256=digest,
-        cost_usd=cost,
+        cost_usd=float((row or {}).get("cost_usd") or 0.0),
         shadow_usd=shadow_cost(
             svc.prices, svc.provider.name, state["model"], state["size"], shot.duration
         ),
     )
-    await asyncio.to_thread(_record_delivered, svc, state["run_id"], key, result)
-    runtime.stream_writer({"event": "shot", "index": shot.index, "stage": "delivered"})
-    return {"error": None, "shot_results": {shot.index: result}}
+
+
+def _check_and_record(
+    svc: Services, run_id: str, key: str, dest: Path, seconds: float, result: ShotResult
+) -> str | None:
+    """Probe a fresh download; a whole clip is recorded delivered, a damaged one deleted.
+
+    Returns the problem of a damaged clip (None: delivered). One thread hop for both.
+    """
+    problem = clip_problem(dest, seconds)
+    if problem is not None:
+        _discard(dest)
+        svc.ledger.update_job(key, clip_path=None, sha256=None)
+        return problem
+    _record_delivered(svc, run_id, key, result)
+    return None
 
 
 def _expired(job_id: str) -> JobError:
