@@ -37,29 +37,34 @@ DURATION_TOLERANCE_SECONDS = 0.25
 def clip_problem(path: Path, seconds: float) -> str | None:
     """Return why ``path`` is not a whole clip of ``seconds`` (unreadable or short), else None.
 
-    The header is probed, then every video packet is demuxed: a file cut after a front ``moov``
-    box keeps a plausible header, only its packets run out early.
+    The header's duration is checked, then every video packet is demuxed (one open of the
+    file): a file cut after a front ``moov`` box keeps a plausible header, only its packets run
+    out early.
     """
     import av
 
-    from lessonreel.video.stitch import probe
-
     try:
-        info = probe(path)
-    except ValueError as exc:
-        return str(exc)
-    if abs(info.duration - seconds) > DURATION_TOLERANCE_SECONDS:
-        return f"the clip lasts {info.duration:.2f}s, not the {seconds:g}s requested"
+        container = av.open(str(path))
+    except (av.FFmpegError, OSError) as exc:
+        return f"cannot read {path} as a video: {exc}"
     end = 0.0
-    try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            base = float(stream.time_base or 0)
+    with container:
+        if not container.streams.video:
+            return f"{path} has no video stream"
+        stream = container.streams.video[0]
+        base = float(stream.time_base or 0)
+        if container.duration is not None:
+            duration = container.duration / av.time_base
+        else:
+            duration = float((stream.duration or 0) * base)
+        if abs(duration - seconds) > DURATION_TOLERANCE_SECONDS:
+            return f"the clip lasts {duration:.2f}s, not the {seconds:g}s requested"
+        try:
             for packet in container.demux(stream):
                 if packet.pts is not None and packet.size:
                     end = max(end, (packet.pts + (packet.duration or 0)) * base)
-    except (av.FFmpegError, OSError) as exc:
-        return f"the clip cannot be read to its end: {exc}"
+        except (av.FFmpegError, OSError) as exc:
+            return f"the clip cannot be read to its end: {exc}"
     if abs(end - seconds) > DURATION_TOLERANCE_SECONDS:
         return f"the clip's video stops at {end:.2f}s of the {seconds:g}s requested"
     return None
