@@ -222,7 +222,7 @@ async def test_a_first_pass_shot_writes_no_checkpoint_and_a_retried_one_does(
         state = await build_sparse(saver, [], set()).aget_state(config)
     kept = shot_checkpoints(path)
     assert len(kept) == 1  # only shot 1, which left its first pass
-    assert list(kept.values())[0] >= 2  # the step that set the retry, and the ones after it
+    assert next(iter(kept.values())) >= 2  # the step that set the retry, and the ones after it
     assert sorted(state.values["done"]) == [0, 1, 2]
     assert sorted(calls) == sorted(f"{s}:{i}" for s in "abc" for i in range(3))
 
@@ -235,8 +235,10 @@ async def test_a_first_pass_shot_writes_no_checkpoint_and_a_retried_one_does(
 async def test_a_killed_shot_resumes_from_its_input_or_from_its_kept_checkpoint(
     tmp_path: Path, shot: int, resumed: list[str]
 ) -> None:
-    """A shot killed in its last step: on its first pass it runs again from its input (the
-    ledger makes that safe); once it has retried it resumes after the retry."""
+    """A shot killed in its last step starts again from its input, or resumes after its retry.
+
+    On its first pass the shot has nothing kept (the ledger makes running it again safe).
+    """
     path = tmp_path / "c.db"
     config: Any = {"configurable": {"thread_id": "run-1"}}
     calls: list[str] = []
