@@ -52,17 +52,86 @@ _FRACTION = re.compile(r"\b(\d+)/(\d+)\b")
 _SUBSCRIPT = re.compile(r"(?<=[A-Za-z)])(\d+)")
 
 
+_DETERMINER = r"(?:(?:a|an|the|each|every|all|most)\s+)?"
+_INTRO = r"(?:[^,;:]{1,60},\s+)?"
+_CONTENT = (
+    r"(?!(?:through|into|from|to|with|of|in|on|by|the|an?|and|or|is|are|was|were|be)\b)[\w-]+"
+)
+"""A word that can be part of a noun phrase (no preposition, article or verb 'to be')."""
+"""A short lead-in before the subject ("In biology, a cell is ...")."""
+_NOT_HEAD = re.compile(
+    r"\s*(?:['’]s?\b|,|\(|of\b|in\b|on\b|at\b|for\b|from\b|with\b|by\b|and\b|or\b|that\b|"
+    r"which\b|who\b|is called\b|are called\b)",
+    re.I,
+)
+_PAST = re.compile(
+    r"\s+(?:(?:\w+ly|also|then|not|still|no longer)\s+)*(?:was|were|had|did|went|built|came|"
+    r"became|took|made|grew|began|fought|led|gave|saw|won|lost|fell|rose|found|brought|wrote|"
+    r"met|shot|fled|held|kept|left|ran|sent|stood|struck|told|knew|\w+[^e\W]ed)\b",
+    re.I,
+)
+"""A verb in the past tense right after the subject: the sentence narrates."""
+"""What follows a term that is only part of the subject ("the war in Europe", "Earth's crust")."""
+
+
+def _term(term: str) -> str:
+    """The term as a regex: any case, either apostrophe, singular or plural."""
+    parts = [re.sub(r"['’]", "['’]", re.escape(w)) for w in term.split()]
+    last = term.split()[-1].lower() if term.split() else ""
+    if len(last) > 3 and last.endswith("ies"):
+        parts[-1] = parts[-1][:-3] + "(?:y|ies)"
+    elif len(last) > 3 and last.endswith("s") and not last.endswith("ss"):
+        parts[-1] = parts[-1][:-1] + "(?:s|es)?"
+    else:
+        parts[-1] += "(?:s|es)?"
+    return r"\s+".join(parts)
+
+
 def _definition_patterns(term: str) -> list[re.Pattern[str]]:
-    t = re.escape(term)
+    """Sentences that really define ``term``, most telling first.
+
+    The term is the subject of is/means/refers to, a sentence names it ("... is called T",
+    "tiny pores called T"), or an appositive says what it is ("T, a gas in the air, ...").
+    """
+    t = _term(term)
+    subject = rf"^{_INTRO}{_DETERMINER}{t}(?:\s+of\s+[^,;]{{1,40}}?)?"
+    named = r"(?:is|are)\s+(?:also\s+|often\s+|sometimes\s+|commonly\s+)?"
     return [
         re.compile(
-            rf"\b{t}s?\s+(?:is|are)\s+((?:a|an|the|one|how|what|when|where|made|any)\b.+)", re.I
+            rf"{subject}\s+(?:is|are)\s+((?:a|an|the|one|how|what|when|where|made|any)\b.+)", re.I
         ),
-        re.compile(rf"\b{t}s?\s+(?:means|refers to|describes)\s+(.+)", re.I),
-        re.compile(
-            rf"(.+?)\s+(?:is|are)\s+(?:called|known as|named)\s+(?:an?\s+|the\s+)?{t}\b", re.I
+        re.compile(rf"{subject}\s+(?:means|refers to|describes|is defined as)\s+(.+)", re.I),
+        re.compile(  # a second name: "Newton's first law is often called the law of inertia"
+            rf"{subject}\s+(?:is|are)\s+((?:also |often |sometimes )?(?:called|known as)\s.+)", re.I
+        ),
+        re.compile(  # "Water that falls from clouds is called precipitation"
+            rf"^([^,;]{{3,90}}?)(?<!\bwhat)(?<!\bwhich)(?<!\bthat)\s+{named}"
+            rf"(?:called|known as|named|referred to as)\s+(?:an?\s+|the\s+)?{t}\b",
+            re.I,
+        ),
+        re.compile(  # "an invisible gas called water vapour", "tiny pores called stomata on ..."
+            rf"(?<![\w-])((?:(?:an?|the)\s+)?(?:{_CONTENT}\s+){{0,2}}{_CONTENT})\s+"
+            rf"(?:called|known as)\s+{t}\b((?:\s+(?:on|in|at|inside|under|along)\s+[^,;.]+)?)",
+            re.I,
+        ),
+        re.compile(  # an appositive of the subject: "Carbon dioxide, a gas in the air, enters"
+            rf"^{_DETERMINER}{t}\s*[,—–]\s*((?:or\s+)?(?:an?|the)\s+[^,;:—–()]{{3,80}}?)\s*[,—–]"
+            r"(?!\s*(?:and|or)\b)",
+            re.I,
         ),
     ]
+
+
+def _said_of(term: str, sentence: str) -> bool:
+    """True when ``term`` heads the subject of a present-tense sentence ("Stomata let gases in.").
+
+    A past-tense sentence tells a story ("The water was not inside the bottle."), not what the
+    term is or does.
+    """
+    match = re.match(rf"{_INTRO}{_DETERMINER}{_term(term)}\b", sentence, re.I)
+    if match is None or _NOT_HEAD.match(sentence[match.end() :]):
+        return False
+    return not _PAST.match(sentence[match.end() :])
 
 
 def _one_line(text: str) -> str:
@@ -78,30 +147,48 @@ def _one_line(text: str) -> str:
     return ""
 
 
-def define(term: str, sentences: Sequence[str]) -> str:
-    """The lesson's one-line definition of ``term``, or '' when the lesson never defines it."""
-    for sentence in sentences:
-        for k, pattern in enumerate(_definition_patterns(term)):
+def _plain(sentence: str) -> str:
+    """The sentence without Markdown emphasis or an opening bracket or quote."""
+    return re.sub(r"\*\*|__", "", sentence).strip().lstrip("(\"“‘'").strip()
+
+
+def define(term: str, sentences: Sequence[str], *, longer: Sequence[str] = ()) -> str:
+    """The lesson's one-line definition of ``term``, or '' when the lesson never defines it.
+
+    Without a defining sentence, a short sentence with the term as its subject says what it
+    does; a sentence that merely mentions it ("The war in Europe was over.") is no definition.
+    ``longer`` are the key terms that contain this one: a sentence about "the water cycle" is
+    not about "water".
+    """
+    patterns = _definition_patterns(term)
+    plain = [_plain(sentence) for sentence in sentences]
+    for pattern in patterns:
+        for sentence in plain:
             match = pattern.search(sentence)
-            if match is None:
+            if match is None or any(_said_of(other, sentence) for other in longer):
                 continue
-            body = match.group(1)
-            if k == 2:  # "X is called T": X is the definition, T the term
-                body = re.sub(
-                    r"^(?:the|a|an|this|that|these|those)\s+", "", body.strip(), flags=re.I
-                )
-            if len(words(body)) >= 3 and not re.match(r"the same\b|the following\b", body, re.I):
-                return _one_line(body)
-    # No defining sentence: the sentence where the term comes earliest says what it does.
+            body = re.sub(r"^or\s+", "", " ".join(g for g in match.groups() if g), flags=re.I)
+            near = sentence[match.start() : match.end() + 40]
+            if any(mentions(near, other) for other in longer):
+                continue  # "water vapour" is not "water"
+            if pattern is patterns[3]:  # "X is called T": X is the definition, T the term
+                body = re.sub(r"^(?:the|a|an|this|that|these|those)\s+", "", body, flags=re.I)
+            if len(words(body)) < 2 or re.match(r"the same\b|the following\b", body, re.I):
+                continue
+            line = _one_line(body)
+            if line:
+                return line
     about = [
-        (_position(sentence, term), len(words(sentence)), sentence)
-        for sentence in sentences
-        if len(words(sentence)) >= 6
-        and mentions(sentence, term)
+        sentence
+        for sentence in plain
+        if len(words(sentence)) >= 5
+        and not sentence.endswith("?")
+        and _said_of(term, sentence)
+        and not any(_said_of(other, sentence) for other in longer)
         and not _SIGNPOST.search(sentence)
         and not _DEFINES_OTHER.search(sentence)
     ]
-    for _, _, sentence in sorted(about):
+    for sentence in sorted(about, key=lambda s: len(words(s))):
         line = shorten(sentence, DEFINITION_WORDS)
         if len(line) >= DEFINITION_CHARS:  # too long for the card: its first clause, or nothing
             head = re.split(r"[,;:—]", line)[0].strip(" .")
@@ -109,12 +196,6 @@ def define(term: str, sentences: Sequence[str]) -> str:
         if line and mentions(line, term):  # a cut that lost the term says nothing about it
             return line
     return ""
-
-
-def _position(sentence: str, term: str) -> int:
-    key = term_key(term).split()[0]
-    tokens = [term_key(w) for w in words(sentence)]
-    return tokens.index(key) if key in tokens else len(tokens)
 
 
 def _to_latex(found: str) -> str:
@@ -147,6 +228,12 @@ def key_terms(lesson: Lesson) -> list[str]:
 def capacity(shot: Shot) -> int:
     """How many key-term cards fit in the shot, each up for TERM_SECONDS."""
     return max(1, min(MAX_TERMS, int(shot.duration // TERM_SECONDS)))
+
+
+def _define(lesson: Lesson, term: str, sentences: Sequence[str]) -> str:
+    key = f" {term_key(term)} "
+    longer = [t for t in key_terms(lesson) if t != term and key in f" {term_key(t)} "]
+    return define(term, sentences, longer=longer)
 
 
 def _spoken(shot: Shot) -> str:
@@ -182,7 +269,7 @@ def plan_on_screen(
         if term_key(term) in seen or len(terms) >= capacity(shot):
             continue
         seen.add(term_key(term))
-        terms.append(KeyTerm(term=term, definition=define(term, sentences)))
+        terms.append(KeyTerm(term=term, definition=_define(lesson, term, sentences)))
     # Labels name the parts of the shot's picture: its concepts, the key terms it mentions, then
     # key terms the lesson mentions around what the shot says (the rest of a process or cycle).
     labels: list[str] = []
@@ -218,7 +305,8 @@ def with_on_screen(lesson: Lesson, storyboard: Storyboard) -> Storyboard:
     for shot in teaching:
         while missing and len(shot.on_screen.terms) < capacity(shot):
             term = missing.pop(0)
-            shot.on_screen.terms.append(KeyTerm(term=term, definition=define(term, sentences)))
+            definition = _define(lesson, term, sentences)
+            shot.on_screen.terms.append(KeyTerm(term=term, definition=definition))
     if len(shots) > 1:  # the recap names the key words once more, all together
         shots[-1].on_screen.labels = key_terms(lesson)[:RECAP_TERMS]
     return storyboard.model_copy(update={"shots": shots})

@@ -24,6 +24,7 @@ from lessonreel.video.pricing import PriceTable
 
 if TYPE_CHECKING:
     from lessonreel.store.ledger import Ledger
+    from lessonreel.video.emulator.config import EmulatorConfig
     from lessonreel.video.providers.base import VideoProvider
 
 
@@ -85,6 +86,25 @@ class Services:
                 await asyncio.to_thread(close)
 
 
+OFFLINE_CLIP_FPS = 1
+"""Frame rate of the in-process emulator's held stills (their picture is never shown)."""
+
+
+def offline_emulator_config(path: str | None) -> EmulatorConfig:
+    """The in-process emulator's config: the file's, rendering held stills unless it says.
+
+    Offline, the explainer look replaces the clip's picture (see ``assemble_lesson``) and keeps
+    only its sound, so a moving 720p preview would cost a third of the run's CPU for nothing.
+    The clips stay real MP4s of the requested size and seconds, with the same sound.
+    """
+    from lessonreel.video.emulator.config import EmulatorConfig, load_config
+
+    config = load_config(Path(path)) if path else EmulatorConfig()
+    cheap = {"look": "still", "fps": OFFLINE_CLIP_FPS}
+    update = {key: value for key, value in cheap.items() if key not in config.model_fields_set}
+    return config.model_copy(update=update)
+
+
 def build_services(context: Context, **overrides: Any) -> Services:
     """Build a run's services (blocking: opens sqlite, builds clients); call in a thread.
 
@@ -109,10 +129,8 @@ def build_services(context: Context, **overrides: Any) -> Services:
 
         # the emulator running as a server (``lessonreel emulator``) instead of in-process
         options["transport"] = httpx.AsyncHTTPTransport()
-    elif context.provider == "local" and context.emulator_config:
-        from lessonreel.video.emulator.config import load_config
-
-        options["emulator_config"] = load_config(Path(context.emulator_config))
+    elif context.provider == "local":
+        options["emulator_config"] = offline_emulator_config(context.emulator_config)
     provider = overrides.pop("provider", None) or make_provider(
         context.provider, base_url=context.base_url, **options
     )

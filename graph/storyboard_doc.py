@@ -14,6 +14,18 @@ def _line(speaker: str, text: str) -> str:
     )
 
 
+def _once(names: list[str]) -> list[str]:
+    """Each name once (a key term is usually a label of its shot too), first spelling kept."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        key = " ".join(name.casefold().split())
+        if key and key not in seen:
+            seen.add(key)
+            out.append(name)
+    return out
+
+
 def shot_cue_spans(shot: Shot) -> list[tuple[float, float, str]]:
     """Return the shot's dialogue lines spread evenly over its time span (start, end, text)."""
     lines = [dl for dl in shot.dialogue if dl.line.strip()]
@@ -111,8 +123,8 @@ def storyboard_markdown(
         out += ["", f"### Shot {shot.index + 1} ({shot.start:g}–{shot.end:g} s, {shot.duration} s)"]
         out += ["", f"**Objective:** {shot.objective}", ""]
         if shot.narration.strip():
-            out += [f"- Narration: {shot.narration.strip()}"]
-        terms = [t.term for t in shot.on_screen.terms] + shot.on_screen.labels
+            out += [f'- Narration: "{" ".join(shot.narration.split())}"']
+        terms = _once([t.term for t in shot.on_screen.terms] + shot.on_screen.labels)
         if terms:
             out += [f"- On screen: {', '.join(terms)}"]
         if shot.on_screen.equation:
@@ -120,8 +132,6 @@ def storyboard_markdown(
         out += [f"- Subject: {shot.subject}", f"- Setting: {shot.setting}"]
         out += [f"- Lighting: {shot.lighting}", f"- Palette: {', '.join(shot.palette)}"]
         out += ["- Beats:"] + [f"  {i + 1}. {beat}" for i, beat in enumerate(shot.beats)]
-        if shot.narration.strip():
-            out += [f'- Narration: "{" ".join(shot.narration.split())}"']
         if shot.dialogue:
             out += ["- Dialogue:"] + [f'  - {d.speaker}: "{d.line}"' for d in shot.dialogue]
         result = results.get(shot.index)

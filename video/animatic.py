@@ -160,6 +160,35 @@ def render_animatic(
             writer.write_frame(frame)
 
 
+def render_still(
+    dest: Path,
+    *,
+    prompt: str,
+    size: str = "1280x720",
+    seconds: float = 4.0,
+    seed: int = 0,
+    fps: int = 24,
+) -> None:
+    """Render the shot's plate held still (no move, no captions) with the animatic's audio bed.
+
+    For runs that draw their own picture and keep only the clip's sound (the offline explainer):
+    a still costs one plate and near-empty P-frames instead of a moving 720p picture.
+    """
+    import av
+
+    width, height = parse_size(size)
+    n = frame_count(seconds, fps)
+    spec = parse_shot(prompt)
+    mixed = seed_from(prompt, seed)
+    settings = EncoderSettings(fps=fps)
+    plate = av.VideoFrame.from_ndarray(draw_plate(spec, width, height, mixed), format="rgb24")
+    yuv = np.asarray(plate.reformat(format="yuv420p").to_ndarray(), dtype=np.uint8)
+    with ClipWriter(Path(dest), width, height, settings) as writer:
+        writer.write_audio(audio_bed(seconds, seed=mixed, settings=settings))
+        for _ in range(n):
+            writer.write_frame(av.VideoFrame.from_ndarray(yuv, format="yuv420p"))
+
+
 def _decode(video: Path) -> tuple[Any, Any]:
     import av
 
@@ -226,4 +255,10 @@ def render_spritesheet(video: Path, dest: Path, *, tiles: int = 10, columns: int
     _save_image(sheet, dest, "JPEG", quality=82)
 
 
-__all__ = ["camera_rect", "render_animatic", "render_spritesheet", "render_thumbnail"]
+__all__ = [
+    "camera_rect",
+    "render_animatic",
+    "render_spritesheet",
+    "render_still",
+    "render_thumbnail",
+]

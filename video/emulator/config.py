@@ -159,6 +159,11 @@ class EmulatorConfig(_Section):
         description="Largest request body read (larger: HTTP 413 before the rest is read).",
     )
     fps: int = Field(default=24, ge=1, le=60, description="Frame rate of rendered clips.")
+    look: Literal["animatic", "still"] = Field(
+        default="animatic",
+        description="animatic: the shot's plate with its camera move and dialogue captions; "
+        "still: the plate held, same sound (cheap, for runs that draw their own picture).",
+    )
     cache_dir: Path | None = Field(
         default=None, description="Render cache; default a temp dir removed on close."
     )

@@ -314,6 +314,7 @@ class JobStore:
                 seconds=job.seconds,
                 seed=job.seed,
                 fps=self.config.fps,
+                look=self.config.look,
             )
         return path
 

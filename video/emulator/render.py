@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 Variant = Literal["video", "thumbnail", "spritesheet"]
+Look = Literal["animatic", "still"]
 
 SUFFIX: dict[str, str] = {"video": ".mp4", "thumbnail": ".webp", "spritesheet": ".jpg"}
 MEDIA_TYPE: dict[str, str] = {
@@ -35,15 +36,22 @@ def render_variant(
     seconds: int,
     seed: int,
     fps: int,
+    look: Look = "animatic",
 ) -> Path:
     """Path of ``variant`` for a job, rendering the clip (and the image) if not cached yet."""
-    from lessonreel.video.animatic import render_animatic, render_spritesheet, render_thumbnail
+    from lessonreel.video.animatic import (
+        render_animatic,
+        render_spritesheet,
+        render_still,
+        render_thumbnail,
+    )
 
     directory.mkdir(parents=True, exist_ok=True)
     video = directory / f"{job_id}.mp4"
     if not video.exists():
         tmp = _tmp(video)
-        render_animatic(tmp, prompt=prompt, size=size, seconds=float(seconds), seed=seed, fps=fps)
+        render = render_still if look == "still" else render_animatic
+        render(tmp, prompt=prompt, size=size, seconds=float(seconds), seed=seed, fps=fps)
         tmp.replace(video)
     if variant == "video":
         return video

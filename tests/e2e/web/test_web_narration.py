@@ -96,6 +96,51 @@ def test_a_teacher_can_turn_the_voice_off_and_the_result_says_so(
     assert console.errors == []
 
 
+def test_voice_and_pace_are_disabled_while_the_narration_is_unticked(
+    studio: Studio, page: Any, console: ConsoleLog
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(studio.url + "/")
+    group = page.get_by_role("group", name="Narration")
+    voice = group.get_by_label("Voice", exact=True)
+    rate = group.get_by_label("Speaking rate")
+    speak = group.get_by_label("Speak the narration (a voice-over)")
+    expect(voice).to_be_enabled()
+    expect(rate).to_be_enabled()
+
+    speak.uncheck()
+    expect(voice).to_be_disabled()
+    expect(rate).to_be_disabled()
+    # a screen reader hears why: the settings' description, in a polite live region
+    settings = page.get_by_role("group", name="Voice", exact=True)
+    expect(settings).to_have_accessible_description(
+        "Voice and speaking rate are off: the narration is not spoken."
+    )
+    expect(page.locator("#voice-settings-state")).to_have_attribute("aria-live", "polite")
+    assert axe_violations(page) == []
+
+    speak.check()
+    expect(voice).to_be_enabled()
+    expect(rate).to_be_enabled()
+    expect(settings).to_have_accessible_description("")
+    assert console.errors == []
+
+
+def test_a_form_sent_back_with_the_narration_off_keeps_voice_and_pace_disabled(
+    studio: Studio, page: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(studio.url + "/")
+    page.get_by_label("Speak the narration (a voice-over)").uncheck()
+    page.get_by_role("button", name="Make storyboard").click()  # no lesson: the form comes back
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_label("Speak the narration (a voice-over)")).not_to_be_checked()
+    expect(page.get_by_label("Voice", exact=True)).to_be_disabled()
+    expect(page.get_by_label("Speaking rate")).to_be_disabled()
+
+
 def test_a_pace_out_of_range_is_explained_and_the_choices_are_kept(
     studio: Studio, page: Any
 ) -> None:
