@@ -9,8 +9,10 @@ render_shot:  screen_shot ─┬→ dispatch_shot → await_clip → fetch_clip 
 ```
 
 Each shot runs as a compiled subgraph invoked through ``Send``: its routers stay named
-functions over a typed per-shot state, and its steps are checkpointed under the parent's thread,
-so a resumed run continues each shot where it stopped. Nothing here opens a file or a client:
+functions over a typed per-shot state, and its steps are checkpointed under the parent's thread
+once the shot leaves its first pass (a retry, a rewrite), so a resumed run continues such a shot
+where it stopped; a shot on its first pass starts again and the ledger turns its dispatch into a
+collect (graph/checkpointer.py, ``sparse``). Nothing here opens a file or a client:
 ``graph`` below is safe to import (``langgraph.json`` points at it; Studio adds its own
 checkpointer, the CLI passes the SQLite one to :func:`build_graph`).
 """
@@ -54,6 +56,9 @@ from lessonreel.graph.state import (
 
 GRAPH_NAME = "lessonreel"
 
+SHOT_NODE = "render_shot"
+"""The lesson graph's node that runs the shot subgraph (also its checkpoint namespace)."""
+
 
 def build_shot_graph() -> CompiledStateGraph[Any, Any, Any, Any]:
     """One shot's journey: screen, sanitize, dispatch, await, fetch, or a slate."""
@@ -78,7 +83,7 @@ def build_shot_graph() -> CompiledStateGraph[Any, Any, Any, Any]:
     builder.add_edge("back_off", "dispatch_shot")
     builder.add_edge("give_up_shot", END)
     builder.add_edge("stop_shot", END)
-    return builder.compile(name="render_shot")
+    return builder.compile(name=SHOT_NODE)
 
 
 def build_graph(checkpointer: Any = None) -> CompiledStateGraph[Any, Any, Any, Any]:
@@ -90,7 +95,7 @@ def build_graph(checkpointer: Any = None) -> CompiledStateGraph[Any, Any, Any, A
     builder.add_node("direct_storyboard", direct_storyboard)
     builder.add_node("review_storyboard", review_storyboard)
     builder.add_node("narrate_lesson", narrate_lesson)
-    builder.add_node("render_shot", build_shot_graph())
+    builder.add_node(SHOT_NODE, build_shot_graph())
     builder.add_node("assemble_lesson", assemble_lesson)
 
     builder.add_edge(START, "ingest_lesson")

@@ -13,6 +13,16 @@ after the previous step's checkpoint is on disk), and writes commit in the order
 The file is in WAL mode with ``synchronous=NORMAL``: a commit survives the process being killed
 (the crash the run is built for); a power cut may lose the last commits, which resumes a step
 early — every node is idempotent, and the ledger, not the checkpoint, is the record of paid jobs.
+
+A subgraph may be checkpointed *sparsely* (``sparse={"render_shot": rule}``): a checkpoint in
+that subgraph's namespace is written only when ``rule`` says its channel values must survive a
+crash, and the subgraph's pending writes are not written at all. A shot on its first attempt
+(screen → dispatch → await → fetch) then costs no checkpoint write and no thread hop per step; a
+shot killed on that path starts again from its ``Send`` input, and the ledger turns its dispatch
+into a collect. Once a shot leaves that path (a retry, a sanitizer round) its checkpoints are
+written as before, so a resume continues where it stopped. A step's results always reach the
+next checkpoint (``durability="sync"`` waits for it), so skipping pending writes only means a
+node may run again after a crash, which every node allows.
 """
 
 from __future__ import annotations
@@ -20,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +40,7 @@ from langgraph.checkpoint.base import (
     ChannelVersions,
     Checkpoint,
     CheckpointMetadata,
+    CheckpointTuple,
     get_checkpoint_metadata,
 )
 from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
@@ -46,6 +57,9 @@ REPLACE_WRITES = f"INSERT OR REPLACE {_WRITES_COLUMNS}"
 KEEP_WRITES = f"INSERT OR IGNORE {_WRITES_COLUMNS}"
 
 Statement = tuple[str, list[tuple[Any, ...]]]
+
+KeepRule = Callable[[Mapping[str, Any]], bool]
+"""Given a subgraph checkpoint's channel values, whether that checkpoint must be written."""
 
 
 class GroupCommit:
@@ -116,10 +130,59 @@ class GroupCommit:
 class GroupCommitSaver(AsyncSqliteSaver):
     """``AsyncSqliteSaver`` whose checkpoints and pending writes are group-committed."""
 
-    def __init__(self, conn: Any, writer: GroupCommit, *, serde: Any = None) -> None:
-        """Read through ``conn`` (aiosqlite) as the library does; write through ``writer``."""
+    def __init__(
+        self,
+        conn: Any,
+        writer: GroupCommit,
+        *,
+        serde: Any = None,
+        sparse: Mapping[str, KeepRule] | None = None,
+    ) -> None:
+        """Read through ``conn`` (aiosqlite) as the library does; write through ``writer``.
+
+        ``sparse`` maps a subgraph node's name to the rule that keeps its checkpoints (see the
+        module docstring); other namespaces are written in full.
+        """
         super().__init__(conn, serde=serde)
         self.writer = writer
+        self.sparse = dict(sparse or {})
+        self._kept: dict[tuple[str, str], bool] = {}
+
+    def _root(self, checkpoint_ns: str) -> str | None:
+        """The sparse subgraph ``checkpoint_ns`` belongs to, if any."""
+        if not checkpoint_ns or not self.sparse:
+            return None
+        root = checkpoint_ns.split(":", 1)[0]
+        return root if root in self.sparse else None
+
+    async def _any_kept(self, thread_id: str, root: str) -> bool:
+        """Whether the thread has any kept checkpoint of the sparse subgraph ``root``.
+
+        Asked once per thread and subgraph (then known from this saver's own writes), so a run
+        whose shots all stay on their first pass reads no checkpoint per shot.
+        """
+        known = self._kept.get((thread_id, root))
+        if known is None:
+            await self.setup()
+            query = (
+                "SELECT 1 FROM checkpoints WHERE thread_id = ? AND checkpoint_ns >= ? "
+                "AND checkpoint_ns < ? LIMIT 1"
+            )
+            async with (
+                self.lock,
+                self.conn.execute(query, (thread_id, f"{root}:", f"{root};")) as cur,
+            ):
+                found = await cur.fetchone() is not None
+            known = self._kept.setdefault((thread_id, root), found) or found
+        return known
+
+    async def aget_tuple(self, config: RunnableConfig) -> CheckpointTuple | None:
+        """The library's read; a sparse subgraph with nothing kept in the thread reads nothing."""
+        conf = config["configurable"]
+        root = self._root(str(conf.get("checkpoint_ns", "")))
+        if root is not None and not await self._any_kept(str(conf["thread_id"]), root):
+            return None
+        return await super().aget_tuple(config)
 
     async def aput(
         self,
@@ -129,9 +192,21 @@ class GroupCommitSaver(AsyncSqliteSaver):
         new_versions: ChannelVersions,
     ) -> RunnableConfig:
         """Save a checkpoint (the library's row, committed with the writes queued beside it)."""
-        await self.setup()
         thread_id = config["configurable"]["thread_id"]
         checkpoint_ns = config["configurable"]["checkpoint_ns"]
+        saved: RunnableConfig = {
+            "configurable": {
+                "thread_id": thread_id,
+                "checkpoint_ns": checkpoint_ns,
+                "checkpoint_id": checkpoint["id"],
+            }
+        }
+        root = self._root(checkpoint_ns)
+        if root is not None:
+            if not self.sparse[root](checkpoint["channel_values"]):
+                return saved
+            self._kept[(str(thread_id), root)] = True
+        await self.setup()
         type_, serialized = self.serde.dumps_typed(checkpoint)
         meta = json.dumps(get_checkpoint_metadata(config, metadata), ensure_ascii=False)
         row = (
@@ -144,13 +219,7 @@ class GroupCommitSaver(AsyncSqliteSaver):
             meta.encode("utf-8", "ignore"),
         )
         await self.writer.write(PUT_CHECKPOINT, [row])
-        return {
-            "configurable": {
-                "thread_id": thread_id,
-                "checkpoint_ns": checkpoint_ns,
-                "checkpoint_id": checkpoint["id"],
-            }
-        }
+        return saved
 
     async def aput_writes(
         self,
@@ -160,6 +229,8 @@ class GroupCommitSaver(AsyncSqliteSaver):
         task_path: str = "",
     ) -> None:
         """Store a task's pending writes (the library's rows and conflict rule)."""
+        if self._root(str(config["configurable"].get("checkpoint_ns", ""))) is not None:
+            return  # a sparse subgraph's step results reach its next checkpoint, if kept
         await self.setup()
         special = all(channel in WRITES_IDX_MAP for channel, _ in writes)
         conf = config["configurable"]

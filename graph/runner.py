@@ -105,17 +105,30 @@ async def _heartbeat(ledger: Any, lease: Any) -> None:
 
 @asynccontextmanager
 async def open_checkpointer() -> AsyncIterator[Any]:
-    """Open the SQLite checkpointer in the home (``checkpoints.db``), writes group-committed."""
+    """Open the SQLite checkpointer in the home (``checkpoints.db``), writes group-committed.
+
+    The shot subgraph is checkpointed sparsely (:func:`~lessonreel.graph.state.
+    keep_shot_checkpoint`): a shot's first pass writes no checkpoint of its own, the ledger
+    keeps its paid job; the lesson graph's checkpoints (and each finished shot's result) are
+    written in full.
+    """
     import aiosqlite
 
+    from lessonreel.graph.builder import SHOT_NODE
     from lessonreel.graph.checkpointer import GroupCommit, GroupCommitSaver
+    from lessonreel.graph.state import keep_shot_checkpoint
     from lessonreel.store.home import checkpoints_path
 
     path = checkpoints_path()
     writer = GroupCommit(path)
     async with aiosqlite.connect(str(path)) as conn:
         try:
-            yield GroupCommitSaver(conn, writer, serde=checkpoint_serde())
+            yield GroupCommitSaver(
+                conn,
+                writer,
+                serde=checkpoint_serde(),
+                sparse={SHOT_NODE: keep_shot_checkpoint},
+            )
         finally:
             await writer.aclose()
 
@@ -188,7 +201,7 @@ async def _drive(
             payload,
             config,
             context=context,
-            stream_mode=["custom", "updates"],
+            stream_mode=["custom"],  # progress events only: each chunk costs a loop wake-up
             subgraphs=True,
             durability="sync",
         ):

@@ -8,7 +8,8 @@ retry after resume) replaces the earlier result for its shot.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
@@ -35,6 +36,7 @@ __all__ = [
     "ShotResult",
     "ShotState",
     "ShotTask",
+    "keep_shot_checkpoint",
     "merge_shot_results",
     "shot_result",
 ]
@@ -177,6 +179,23 @@ class ShotState(ShotTask, total=False):
     stopped: bool
     started_at: float
     shot_results: Annotated[dict[int, ShotResult], merge_shot_results]
+
+
+OFF_COURSE_COUNTERS = ("retry", "unknown_rounds", "sanitize_rounds", "fetch_attempts")
+"""Shot state counters that a resumed shot could not rebuild from its ``Send`` input and the
+ledger: a retry index (the idempotency key of the attempt), a sanitizer round (its rewritten
+prompt), a re-fetch."""
+
+
+def keep_shot_checkpoint(values: Mapping[str, Any]) -> bool:
+    """Whether a shot's checkpoint must be written: only once the shot has left its first pass.
+
+    On the first pass (screen → dispatch → await → fetch) a shot killed midway can start again
+    from its input: the refined prompt and the attempt's key come out the same, and the ledger
+    row reserved before the paid create turns the dispatch into a collect. A retry or a rewrite
+    cannot be rebuilt that way, so from then on every step of the shot is checkpointed.
+    """
+    return any(values.get(name) for name in OFF_COURSE_COUNTERS)
 
 
 class ShotOutput(TypedDict):

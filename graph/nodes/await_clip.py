@@ -51,13 +51,8 @@ async def await_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
                 return {"job": None, "error": _lost(exc.error)}
             next_poll = time.monotonic() + delay
             delay = min(delay * 1.6, ctx.max_poll_interval)
-            await asyncio.to_thread(
-                svc.ledger.update_job,
-                key,
-                status=job.status,
-                progress=job.progress,
-                expires_at=job.expires_at,
-            )
+            if not job.terminal:  # a terminal status is recorded with its charge (_settle)
+                await asyncio.to_thread(_record_status, svc, key, job)
             runtime.stream_writer(
                 {"event": "shot", "index": index, "stage": job.status, "progress": job.progress}
             )
@@ -74,6 +69,11 @@ async def await_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
             }
         await asyncio.sleep(min(EVENT_CHECK_SECONDS, max(0.0, next_poll - time.monotonic())))
     return await _settle(svc, state, job, key)
+
+
+def _record_status(svc: Services, key: str, job: VideoJob) -> None:
+    """Record a polled job's status, progress and link expiry."""
+    svc.ledger.update_job(key, status=job.status, progress=job.progress, expires_at=job.expires_at)
 
 
 def _already_stored(svc: Services, key: str, job_id: str) -> VideoJob | None:
@@ -128,27 +128,32 @@ def _charge(svc: Services, state: ShotState, job: VideoJob, key: str) -> None:
 
 
 async def _settle(svc: Services, state: ShotState, job: VideoJob, key: str) -> dict[str, Any]:
-    """Record charges and turn a terminal job into the state the router reads."""
-    ledger = svc.ledger
-    run_id = state["run_id"]
-    if billed(job):
-        await asyncio.to_thread(_charge, svc, state, job, key)
-        if job.status == "succeeded":
-            return {"job": job, "error": None}
-    elif job.cost_usd:
-        await asyncio.to_thread(
-            ledger.record_spend, run_id, job_key=key, usd=float(job.cost_usd), kind="charge"
+    """Record the terminal status and charges, and turn the job into the state the router reads."""
+    error: JobError | None = None
+    if not (billed(job) and job.status == "succeeded"):
+        error = job.error or JobError(
+            kind=ErrorKind.SERVER_ERROR, code=job.status, message=f"job ended {job.status}"
         )
-    error = job.error or JobError(
-        kind=ErrorKind.SERVER_ERROR, code=job.status, message=f"job ended {job.status}"
-    )
-    if job.status in {"expired", "canceled"} and error.kind is ErrorKind.INVALID_REQUEST:
-        error = JobError(kind=ErrorKind.SERVER_ERROR, code=job.status, message=error.message)
-    await asyncio.to_thread(
-        ledger.update_job,
-        key,
-        error_kind=error.kind.value,
-        error_code=error.code,
-        error_message=error.message,
-    )
+        if job.status in {"expired", "canceled"} and error.kind is ErrorKind.INVALID_REQUEST:
+            error = JobError(kind=ErrorKind.SERVER_ERROR, code=job.status, message=error.message)
+    await asyncio.to_thread(_record_terminal, svc, state, job, key, error)
     return {"job": job, "error": error}
+
+
+def _record_terminal(
+    svc: Services, state: ShotState, job: VideoJob, key: str, error: JobError | None
+) -> None:
+    """Record a terminal job: status, charges, and its error when it failed (one thread hop)."""
+    ledger = svc.ledger
+    _record_status(svc, key, job)
+    if billed(job):
+        _charge(svc, state, job, key)
+    elif job.cost_usd:
+        ledger.record_spend(state["run_id"], job_key=key, usd=float(job.cost_usd), kind="charge")
+    if error is not None:
+        ledger.update_job(
+            key,
+            error_kind=error.kind.value,
+            error_code=error.code,
+            error_message=error.message,
+        )

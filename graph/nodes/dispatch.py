@@ -41,9 +41,9 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
     async with svc.control.dispatch_lock:
         if svc.control.stop_reason:  # another shot stopped the run while this one waited
             return {"stopped": True, "reason": svc.control.stop_reason}
-        row, decision = await asyncio.to_thread(_look_up, svc, ctx, state)
+        row, decision, key = await asyncio.to_thread(_look_up, svc, ctx, state)
         if row is not None:
-            model, size, key = row["model"], row["size"], row["idempotency_key"]
+            model, size = row["model"], row["size"]
         else:
             assert decision is not None
             if decision.refused:
@@ -53,7 +53,6 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
                 )
                 return {"stopped": True, "reason": reason}
             model, size = decision.model, decision.size
-            key = _key(svc, state, model, size)
         base = {"job_key": key, "model": model, "size": size, "error": None}
         request = VideoRequest(prompt=prompt, model=model, size=size, seconds=shot.duration)
         if row is not None and row.get("provider_job_id"):
@@ -74,18 +73,7 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
                 return {**failed, "reason": found.reason} if found.reason else failed
         if decision is not None and decision.action == "downgrade":
             _emit(runtime, shot.index, "downgraded", None, detail=decision.reason)
-        await asyncio.to_thread(
-            svc.ledger.reserve_job,
-            key,
-            run_id=run_id,
-            shot_index=shot.index,
-            provider=svc.provider.name,
-            model=model,
-            size=size,
-            seconds=shot.duration,
-            prompt=prompt,
-            estimate_usd=charge(svc.prices, svc.provider.name, model, size, shot.duration),
-        )
+        # a new attempt's row was reserved by _look_up; an existing one needs none
     _emit(runtime, shot.index, "submitting", None)
     try:
         job = await svc.provider.submit(request)
@@ -110,15 +98,37 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
 
 def _look_up(
     svc: Services, ctx: Context, state: ShotState
-) -> tuple[dict[str, Any] | None, Decision | None]:
-    """Check the lease, find this attempt's job; without one, ask the budget (one thread hop)."""
+) -> tuple[dict[str, Any] | None, Decision | None, str]:
+    """Check the lease, find this attempt's job, else ask the budget and reserve (one hop).
+
+    Without a job, the budget decides and, when it allows, the job's row is reserved here,
+    before the submit. Returns ``(row, decision, key)``: the existing row, or the budget's
+    decision (``key`` is empty when it refused).
+    """
     # another process advancing this run would pay for its shots too (store/lease.py)
     svc.ledger.leases.check(state["run_id"], svc.lease_token)
     row = _previous_job(svc, state)
     if row is not None:
-        return row, None
+        return row, None, str(row["idempotency_key"])
     shot = state["shot"]
-    return None, _budget(svc, ctx, state["run_id"], state["model"], state["size"], shot.duration)
+    decision = _budget(svc, ctx, state["run_id"], state["model"], state["size"], shot.duration)
+    if decision.refused:
+        return None, decision, ""
+    key = _key(svc, state, decision.model, decision.size)
+    svc.ledger.reserve_job(
+        key,
+        run_id=state["run_id"],
+        shot_index=shot.index,
+        provider=svc.provider.name,
+        model=decision.model,
+        size=decision.size,
+        seconds=shot.duration,
+        prompt=state["prompt"].text,
+        estimate_usd=charge(
+            svc.prices, svc.provider.name, decision.model, decision.size, shot.duration
+        ),
+    )
+    return None, decision, key
 
 
 def _record_created(

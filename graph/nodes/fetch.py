@@ -37,29 +37,34 @@ DURATION_TOLERANCE_SECONDS = 0.25
 def clip_problem(path: Path, seconds: float) -> str | None:
     """Return why ``path`` is not a whole clip of ``seconds`` (unreadable or short), else None.
 
-    The header is probed, then every video packet is demuxed: a file cut after a front ``moov``
-    box keeps a plausible header, only its packets run out early.
+    The header's duration is checked, then every video packet is demuxed (one open of the
+    file): a file cut after a front ``moov`` box keeps a plausible header, only its packets run
+    out early.
     """
     import av
 
-    from lessonreel.video.stitch import probe
-
     try:
-        info = probe(path)
-    except ValueError as exc:
-        return str(exc)
-    if abs(info.duration - seconds) > DURATION_TOLERANCE_SECONDS:
-        return f"the clip lasts {info.duration:.2f}s, not the {seconds:g}s requested"
+        container = av.open(str(path))
+    except (av.FFmpegError, OSError) as exc:
+        return f"cannot read {path} as a video: {exc}"
     end = 0.0
-    try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            base = float(stream.time_base or 0)
+    with container:
+        if not container.streams.video:
+            return f"{path} has no video stream"
+        stream = container.streams.video[0]
+        base = float(stream.time_base or 0)
+        if container.duration is not None:
+            duration = container.duration / av.time_base
+        else:
+            duration = float((stream.duration or 0) * base)
+        if abs(duration - seconds) > DURATION_TOLERANCE_SECONDS:
+            return f"the clip lasts {duration:.2f}s, not the {seconds:g}s requested"
+        try:
             for packet in container.demux(stream):
                 if packet.pts is not None and packet.size:
                     end = max(end, (packet.pts + (packet.duration or 0)) * base)
-    except (av.FFmpegError, OSError) as exc:
-        return f"the clip cannot be read to its end: {exc}"
+        except (av.FFmpegError, OSError) as exc:
+            return f"the clip cannot be read to its end: {exc}"
     if abs(end - seconds) > DURATION_TOLERANCE_SECONDS:
         return f"the clip's video stops at {end:.2f}s of the {seconds:g}s requested"
     return None
@@ -129,27 +134,51 @@ async def fetch_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
             clip = await svc.provider.download(job_id, dest)
         except ProviderError as exc:
             return {"error": exc.error, "fetch_attempts": fetches}
-        problem = await asyncio.to_thread(clip_problem, dest, shot.duration)
+        result = _delivered(svc, state, dest, clip.sha256, row)
+        problem = await asyncio.to_thread(
+            _check_and_record, svc, state["run_id"], key, dest, shot.duration, result
+        )
         if problem is not None:
-            await asyncio.to_thread(_discard, dest)
-            await asyncio.to_thread(svc.ledger.update_job, key, clip_path=None, sha256=None)
             return {"error": _damaged(job_id, problem), "fetch_attempts": fetches}
-        digest = clip.sha256
-    cost = float((row or {}).get("cost_usd") or 0.0)
-    result = shot_result(
+    else:
+        result = _delivered(svc, state, dest, digest, row)
+        await asyncio.to_thread(_record_delivered, svc, state["run_id"], key, result)
+    runtime.stream_writer({"event": "shot", "index": shot.index, "stage": "delivered"})
+    return {"error": None, "shot_results": {shot.index: result}}
+
+
+def _delivered(
+    svc: Services, state: ShotState, dest: Path, digest: str, row: dict[str, Any] | None
+) -> ShotResult:
+    """The report row of a shot whose clip is stored at ``dest``."""
+    shot = state["shot"]
+    return shot_result(
         state,
         outcome="delivered",
         provider=svc.provider.name,
         clip=str(dest),
         sha256=digest,
-        cost_usd=cost,
+        cost_usd=float((row or {}).get("cost_usd") or 0.0),
         shadow_usd=shadow_cost(
             svc.prices, svc.provider.name, state["model"], state["size"], shot.duration
         ),
     )
-    await asyncio.to_thread(_record_delivered, svc, state["run_id"], key, result)
-    runtime.stream_writer({"event": "shot", "index": shot.index, "stage": "delivered"})
-    return {"error": None, "shot_results": {shot.index: result}}
+
+
+def _check_and_record(
+    svc: Services, run_id: str, key: str, dest: Path, seconds: float, result: ShotResult
+) -> str | None:
+    """Probe a fresh download; a whole clip is recorded delivered, a damaged one deleted.
+
+    Returns the problem of a damaged clip (None: delivered). One thread hop for both.
+    """
+    problem = clip_problem(dest, seconds)
+    if problem is not None:
+        _discard(dest)
+        svc.ledger.update_job(key, clip_path=None, sha256=None)
+        return problem
+    _record_delivered(svc, run_id, key, result)
+    return None
 
 
 def _expired(job_id: str) -> JobError:

@@ -26,6 +26,7 @@ from lessonreel.graph.checkpointer import GroupCommit, GroupCommitSaver
 
 
 class Lesson(TypedDict, total=False):
+    first: int
     shots: int
     approved: bool
     done: Annotated[list[int], operator.add]
@@ -140,3 +141,115 @@ async def test_a_failed_write_fails_its_caller_and_later_writes_still_commit(
             assert [r[0] for r in conn.execute("SELECT n FROM t")] == [2]
     finally:
         await writer.aclose()
+
+
+class Leg(TypedDict, total=False):
+    index: int
+    retry: int
+    done: Annotated[list[int], operator.add]
+
+
+def build_sparse(saver: Any, calls: list[str], crash: set[str]) -> Any:
+    """A lesson that fans out to a three-step shot subgraph; shot 1 retries once on step b.
+
+    A step named in ``crash`` (``"<step>:<index>"``) raises once, as a killed process would stop.
+    """
+
+    def step(name: str) -> Any:
+        async def run(state: Leg) -> dict[str, Any]:
+            tag = f"{name}:{state['index']}"
+            calls.append(tag)
+            if tag in crash:
+                crash.discard(tag)
+                raise RuntimeError(f"killed in {tag}")
+            update: dict[str, Any] = {"done": [state["index"]]} if name == "c" else {}
+            if name == "b" and state["index"] == 1 and not state.get("retry"):
+                update["retry"] = 1
+            return update
+
+        return run
+
+    shot = StateGraph(Leg)
+    for name in ("a", "b", "c"):
+        shot.add_node(name, step(name))
+    shot.add_edge(START, "a")
+    shot.add_edge("a", "b")
+    shot.add_edge("b", "c")
+    shot.add_edge("c", END)
+
+    def fan(state: Lesson) -> list[Send]:
+        return [Send("shot", Leg(index=i)) for i in range(state.get("first", 0), state["shots"])]
+
+    lesson = StateGraph(Lesson)
+    lesson.add_node("shot", shot.compile())
+    lesson.add_conditional_edges(START, fan, ["shot"])
+    lesson.add_edge("shot", END)
+    return lesson.compile(checkpointer=saver)
+
+
+@asynccontextmanager
+async def sparse_saver(path: Path) -> AsyncIterator[GroupCommitSaver]:
+    from lessonreel.graph.state import keep_shot_checkpoint
+
+    writer = GroupCommit(path)
+    async with aiosqlite.connect(str(path)) as conn:
+        try:
+            yield GroupCommitSaver(conn, writer, sparse={"shot": keep_shot_checkpoint})
+        finally:
+            await writer.aclose()
+
+
+def shot_checkpoints(path: Path) -> dict[str, int]:
+    """Stored checkpoints per shot namespace (``shot:<task>`` → count)."""
+    with sqlite3.connect(path) as conn:
+        found = conn.execute(
+            "SELECT checkpoint_ns, count(*) FROM checkpoints WHERE checkpoint_ns != '' "
+            "GROUP BY checkpoint_ns"
+        ).fetchall()
+        writes = conn.execute("SELECT count(*) FROM writes WHERE checkpoint_ns != ''").fetchone()
+    assert writes[0] == 0  # a sparse subgraph's pending writes are never stored
+    return dict(found)
+
+
+async def test_a_first_pass_shot_writes_no_checkpoint_and_a_retried_one_does(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "c.db"
+    config: Any = {"configurable": {"thread_id": "run-1"}}
+    async with sparse_saver(path) as saver:
+        calls: list[str] = []
+        await build_sparse(saver, calls, set()).ainvoke({"shots": 3}, config, durability="sync")
+        state = await build_sparse(saver, [], set()).aget_state(config)
+    kept = shot_checkpoints(path)
+    assert len(kept) == 1  # only shot 1, which left its first pass
+    assert next(iter(kept.values())) >= 2  # the step that set the retry, and the ones after it
+    assert sorted(state.values["done"]) == [0, 1, 2]
+    assert sorted(calls) == sorted(f"{s}:{i}" for s in "abc" for i in range(3))
+
+
+@pytest.mark.parametrize(
+    ("shot", "resumed"),
+    [(0, ["a:0", "b:0", "c:0"]), (1, ["c:1"])],
+    ids=["first-pass-starts-again", "retried-resumes-after-its-retry"],
+)
+async def test_a_killed_shot_resumes_from_its_input_or_from_its_kept_checkpoint(
+    tmp_path: Path, shot: int, resumed: list[str]
+) -> None:
+    """A shot killed in its last step starts again from its input, or resumes after its retry.
+
+    On its first pass the shot has nothing kept (the ledger makes running it again safe).
+    """
+    path = tmp_path / "c.db"
+    config: Any = {"configurable": {"thread_id": "run-1"}}
+    calls: list[str] = []
+    async with sparse_saver(path) as saver:
+        graph = build_sparse(saver, calls, {f"c:{shot}"})
+        with pytest.raises(RuntimeError, match="killed"):
+            await graph.ainvoke({"first": shot, "shots": shot + 1}, config, durability="sync")
+    calls.clear()
+    async with sparse_saver(path) as saver:  # a new process: nothing known in memory
+        graph = build_sparse(saver, calls, set())
+        await graph.ainvoke(None, config, durability="sync")
+        state = await graph.aget_state(config)
+    assert calls == resumed
+    assert state.values["done"] == [shot]
