@@ -121,7 +121,9 @@ async def open_checkpointer() -> AsyncIterator[Any]:
 
     path = checkpoints_path()
     writer = GroupCommit(path)
-    async with aiosqlite.connect(str(path)) as conn:
+    # the same 30 s busy wait as the group-commit writer: another process (a studio still
+    # shutting down, a second worker) may hold the write lock for a moment
+    async with aiosqlite.connect(str(path), timeout=30.0) as conn:
         try:
             yield GroupCommitSaver(
                 conn,

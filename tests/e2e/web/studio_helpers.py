@@ -37,8 +37,15 @@ class Studio:
     app: Any
 
     def stop(self) -> None:
+        """Stop serving; wait for the server's loop to end (runs cancelled, threads done).
+
+        A studio started while the old one still writes would share ``checkpoints.db`` with it, so
+        a stop that does not finish is a failure here rather than a silent overlap.
+        """
         self.server.should_exit = True
-        self.thread.join(timeout=20)
+        self.thread.join(timeout=90)
+        if self.thread.is_alive():
+            raise RuntimeError("the studio did not stop within 90 s")
 
 
 def start_studio(token: str | None = None) -> Studio:
