@@ -107,7 +107,7 @@ def _look_up(
     """
     # another process advancing this run would pay for its shots too (store/lease.py)
     svc.ledger.leases.check(state["run_id"], svc.lease_token)
-    row = _previous_job(svc, state)
+    row = previous_job(svc, state)
     if row is not None:
         return row, None, str(row["idempotency_key"])
     shot = state["shot"]
@@ -192,7 +192,7 @@ def _key(
     return key
 
 
-def _previous_job(svc: Services, state: ShotState) -> dict[str, Any] | None:
+def previous_job(svc: Services, state: ShotState) -> dict[str, Any] | None:
     """The job this very attempt reserved before a crash, whatever model the budget chose."""
     prompt = state["prompt"].text
     for row in svc.ledger.jobs_for_shot(state["run_id"], state["shot"].index):

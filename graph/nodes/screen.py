@@ -13,7 +13,7 @@ from typing import Any
 
 from langgraph.runtime import Runtime
 
-from lessonreel.agents.schemas import SafetyNote, Storyboard
+from lessonreel.agents.schemas import SafetyNote, Storyboard, Verdict
 from lessonreel.graph.context import Context
 from lessonreel.graph.services import services
 from lessonreel.graph.state import ShotState
@@ -27,6 +27,8 @@ async def screen_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str, 
     prompt = refine(state["prompt"])
     screen = await svc.screen()
     verdict = await screen.ascreen(prompt.text)
+    if not verdict.allowed:
+        verdict = await _paid_for(svc, {**state, "prompt": prompt}, verdict)
     runtime.stream_writer(
         {
             "event": "shot",
@@ -39,6 +41,27 @@ async def screen_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str, 
     if "started_at" not in state:
         update["started_at"] = time.time()
     return update
+
+
+async def _paid_for(svc: Any, state: ShotState, verdict: Verdict) -> Verdict:
+    """A block of a prompt this very attempt already bought stands aside: the job is collected.
+
+    A shot's first pass keeps no checkpoint, so after a crash its prompt is screened again. An
+    online moderation check may answer differently the second time; rewriting the prompt then
+    would pay for a second clip of the shot. The first verdict let the job be created, so it
+    stands (as it did when every step was checkpointed) and the reasons say why.
+    """
+    from lessonreel.graph.nodes.dispatch import previous_job
+    from lessonreel.graph.state import keep_shot_checkpoint
+
+    if keep_shot_checkpoint(state):
+        return verdict
+    row = await asyncio.to_thread(previous_job, svc, state)
+    if row is None:
+        return verdict
+    why = f"already paid for as job {row['provider_job_id'] or row['idempotency_key'][:12]} when "
+    why += "this prompt was allowed; collected, not bought again"
+    return verdict.model_copy(update={"allowed": True, "reasons": [*verdict.reasons, why]})
 
 
 async def screen_storyboard_text(

@@ -1,4 +1,4 @@
-"""dispatch_shot after a create whose answer was lost: find the job again, never pay twice."""
+"""A shot run again after a crash or a lost answer finds its job again: never pay twice."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-from lessonreel.agents.schemas import Shot, ShotPrompt
+from lessonreel.agents.schemas import Shot, ShotPrompt, Verdict
 from lessonreel.graph.context import Context
 from lessonreel.graph.nodes.dispatch import dispatch_shot
+from lessonreel.graph.nodes.screen import screen_shot
 from lessonreel.graph.reconcile import UNLISTABLE_REASON
 from lessonreel.graph.services import Services, attach_services, services_for
 from lessonreel.graph.state import ShotState
@@ -132,3 +133,45 @@ async def test_a_lost_create_on_a_provider_that_cannot_list_is_given_up_not_resu
     assert second["error"].kind is ErrorKind.INVALID_REQUEST  # routed to give_up_shot
     assert len(provider.created) == 1
     (await services_for(runtime.context)).ledger.close()
+
+
+class BlocksEverything:
+    """An online moderation check that changed its mind: it now blocks every prompt."""
+
+    async def ascreen(self, text: str) -> Verdict:
+        return Verdict(allowed=False, text=text, category="violence", reasons=["moderation"])
+
+
+async def test_a_shot_rescreened_after_a_crash_collects_the_job_its_first_verdict_bought(
+    tmp_path: Path,
+) -> None:
+    """A first pass keeps no checkpoint, so a killed shot is screened again from its input."""
+    provider = ListsJobs()
+    runtime = _runtime(tmp_path, provider)
+    svc = await services_for(runtime.context)
+    state = _state()
+    first = await screen_shot(state, runtime)  # the offline screen allows it
+    assert first["verdict"].allowed
+    state = {**state, "prompt": first["prompt"]}
+    await dispatch_shot({**state, "unknown_rounds": 0}, runtime)  # paid; answer lost
+    await dispatch_shot({**state, "unknown_rounds": 1}, runtime)  # adopted: one job
+
+    svc.loaded_screen = BlocksEverything()  # the process was killed; moderation now says no
+    again = await screen_shot(_state(), runtime)
+
+    assert again["verdict"].allowed, "the shot would be rewritten and its clip bought twice"
+    assert "collected, not bought again" in again["verdict"].reasons[-1]
+    assert len(provider.created) == 1
+    svc.ledger.close()
+
+
+async def test_a_block_of_a_prompt_never_bought_stands(tmp_path: Path) -> None:
+    runtime = _runtime(tmp_path, ListsJobs())
+    svc = await services_for(runtime.context)
+    svc.loaded_screen = BlocksEverything()
+
+    verdict = (await screen_shot(_state(), runtime))["verdict"]
+
+    assert not verdict.allowed
+    assert verdict.reasons == ["moderation"]
+    svc.ledger.close()
