@@ -84,6 +84,22 @@ def _shot_costs(
     return start, cost, end + PAUSE - d
 
 
+def cheapest_per_state(
+    costs: Array, states: npt.NDArray[np.intp], size: int
+) -> npt.NDArray[np.intp]:
+    """Per state reached, the index of its cheapest candidate (the earliest one on a tie).
+
+    The same pick as a stable sort by (state, cost), without sorting every candidate: a
+    per-state minimum, then only the candidates that reach it are sorted.
+    """
+    best = np.full(size, np.inf)
+    np.minimum.at(best, states, costs)
+    tied = np.flatnonzero(costs == best[states])
+    _, at = np.unique(states[tied], return_index=True)
+    picked: npt.NDArray[np.intp] = tied[at]
+    return picked
+
+
 def fit_timeline(
     speech: Sequence[float], legal_seconds: Sequence[int]
 ) -> tuple[list[int], list[float]]:
@@ -120,8 +136,9 @@ def fit_timeline(
             bucket = np.rint((at - low) / STEP).astype(np.intp)
             parts.append((c[ok], bucket, prev[ok], pick[ok], at))
         costs, states, prevs, choices, ats = (np.concatenate(x) for x in zip(*parts, strict=True))
-        order = np.lexsort((costs, states))
-        first = order[np.r_[True, states[order][1:] != states[order][:-1]]]
+        if not costs.size:
+            raise ValueError(f"no timeline fits {seconds:g} s of speech in shots of {legal} s")
+        first = cheapest_per_state(costs, states, grid.size)
         cost = np.full(grid.size, np.inf)
         cost[states[first]] = costs[first]
         exact = grid.copy()
