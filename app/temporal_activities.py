@@ -106,6 +106,7 @@ class LessonActivities:
             if key not in self.providers:
                 first = await asyncio.to_thread(build_services, ctx)
                 self.providers[key] = first.provider
+                _share_creates(first.provider, first.home, ctx.base_url)
                 if self.screen is None:
                     self.screen = await first.screen()
                 await asyncio.to_thread(first.ledger.close)
@@ -246,6 +247,22 @@ class LessonActivities:
             "video_path": update["video_path"],
             "report": update["report"],
         }
+
+
+def _share_creates(provider: Any, home: Any, base_url: str | None) -> None:
+    """Pace this worker's creates together with every worker's sharing the home.
+
+    The task queue's rate limit paces when shot activities start; their creates follow by a
+    varying delay, and after an idle gap the server lets starts catch up, so creates paced by the
+    queue alone exceed the provider's window. Each worker's gate already paces its own creates
+    (``CREATE_PACE``); taking the turns from one file in the shared home paces them all as one.
+    """
+    from lessonreel.store.create_pace import SharedCreatePace, create_pace_path
+
+    gate = getattr(provider, "gate", None)
+    if gate is None or getattr(gate, "create_rpm", None) is None:
+        return
+    gate.share_creates(SharedCreatePace(create_pace_path(home, provider.name, base_url)))
 
 
 async def _heartbeat(beat: dict[str, Any], every: float) -> None:

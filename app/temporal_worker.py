@@ -2,7 +2,9 @@
 
 The shot queue's rate limit (``max_task_queue_activities_per_second``) is enforced by the
 Temporal server across every worker polling that queue, so two workers together start no more
-shot activities (≈ job creations) than the provider's RPM allows.
+shot activities than the provider's RPM allows. Starts are not creates (a create follows its
+start by the screen step, and starts catch up after an idle gap), so the creates themselves take
+turns shared by every worker through the home (``store/create_pace.py``).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -154,6 +154,22 @@ in a 10 s window (1.2 s in a minute's).
 """
 
 
+class CreatePace(Protocol):
+    """Create turns shared with other processes creating on the same provider account."""
+
+    def reserve(self, spacing: float) -> float:
+        """Take the next turn (``spacing`` seconds after the last); seconds until it comes."""
+        ...
+
+    def hold(self, seconds: float) -> None:
+        """Hand out no turn sooner than ``seconds`` from now."""
+        ...
+
+    def held_for(self) -> float:
+        """Seconds left in a hold (0 when none)."""
+        ...
+
+
 class ProviderGate:
     """Per-provider throttles: request RPM, create RPM, a concurrency cap and 429 pauses.
 
@@ -191,6 +207,16 @@ class ProviderGate:
         self._next_create = float("-inf")
         self._semaphore: asyncio.Semaphore | None = None
         self._create_turn: asyncio.Lock | None = None
+        self._shared_pace: CreatePace | None = None
+
+    def share_creates(self, pace: CreatePace) -> None:
+        """Take create turns from ``pace``, shared with every process on this account.
+
+        Several workers each pacing their own creates would together exceed the provider's
+        create RPM; with a shared pace their creates are spaced as one process's are. A 429 then
+        also holds the other processes' turns for its retry-after.
+        """
+        self._shared_pace = pace
 
     def pause(self, seconds: float) -> None:
         """Hold every request of this provider for ``seconds`` (capped) from now."""
@@ -215,22 +241,30 @@ class ProviderGate:
         if (left := self.paused_for) > 0:
             await self._sleep(left)
 
+    def _shared_held_for(self) -> float:
+        return self._shared_pace.held_for() if self._shared_pace is not None else 0.0
+
     async def _create_due(self) -> None:
         """Wait for this create's turn: evenly spaced after the last one, never in a pause.
 
         Called under the create lock, so turns are handed out in order. A 429 while a create
-        waited: wait it out, then take a fresh turn, so creates stay spaced after the pause.
+        waited (here, or on another process sharing the pace): wait it out, then take a fresh
+        turn, so creates stay spaced after the pause.
         """
         assert self.create_rpm is not None
         spacing = 60.0 / (self.create_rpm * CREATE_PACE)
         while True:
             await self._wait_pause()
-            now = self._clock()
-            due = max(now, self._next_create)
-            self._next_create = due + spacing
-            if due > now:
-                await self._sleep(due - now)
-            if self.paused_for <= 0:
+            if self._shared_pace is not None:
+                wait = self._shared_pace.reserve(spacing)
+            else:
+                now = self._clock()
+                due = max(now, self._next_create)
+                self._next_create = due + spacing
+                wait = due - now
+            if wait > 0:
+                await self._sleep(wait)
+            if self.paused_for <= 0 and self._shared_held_for() <= 0:
                 return
 
     @asynccontextmanager
@@ -263,3 +297,5 @@ class ProviderGate:
         """React to an error: a 429 with retry-after pauses the provider."""
         if exc.error.kind is ErrorKind.RATE_LIMITED and exc.error.retry_after:
             self.pause(exc.error.retry_after)
+            if self._shared_pace is not None:
+                self._shared_pace.hold(min(float(exc.error.retry_after), self.max_pause))
