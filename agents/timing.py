@@ -84,6 +84,22 @@ def _shot_costs(
     return start, cost, end + PAUSE - d
 
 
+def cheapest_per_state(
+    costs: Array, states: npt.NDArray[np.intp], size: int
+) -> npt.NDArray[np.intp]:
+    """Per state reached, the index of its cheapest candidate (the earliest one on a tie).
+
+    The same pick as a stable sort by (state, cost), without sorting every candidate: a
+    per-state minimum, then only the candidates that reach it are sorted.
+    """
+    best = np.full(size, np.inf)
+    np.minimum.at(best, states, costs)
+    tied = np.flatnonzero(costs == best[states])
+    _, at = np.unique(states[tied], return_index=True)
+    picked: npt.NDArray[np.intp] = tied[at]
+    return picked
+
+
 def fit_timeline(
     speech: Sequence[float], legal_seconds: Sequence[int]
 ) -> tuple[list[int], list[float]]:
@@ -107,21 +123,28 @@ def fit_timeline(
     n = len(speech)
     for i, seconds in enumerate(speech):
         live = np.flatnonzero(np.isfinite(cost))
-        free_at: Array = exact[live][:, None].astype(np.float64)
-        ks = np.arange(steps + 1 if seconds > 0 else 1)[None, :]
+        # Only (state, start step) pairs that do not wait beyond MAX_PAUSE (the rest cost inf
+        # in _shot_costs whatever the duration), flattened in row order so ties pick as before.
+        a_live = exact[live][:, None].astype(np.float64)
+        k_all = np.arange(steps + 1 if seconds > 0 else 1)[None, :]
+        latest = np.maximum(a_live, 0.0) + MAX_PAUSE + 1e-9
+        waits = np.maximum(a_live, -MAX_LEAD) + k_all * STEP > latest
+        rows, cols = np.nonzero(~waits if seconds > 0 else np.ones_like(waits))
+        free_at: Array = a_live[rows, 0]
+        ks = k_all[0, cols]
+        base, prev = cost[live][rows], live[rows]
         parts = []
         for di, d in enumerate(legal):
             _, c, nxt = _shot_costs(free_at, ks, d, float(seconds), i == 0, i == n - 1)
-            c, nxt = np.broadcast_arrays(cost[live][:, None] + c, nxt)
-            prev = np.broadcast_to(live[:, None], c.shape)
-            pick = np.broadcast_to(di * (steps + 1) + ks, c.shape)
+            c = base + c
             ok = np.isfinite(c) & (nxt <= high)
             at = np.maximum(nxt[ok], low)
             bucket = np.rint((at - low) / STEP).astype(np.intp)
-            parts.append((c[ok], bucket, prev[ok], pick[ok], at))
+            parts.append((c[ok], bucket, prev[ok], (di * (steps + 1) + ks)[ok], at))
         costs, states, prevs, choices, ats = (np.concatenate(x) for x in zip(*parts, strict=True))
-        order = np.lexsort((costs, states))
-        first = order[np.r_[True, states[order][1:] != states[order][:-1]]]
+        if not costs.size:
+            raise ValueError(f"no timeline fits {seconds:g} s of speech in shots of {legal} s")
+        first = cheapest_per_state(costs, states, grid.size)
         cost = np.full(grid.size, np.inf)
         cost[states[first]] = costs[first]
         exact = grid.copy()

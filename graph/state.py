@@ -63,6 +63,10 @@ class ShotResult(BaseModel):
     prompt: str = Field(default="", description="Final prompt sent (or last screened).")
     clip_path: str | None = Field(default=None, description="Stored clip, when delivered.")
     sha256: str | None = Field(default=None, description="Checksum of the stored clip.")
+    clip_stamp: str | None = Field(
+        default=None,
+        description="Size, mtime and inode of the clip when fetch found it whole (see file_stamp).",
+    )
     cost_usd: float = Field(default=0.0, ge=0, description="What the provider charged.")
     shadow_cost_usd: float = Field(
         default=0.0, ge=0, description="Shadow price of the clip (its charge on a paying provider)."

@@ -30,6 +30,19 @@ def sha256_file(path: Path | str, *, chunk_size: int = CHUNK) -> str:
     return digest.hexdigest()
 
 
+def file_stamp(path: Path | str) -> str | None:
+    """Size, modification time and inode of a file (None when it is gone).
+
+    Cheap to read: a file whose stamp is unchanged since it was checked is the file that was
+    checked, so the check need not be repeated (the assembler trusts fetch's probe this way).
+    """
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
 def sha256_bytes(data: bytes) -> str:
     """Hex sha256 of ``data``."""
     return hashlib.sha256(data).hexdigest()

@@ -101,7 +101,7 @@ def _write_files(
     ``results`` is updated in place when a delivered clip turns out unreadable (now a slate).
     """
     from lessonreel.graph.teaching import add_lesson_tracks
-    from lessonreel.store.assets import atomic_write_text
+    from lessonreel.store.assets import atomic_write_text, file_stamp
     from lessonreel.video.captions import write_captions
     from lessonreel.video.stitch import probe, stitch
 
@@ -110,6 +110,9 @@ def _write_files(
         result = results.get(shot.index)
         delivered = result.clip_path if result is not None else None
         if result is not None and result.outcome == "delivered" and delivered:
+            if result.clip_stamp is not None and result.clip_stamp == file_stamp(delivered):
+                clips.append((Path(delivered), True))  # the very file fetch probed whole
+                continue
             try:
                 probe(Path(delivered))
             except ValueError as exc:
@@ -120,6 +123,7 @@ def _write_files(
                         "reason": f"the stored clip cannot be read: {exc}",
                         "clip_path": None,
                         "sha256": None,
+                        "clip_stamp": None,
                     }
                 )
                 results[shot.index] = result

@@ -150,9 +150,15 @@ async def fetch_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
 def _delivered(
     svc: Services, state: ShotState, dest: Path, digest: str, row: dict[str, Any] | None
 ) -> ShotResult:
-    """The report row of a shot whose clip is stored at ``dest``."""
+    """The report row of a shot whose clip is stored at ``dest``.
+
+    The clip's stamp is taken here, once it is stored and (before the row counts) probed whole,
+    so the assembler can join an unchanged file without probing it again.
+    """
+    from lessonreel.store.assets import file_stamp
+
     shot = state["shot"]
-    return shot_result(
+    result = shot_result(
         state,
         outcome="delivered",
         provider=svc.provider.name,
@@ -163,6 +169,8 @@ def _delivered(
             svc.prices, svc.provider.name, state["model"], state["size"], shot.duration
         ),
     )
+    result.clip_stamp = file_stamp(dest)
+    return result
 
 
 def _check_and_record(

@@ -12,6 +12,7 @@ from lessonreel.store.assets import (
     atomic_write_bytes,
     atomic_write_text,
     atomic_writer,
+    file_stamp,
     is_temp_path,
     promote_temp,
     remove_stale_temps,
@@ -95,3 +96,22 @@ def test_stale_temps_from_a_killed_writer_are_swept(tmp_path: Path) -> None:
     assert remove_stale_temps(tmp_path) == 1
     assert list(tmp_path.iterdir()) == [clip]
     assert remove_stale_temps(tmp_path / "missing") == 0
+
+
+def test_file_stamp_changes_when_the_checked_file_is_cut_replaced_or_removed(
+    tmp_path: Path,
+) -> None:
+    """The assembler joins a clip unprobed only while its stamp is the one fetch recorded."""
+    clip = tmp_path / "shot-000.mp4"
+    atomic_write_bytes(clip, b"x" * 4096)
+    checked = file_stamp(clip)
+    assert checked is not None
+    assert file_stamp(clip) == checked  # untouched: the same file
+    atomic_write_bytes(clip, b"y" * 4096)  # same size, swapped in by rename
+    replaced = file_stamp(clip)
+    assert replaced not in (None, checked)
+    with clip.open("r+b") as fh:
+        fh.truncate(1000)  # cut in place
+    assert file_stamp(clip) not in (None, checked, replaced)
+    clip.unlink()
+    assert file_stamp(clip) is None
