@@ -54,16 +54,17 @@ _SUBSCRIPT = re.compile(r"(?<=[A-Za-z)])(\d+)")
 
 _DETERMINER = r"(?:(?:a|an|the|each|every|all|most)\s+)?"
 _INTRO = r"(?:[^,;:]{1,60},\s+)?"
+"""A short lead-in before the subject ("In biology, a cell is ...")."""
 _CONTENT = (
     r"(?!(?:through|into|from|to|with|of|in|on|by|the|an?|and|or|is|are|was|were|be)\b)[\w-]+"
 )
 """A word that can be part of a noun phrase (no preposition, article or verb 'to be')."""
-"""A short lead-in before the subject ("In biology, a cell is ...")."""
 _NOT_HEAD = re.compile(
     r"\s*(?:['’]s?\b|,|\(|of\b|in\b|on\b|at\b|for\b|from\b|with\b|by\b|and\b|or\b|that\b|"
     r"which\b|who\b|is called\b|are called\b)",
     re.I,
 )
+"""What follows a term that is only part of the subject ("the war in Europe", "Earth's crust")."""
 _PAST = re.compile(
     r"\s+(?:(?:\w+ly|also|then|not|still|no longer)\s+)*(?:was|were|had|did|went|built|came|"
     r"became|took|made|grew|began|fought|led|gave|saw|won|lost|fell|rose|found|brought|wrote|"
@@ -71,7 +72,6 @@ _PAST = re.compile(
     re.I,
 )
 """A verb in the past tense right after the subject: the sentence narrates."""
-"""What follows a term that is only part of the subject ("the war in Europe", "Earth's crust")."""
 
 
 def _term(term: str) -> str:
