@@ -1,4 +1,4 @@
-"""A shot run again after a crash or a lost answer finds its job again: never pay twice."""
+"""Paid jobs: found again after a crash or a lost answer, and counted by the budget throughout."""
 
 from __future__ import annotations
 
@@ -10,12 +10,15 @@ from typing import Any
 
 from lessonreel.agents.schemas import Shot, ShotPrompt, Verdict
 from lessonreel.graph.context import Context
+from lessonreel.graph.nodes.await_clip import await_clip
 from lessonreel.graph.nodes.dispatch import dispatch_shot
 from lessonreel.graph.nodes.screen import screen_shot
 from lessonreel.graph.reconcile import UNLISTABLE_REASON
 from lessonreel.graph.services import Services, attach_services, services_for
 from lessonreel.graph.state import ShotState
 from lessonreel.store.ledger import Ledger
+from lessonreel.video.pricing import PriceTable
+from lessonreel.video.pricing.charges import committed_usd
 from lessonreel.video.types import (
     CREATE_OUTCOME_UNKNOWN,
     ErrorKind,
@@ -175,3 +178,50 @@ async def test_a_block_of_a_prompt_never_bought_stands(tmp_path: Path) -> None:
     assert not verdict.allowed
     assert verdict.reasons == ["moderation"]
     svc.ledger.close()
+
+
+class CountsCommitted(Ledger):
+    """A ledger noting, after every write, what a budget deciding at that moment would count."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path)
+        self.counted: list[float] = []
+
+    def _note(self) -> None:
+        self.counted.append(committed_usd(self, "run-1", PriceTable.default()))
+
+    def update_job(self, key: str, **fields: Any) -> dict[str, Any]:
+        row = super().update_job(key, **fields)
+        self._note()
+        return row
+
+    def record_spend(self, run_id: str, *, job_key: str | None, usd: float, kind: str) -> bool:
+        done = super().record_spend(run_id, job_key=job_key, usd=usd, kind=kind)
+        self._note()
+        return done
+
+
+async def test_a_finished_job_is_counted_by_the_budget_at_every_moment_of_its_settling(
+    tmp_path: Path,
+) -> None:
+    """Closed but not yet charged, a job would be counted nowhere: a shot could pass the cap."""
+    ctx = Context()
+    ledger = CountsCommitted(tmp_path / "ledger.db")
+    attach_services(ctx, Services(context=ctx, home=tmp_path, ledger=ledger, provider=ListsJobs()))
+    runtime = SimpleNamespace(context=ctx, stream_writer=lambda event: None)
+    ledger.reserve_job(
+        "key-1", run_id="run-1", shot_index=0, provider="openai", model="sora-2",
+        size="1280x720", seconds=4, prompt=PROMPT, estimate_usd=0.4,
+    )  # fmt: skip
+    done = VideoJob(id="video_0", provider="openai", model="sora-2", status="succeeded",
+                    created_at=time.time(), size="1280x720", seconds=4, prompt=PROMPT,
+                    cost_usd=0.4)  # fmt: skip
+    state = {**_state(), "job_id": "video_0", "job_key": "key-1", "job": done}
+
+    settled = await await_clip(state, runtime)
+
+    assert settled["error"] is None
+    assert ledger.counted, "nothing was recorded"
+    assert min(ledger.counted) >= 0.4 - 1e-9, f"the budget lost sight of $0.40: {ledger.counted}"
+    assert ledger.spent("run-1") == 0.4
+    ledger.close()
