@@ -292,6 +292,14 @@ class Ledger:
             [run_id, shot_index],
         )
 
+    def uncharged_jobs(self, run_id: str) -> list[dict[str, Any]]:
+        """Jobs a run may still be charged for: open, or succeeded with no charge yet (one read)."""
+        marks = ", ".join("?" * len(R.JOB_OPEN_STATUSES))
+        sql = f"""SELECT * FROM jobs j WHERE run_id = ? AND (status IN ({marks}) OR
+            (status = 'succeeded' AND NOT EXISTS (SELECT 1 FROM spend s
+             WHERE s.job_key = j.idempotency_key AND s.kind = 'charge'))) ORDER BY id"""
+        return self._store.read(sql, [run_id, *R.JOB_OPEN_STATUSES])
+
     def open_jobs(self, run_id: str | None = None) -> list[dict[str, Any]]:
         """Jobs still to collect (reserved, submitted, queued, running), for resume."""
         marks = ", ".join("?" * len(R.JOB_OPEN_STATUSES))

@@ -143,19 +143,13 @@ async def _settle(svc: Services, state: ShotState, job: VideoJob, key: str) -> d
 def _record_terminal(
     svc: Services, state: ShotState, job: VideoJob, key: str, error: JobError | None
 ) -> None:
-    """Record a terminal job: charges, status, and its error when it failed (one thread hop).
-
-    The charge goes in before the status: the budget counts a run's spend plus its open jobs,
-    and a job already closed but not yet charged would be counted in neither, letting a shot
-    deciding at that moment spend past the cap. Charged first, it is counted twice for a moment
-    (the budget errs on the safe side).
-    """
+    """Record a terminal job: status, charges, and its error when it failed (one thread hop)."""
     ledger = svc.ledger
+    _record_status(svc, key, job)
     if billed(job):
         _charge(svc, state, job, key)
     elif job.cost_usd:
         ledger.record_spend(state["run_id"], job_key=key, usd=float(job.cost_usd), kind="charge")
-    _record_status(svc, key, job)
     if error is not None:
         ledger.update_job(
             key,

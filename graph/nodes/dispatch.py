@@ -143,9 +143,7 @@ def _record_created(
     svc.ledger.set_provider_job_id(key, job.id)
     svc.ledger.update_job(
         key,
-        # a job already finished at create stays open until await_clip charges it: closed but
-        # not charged, the budget would count it nowhere and a shot could pass the cap
-        status="submitted" if job.terminal else job.status,
+        status=job.status,
         progress=job.progress,
         attempts=attempts,
         error_kind=None,

@@ -188,6 +188,19 @@ def test_in_flight_jobs_count_against_the_budget(tmp_path: Path) -> None:
         assert (d.action, d.model, d.size) == ("downgrade", "sora-2", "1280x720")
 
 
+def test_a_finished_job_counts_until_its_charge_is_written(tmp_path: Path) -> None:
+    """Closed a moment before it is charged, a job must not vanish from what the budget counts."""
+    with Ledger(tmp_path / "l.db") as led:
+        _reserve(led, "a", "openai", "sora-2", "1280x720", 4)  # 0.4
+        led.update_job("a", status="succeeded")  # finished, charge not yet written
+        assert committed_usd(led, "r1", TABLE) == pytest.approx(0.4)
+        led.record_spend("r1", job_key="a", usd=0.4, kind="charge")
+        assert committed_usd(led, "r1", TABLE) == pytest.approx(0.4)  # counted once
+        _reserve(led, "b", "openai", "sora-2", "1280x720", 4)
+        led.update_job("b", status="failed")  # never rendered: nothing to charge
+        assert committed_usd(led, "r1", TABLE) == pytest.approx(0.4)
+
+
 def test_shadow_prices_never_count_as_spend(tmp_path: Path) -> None:
     with Ledger(tmp_path / "l.db") as led:
         _reserve(led, "a", "local", "sora-2", "1280x720", 8)

@@ -126,15 +126,19 @@ class SpendLedger(Protocol):
         """USD charged for a run (``shadow=True``: the shadow total)."""
         ...
 
-    def open_jobs(self, run_id: str | None = None) -> list[dict[str, Any]]:
-        """Jobs not yet terminal."""
+    def uncharged_jobs(self, run_id: str) -> list[dict[str, Any]]:
+        """Jobs the provider may still charge for (open, or finished and not yet charged)."""
         ...
 
 
 def committed_usd(ledger: SpendLedger, run_id: str, table: PriceTable) -> float:
-    """Charged so far plus what jobs still in flight will be charged (what the budget counts)."""
+    """Charged so far plus what jobs not yet charged will be (what the budget counts).
+
+    The uncharged jobs are read before the spend: a charge landing in between is then counted
+    twice for one decision (the safe side), never not at all.
+    """
     in_flight = 0.0
-    for job in ledger.open_jobs(run_id):
+    for job in ledger.uncharged_jobs(run_id):
         try:
             in_flight += table.price(
                 job["provider"], job["model"], job["size"], int(job["seconds"])
