@@ -147,46 +147,36 @@ def render_animatic(
     seconds: float = 4.0,
     seed: int = 0,
     fps: int = 24,
+    still: bool = False,
 ) -> None:
-    """Render ``prompt`` to an H.264/AAC MP4 of ``size`` lasting ``seconds``, atomically."""
+    """Render ``prompt`` to an H.264/AAC MP4 of ``size`` lasting ``seconds``, atomically.
+
+    ``still``: the shot's plate held still (no move, no captions) over the same audio bed, for
+    runs that draw their own picture and keep only the clip's sound (the offline explainer): a
+    still costs one plate and near-empty P-frames instead of a moving picture.
+    """
     width, height = parse_size(size)
     frame_count(seconds, fps)  # validate before any work
     spec = parse_shot(prompt)
     mixed = seed_from(prompt, seed)
     settings = EncoderSettings(fps=fps)
+    frames = _still_frames if still else _frames
     with ClipWriter(Path(dest), width, height, settings) as writer:
         writer.write_audio(audio_bed(seconds, seed=mixed, settings=settings))
-        for frame in _frames(spec, width, height, seconds, fps, mixed):
+        for frame in frames(spec, width, height, seconds, fps, mixed):
             writer.write_frame(frame)
 
 
-def render_still(
-    dest: Path,
-    *,
-    prompt: str,
-    size: str = "1280x720",
-    seconds: float = 4.0,
-    seed: int = 0,
-    fps: int = 24,
-) -> None:
-    """Render the shot's plate held still (no move, no captions) with the animatic's audio bed.
-
-    For runs that draw their own picture and keep only the clip's sound (the offline explainer):
-    a still costs one plate and near-empty P-frames instead of a moving 720p picture.
-    """
+def _still_frames(
+    spec: ShotSpec, width: int, height: int, seconds: float, fps: int, seed: int
+) -> Iterator[Any]:
+    """Yield the shot's plate, at frame size, as every frame of the clip."""
     import av
 
-    width, height = parse_size(size)
-    n = frame_count(seconds, fps)
-    spec = parse_shot(prompt)
-    mixed = seed_from(prompt, seed)
-    settings = EncoderSettings(fps=fps)
-    plate = av.VideoFrame.from_ndarray(draw_plate(spec, width, height, mixed), format="rgb24")
+    plate = av.VideoFrame.from_ndarray(draw_plate(spec, width, height, seed), format="rgb24")
     yuv = np.asarray(plate.reformat(format="yuv420p").to_ndarray(), dtype=np.uint8)
-    with ClipWriter(Path(dest), width, height, settings) as writer:
-        writer.write_audio(audio_bed(seconds, seed=mixed, settings=settings))
-        for _ in range(n):
-            writer.write_frame(av.VideoFrame.from_ndarray(yuv, format="yuv420p"))
+    for _ in range(frame_count(seconds, fps)):
+        yield av.VideoFrame.from_ndarray(yuv, format="yuv420p")
 
 
 def _decode(video: Path) -> tuple[Any, Any]:
@@ -259,6 +249,5 @@ __all__ = [
     "camera_rect",
     "render_animatic",
     "render_spritesheet",
-    "render_still",
     "render_thumbnail",
 ]

@@ -42,7 +42,6 @@ def render_variant(
     from lessonreel.video.animatic import (
         render_animatic,
         render_spritesheet,
-        render_still,
         render_thumbnail,
     )
 
@@ -50,8 +49,10 @@ def render_variant(
     video = directory / f"{job_id}.mp4"
     if not video.exists():
         tmp = _tmp(video)
-        render = render_still if look == "still" else render_animatic
-        render(tmp, prompt=prompt, size=size, seconds=float(seconds), seed=seed, fps=fps)
+        still = look == "still"
+        render_animatic(
+            tmp, prompt=prompt, size=size, seconds=float(seconds), seed=seed, fps=fps, still=still
+        )
         tmp.replace(video)
     if variant == "video":
         return video
