@@ -60,11 +60,11 @@ def build(saver: Any) -> Any:
 
 
 @asynccontextmanager
-async def group_saver(path: Path) -> AsyncIterator[GroupCommitSaver]:
+async def group_saver(path: Path, sparse: Any = None) -> AsyncIterator[GroupCommitSaver]:
     writer = GroupCommit(path)
     async with aiosqlite.connect(str(path)) as conn:
         try:
-            yield GroupCommitSaver(conn, writer)
+            yield GroupCommitSaver(conn, writer, sparse=sparse)
         finally:
             await writer.aclose()
 
@@ -187,16 +187,11 @@ def build_sparse(saver: Any, calls: list[str], crash: set[str]) -> Any:
     return lesson.compile(checkpointer=saver)
 
 
-@asynccontextmanager
-async def sparse_saver(path: Path) -> AsyncIterator[GroupCommitSaver]:
+def sparse_saver(path: Path) -> Any:
+    """A group-commit saver that keeps a shot's checkpoints only once it leaves its first pass."""
     from lessonreel.graph.state import keep_shot_checkpoint
 
-    writer = GroupCommit(path)
-    async with aiosqlite.connect(str(path)) as conn:
-        try:
-            yield GroupCommitSaver(conn, writer, sparse={"shot": keep_shot_checkpoint})
-        finally:
-            await writer.aclose()
+    return group_saver(path, sparse={"shot": keep_shot_checkpoint})
 
 
 def shot_checkpoints(path: Path) -> dict[str, int]:
