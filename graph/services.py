@@ -73,7 +73,8 @@ class Services:
                 if self.loaded_screen is None:
                     from lessonreel.agents.safety import Screen
 
-                    self.loaded_screen = await asyncio.to_thread(Screen.open, self.home)
+                    opened = await asyncio.to_thread(Screen.open, self.home)
+                    self.loaded_screen = opened.for_run()  # the run's own embedding memo
         return self.loaded_screen
 
     async def aclose(self) -> None:
