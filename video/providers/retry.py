@@ -170,6 +170,31 @@ class CreatePace(Protocol):
         ...
 
 
+class LocalCreatePace:
+    """Create turns within this process (the default when no other process shares the account).
+
+    A 429's hold needs no record here: the gate's own pause already holds this process.
+    """
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+        self._next = float("-inf")
+
+    def reserve(self, spacing: float) -> float:
+        """Take the next turn; seconds until it comes."""
+        now = self._clock()
+        due = max(now, self._next)
+        self._next = due + spacing
+        return due - now
+
+    def hold(self, seconds: float) -> None:
+        """Nothing to record: :meth:`ProviderGate.pause` holds this process."""
+
+    def held_for(self) -> float:
+        """Never held beyond the gate's own pause."""
+        return 0.0
+
+
 class ProviderGate:
     """Per-provider throttles: request RPM, create RPM, a concurrency cap and 429 pauses.
 
@@ -204,10 +229,9 @@ class ProviderGate:
         self.max_pause = max_pause
         # Built lazily: aiolimiter and Semaphore bind to the running loop on first use.
         self._limiter: AsyncLimiter | None = None
-        self._next_create = float("-inf")
         self._semaphore: asyncio.Semaphore | None = None
         self._create_turn: asyncio.Lock | None = None
-        self._shared_pace: CreatePace | None = None
+        self._pace: CreatePace = LocalCreatePace(self._clock)
 
     def share_creates(self, pace: CreatePace) -> None:
         """Take create turns from ``pace``, shared with every process on this account.
@@ -216,7 +240,7 @@ class ProviderGate:
         create RPM; with a shared pace their creates are spaced as one process's are. A 429 then
         also holds the other processes' turns for its retry-after.
         """
-        self._shared_pace = pace
+        self._pace = pace
 
     def pause(self, seconds: float) -> None:
         """Hold every request of this provider for ``seconds`` (capped) from now."""
@@ -241,9 +265,6 @@ class ProviderGate:
         if (left := self.paused_for) > 0:
             await self._sleep(left)
 
-    def _shared_held_for(self) -> float:
-        return self._shared_pace.held_for() if self._shared_pace is not None else 0.0
-
     async def _create_due(self) -> None:
         """Wait for this create's turn: evenly spaced after the last one, never in a pause.
 
@@ -255,16 +276,10 @@ class ProviderGate:
         spacing = 60.0 / (self.create_rpm * CREATE_PACE)
         while True:
             await self._wait_pause()
-            if self._shared_pace is not None:
-                wait = self._shared_pace.reserve(spacing)
-            else:
-                now = self._clock()
-                due = max(now, self._next_create)
-                self._next_create = due + spacing
-                wait = due - now
+            wait = self._pace.reserve(spacing)
             if wait > 0:
                 await self._sleep(wait)
-            if self.paused_for <= 0 and self._shared_held_for() <= 0:
+            if self.paused_for <= 0 and self._pace.held_for() <= 0:
                 return
 
     @asynccontextmanager
@@ -297,5 +312,4 @@ class ProviderGate:
         """React to an error: a 429 with retry-after pauses the provider."""
         if exc.error.kind is ErrorKind.RATE_LIMITED and exc.error.retry_after:
             self.pause(exc.error.retry_after)
-            if self._shared_pace is not None:
-                self._shared_pace.hold(min(float(exc.error.retry_after), self.max_pause))
+            self._pace.hold(min(float(exc.error.retry_after), self.max_pause))
