@@ -33,14 +33,14 @@ from lessonreel.store.blocklist import CATEGORIES, BlockEntry
 FORBIDDEN_SOURCES = ("mossbench", "openstax")
 CLASSES = ["safe", *CATEGORIES]
 SEMANTIC_FPR = 0.01
-CLASSIFIER_FPR = 0.06
+CLASSIFIER_FPR = 0.08
 CLASSIFIER_FPR_ALLOW = 0.01
 SEMANTIC_ALLOW_MARGIN = 0.08
 SEMANTIC_SUPPORT = 1.0
 """A semantic match counts only if the combined score reaches this share of its threshold (1.0:
 the combiner, which already weighs blocklist closeness, decides; the match explains)."""
 COMBINER_L2 = 1e-2
-MEMBERS = 3
+MEMBERS = 5
 """Seeds averaged in the head: one seed's ranking of borderline prompts moves recall by points."""
 
 
