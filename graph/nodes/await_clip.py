@@ -14,7 +14,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
-from lessonreel.graph.services import Services, context_of, services
+from lessonreel.graph.services import Services, context_of, emit, services
 from lessonreel.graph.state import ShotState
 from lessonreel.video.pricing import billed, shadow_price
 from lessonreel.video.types import ErrorKind, JobError, ProviderError, VideoJob
@@ -53,8 +53,9 @@ async def await_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
             delay = min(delay * 1.6, ctx.max_poll_interval)
             if not job.terminal:  # a terminal status is recorded with its charge (_settle)
                 await asyncio.to_thread(_record_status, svc, key, job)
-            runtime.stream_writer(
-                {"event": "shot", "index": index, "stage": job.status, "progress": job.progress}
+            emit(
+                runtime,
+                {"event": "shot", "index": index, "stage": job.status, "progress": job.progress},
             )
             if job.terminal:
                 break

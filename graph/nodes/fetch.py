@@ -15,7 +15,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
-from lessonreel.graph.services import Services, services
+from lessonreel.graph.services import Services, emit, services
 from lessonreel.graph.state import ShotResult, ShotState, shot_result
 from lessonreel.video.pricing import shadow_cost
 from lessonreel.video.types import ErrorKind, JobError, ProviderError
@@ -129,7 +129,7 @@ async def fetch_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
         fetches = state.get("fetch_attempts", 0) + 1
         if job.expires_at is not None and time.time() > job.expires_at:
             return {"error": _expired(job_id), "fetch_attempts": fetches}
-        runtime.stream_writer({"event": "shot", "index": shot.index, "stage": "downloading"})
+        emit(runtime, {"event": "shot", "index": shot.index, "stage": "downloading"})
         try:
             clip = await svc.provider.download(job_id, dest)
         except ProviderError as exc:
@@ -143,7 +143,7 @@ async def fetch_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
     else:
         result = _delivered(svc, state, dest, digest, row)
         await asyncio.to_thread(_record_delivered, svc, state["run_id"], key, result)
-    runtime.stream_writer({"event": "shot", "index": shot.index, "stage": "delivered"})
+    emit(runtime, {"event": "shot", "index": shot.index, "stage": "delivered"})
     return {"error": None, "shot_results": {shot.index: result}}
 
 
