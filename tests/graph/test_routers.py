@@ -34,9 +34,9 @@ async def test_screen_routes_allowed_to_dispatch_and_blocked_to_bounded_sanitizi
     allowed, blocked = Verdict(allowed=True), Verdict(allowed=False, category="violence")
     rt = _rt(max_sanitize_rounds=2)
     assert await route_after_screen({"verdict": allowed}, rt) == "dispatch_shot"  # type: ignore[typeddict-item]
-    assert await route_after_screen({"verdict": blocked, "sanitize_rounds": 0}, rt) == "sanitize_shot"  # type: ignore[typeddict-item]
-    assert await route_after_screen({"verdict": blocked, "sanitize_rounds": 1}, rt) == "sanitize_shot"  # type: ignore[typeddict-item]
-    assert await route_after_screen({"verdict": blocked, "sanitize_rounds": 2}, rt) == "give_up_shot"  # type: ignore[typeddict-item]
+    for rounds, expected in ((0, "sanitize_shot"), (1, "sanitize_shot"), (2, "give_up_shot")):
+        state: Any = {"verdict": blocked, "sanitize_rounds": rounds}
+        assert await route_after_screen(state, rt) == expected
 
 
 async def test_sanitizer_that_cannot_fix_gives_up() -> None:
