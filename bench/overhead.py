@@ -104,6 +104,7 @@ async def run_baseline(prompts: list[str], *, concurrency: int, seed: int) -> tu
 
 GRAPH_MODULES = (
     "lessonreel.graph.builder",
+    "lessonreel.graph.checkpointer",
     "lessonreel.graph.report",
     "lessonreel.graph.storyboard_doc",
     "lessonreel.graph.teaching",
