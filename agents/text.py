@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from lessonreel.agents.lexicon import GENERIC_HEADINGS, GENERIC_WORDS, STOPWORDS
 
@@ -140,8 +141,9 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+@lru_cache(maxsize=16384)
 def lemma(word: str) -> str:
-    """Crude singular form of a lowercase word, enough to merge plurals."""
+    """Crude singular form of a lowercase word, enough to merge plurals (memoised)."""
     w = word.lower().replace("’", "'")
     if w.endswith("'s"):
         w = w[:-2]
@@ -154,8 +156,13 @@ def lemma(word: str) -> str:
     return w
 
 
+@lru_cache(maxsize=8192)
 def term_key(phrase: str) -> str:
-    """Normalised key of a phrase: lowercase lemmas joined by spaces."""
+    """Normalised key of a phrase: lowercase lemmas joined by spaces.
+
+    Memoised, as :func:`lemma` is: the director and the on-screen planner ask for the same
+    sentences' keys thousands of times per lesson (``mentions`` of every term in every sentence).
+    """
     return " ".join(lemma(w) for w in words(phrase))
 
 

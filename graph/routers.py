@@ -1,7 +1,10 @@
 """Routers: every branch of the graph, named ``route_after_<node>``, returning ``Literal`` names.
 
 Routers only read state (and the run's limits from the context); they never call a provider or
-the ledger, so they are cheap to re-run on resume and easy to test as tables.
+the ledger, so they are cheap to re-run on resume and easy to test as tables. They are
+``async def`` although they never await: LangGraph runs a plain function router in a worker
+thread, which would cost every shot a thread hop per routing decision (four on its way through);
+a coroutine router runs inline on the event loop (the Temporal plugin asks for them too).
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ def shot_tasks(state: LessonState, context: Context) -> list[ShotTask]:
     return tasks
 
 
-def route_after_narrate(
+async def route_after_narrate(
     state: LessonState, runtime: Runtime[Context]
 ) -> list[Send] | Literal["assemble_lesson"]:
     """Fan out one ``render_shot`` branch per shot to render; nothing to render → assemble."""
@@ -62,7 +65,7 @@ def route_after_narrate(
     return [Send("render_shot", task) for task in tasks]
 
 
-def route_after_screen(
+async def route_after_screen(
     state: ShotState, runtime: Runtime[Context]
 ) -> Literal["dispatch_shot", "sanitize_shot", "give_up_shot"]:
     """Route: allowed → dispatch; blocked → sanitize while rounds remain; otherwise give up."""
@@ -74,7 +77,7 @@ def route_after_screen(
     return "give_up_shot"
 
 
-def route_after_sanitize(state: ShotState) -> Literal["screen_shot", "give_up_shot"]:
+async def route_after_sanitize(state: ShotState) -> Literal["screen_shot", "give_up_shot"]:
     """Return a rewrite goes back to the screen; a prompt that cannot be fixed is given up."""
     return "give_up_shot" if state.get("reason") else "screen_shot"
 
@@ -103,7 +106,7 @@ def _after_failure(state: ShotState, context: Context) -> AfterFailure:
     return "give_up_shot"
 
 
-def route_after_dispatch(
+async def route_after_dispatch(
     state: ShotState, runtime: Runtime[Context]
 ) -> Literal["await_clip", "sanitize_shot", "back_off", "give_up_shot", "stop_shot"]:
     """Route: submitted → wait; stopped (budget/quota) → stop; a submit error → its action."""
@@ -114,7 +117,7 @@ def route_after_dispatch(
     return _after_failure(state, context_of(runtime))
 
 
-def route_after_await(
+async def route_after_await(
     state: ShotState, runtime: Runtime[Context]
 ) -> Literal["fetch_clip", "sanitize_shot", "back_off", "give_up_shot", "stop_shot"]:
     """Succeeded → fetch; content policy → sanitize; 429/5xx → back off; quota → stop."""
@@ -126,7 +129,7 @@ def route_after_await(
     return _after_failure(state, context_of(runtime))
 
 
-def route_after_fetch(
+async def route_after_fetch(
     state: ShotState, runtime: Runtime[Context]
 ) -> Literal["__end__", "fetch_clip", "back_off", "give_up_shot"]:
     """Route: stored → done; a failed download → fetch again; an expired link → render again."""

@@ -178,9 +178,15 @@ async def run_graph(
         open_services(context) as svc,
     ):
         svc.lease_token = token
+        # progress goes straight to the handler (graph.services.emit), not round the stream
+        svc.on_event = on_event if on_event is not None else _ignore_event
         await asyncio.to_thread(_sweep_partials, run_id)
         graph = build_graph(checkpointer=saver)
         return await _drive(graph, svc, payload, run_id, config, context, on_event, on_review)
+
+
+def _ignore_event(_event: dict[str, Any]) -> None:
+    """Progress of a run nobody watches."""
 
 
 async def _drive(
@@ -203,7 +209,7 @@ async def _drive(
             payload,
             config,
             context=context,
-            stream_mode=["custom"],  # progress events only: each chunk costs a loop wake-up
+            stream_mode=["custom"],  # nodes report progress to on_event directly (emit)
             subgraphs=True,
             durability="sync",
         ):

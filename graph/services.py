@@ -11,7 +11,7 @@ them with :func:`release_services`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +64,9 @@ class Services:
     lease_token: str | None = None
     """The token of the run lease this process holds (None: a run started outside the runner,
     e.g. by Studio, which then only checks that nobody else holds the run)."""
+    on_event: Callable[[dict[str, Any]], None] | None = None
+    """The runner's progress handler: :func:`emit` calls it directly (None: events go on
+    LangGraph's custom stream, for Studio and the Temporal activities)."""
     _screen_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def screen(self) -> Any:
@@ -192,6 +195,21 @@ def context_of(runtime: Runtime[Context]) -> Context:
         "lessonreel graph invoked without a Context: pass context=Context(...) "
         "(the CLI and lessonreel.app.make_video do this for you)"
     )
+
+
+def emit(runtime: Runtime[Context], event: dict[str, Any]) -> None:
+    """Report a progress event: to the runner's handler when it gave one, else on the stream.
+
+    LangGraph's custom stream hands every event to the loop through ``call_soon_threadsafe``
+    (a write to the loop's wake-up socket, then a read), even from the loop's own thread; a
+    shot reports five or more events, so the runner takes them directly instead. Nodes run in
+    the loop's thread, so the handler still runs there, in the order the events were made.
+    """
+    svc = attached_services(context_of(runtime))
+    if svc is not None and svc.on_event is not None:
+        svc.on_event(event)
+    else:
+        runtime.stream_writer(event)
 
 
 async def services(runtime: Runtime[Context]) -> Services:

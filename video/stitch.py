@@ -63,84 +63,103 @@ def probe(path: Path) -> ClipInfo:
 
     Raises ValueError for a file that is missing, truncated or not a video.
     """
+    with _open(path) as container:
+        return _describe(container, path)
+
+
+def _open(path: Path) -> Any:
+    """Open a clip for reading; a file that is missing or not a media file is a ValueError."""
     import av
 
     try:
-        container = av.open(str(path))
+        return av.open(str(path))
     except (av.FFmpegError, OSError) as exc:
         raise ValueError(f"cannot read {path} as a video: {exc}") from exc
-    with container:
-        if not container.streams.video:
-            raise ValueError(f"{path} has no video stream")
-        vs = container.streams.video[0]
-        vctx = vs.codec_context
-        audio = container.streams.audio[0] if container.streams.audio else None
-        actx = audio.codec_context if audio is not None else None
-        if container.duration is not None:
-            duration = container.duration / av.time_base
-        else:
-            duration = float((vs.duration or 0) * (vs.time_base or 0))
-        rate = vs.average_rate or vs.guessed_rate or 0
-        key_parts = [
-            vctx.name,
-            f"{vctx.width}x{vctx.height}",
-            str(vctx.pix_fmt),
-            hashlib.sha256(bytes(vctx.extradata or b"")).hexdigest(),
+
+
+def _describe(container: Any, path: Path) -> ClipInfo:
+    """The :class:`ClipInfo` of an open clip (see :func:`probe`)."""
+    import av
+
+    if not container.streams.video:
+        raise ValueError(f"{path} has no video stream")
+    vs = container.streams.video[0]
+    vctx = vs.codec_context
+    audio = container.streams.audio[0] if container.streams.audio else None
+    actx = audio.codec_context if audio is not None else None
+    if container.duration is not None:
+        duration = container.duration / av.time_base
+    else:
+        duration = float((vs.duration or 0) * (vs.time_base or 0))
+    rate = vs.average_rate or vs.guessed_rate or 0
+    key_parts = [
+        vctx.name,
+        f"{vctx.width}x{vctx.height}",
+        str(vctx.pix_fmt),
+        hashlib.sha256(bytes(vctx.extradata or b"")).hexdigest(),
+    ]
+    if actx is not None:
+        key_parts += [
+            actx.name,
+            str(actx.sample_rate),
+            str(actx.layout.name),
+            hashlib.sha256(bytes(actx.extradata or b"")).hexdigest(),
         ]
-        if actx is not None:
-            key_parts += [
-                actx.name,
-                str(actx.sample_rate),
-                str(actx.layout.name),
-                hashlib.sha256(bytes(actx.extradata or b"")).hexdigest(),
-            ]
-        return ClipInfo(
-            duration=float(duration),
-            width=vctx.width,
-            height=vctx.height,
-            video_codec=vctx.name,
-            audio_codec=actx.name if actx is not None else None,
-            fps=float(rate),
-            pix_fmt=vctx.pix_fmt,
-            audio_rate=actx.sample_rate if actx is not None else None,
-            audio_channels=actx.channels if actx is not None else None,
-            copy_key="|".join(key_parts),
-        )
+    return ClipInfo(
+        duration=float(duration),
+        width=vctx.width,
+        height=vctx.height,
+        video_codec=vctx.name,
+        audio_codec=actx.name if actx is not None else None,
+        fps=float(rate),
+        pix_fmt=vctx.pix_fmt,
+        audio_rate=actx.sample_rate if actx is not None else None,
+        audio_channels=actx.channels if actx is not None else None,
+        copy_key="|".join(key_parts),
+    )
 
 
 def stitch(clips: list[Path], dest: Path, *, force_reencode: bool = False) -> StitchResult:
     """Concatenate ``clips`` into ``dest``: by stream copy when they match, else by re-encoding."""
     if not clips:
         raise ValueError("stitch needs at least one clip")
-    infos = [probe(Path(c)) for c in clips]
+    paths = [Path(c) for c in clips]
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    copyable = len({i.copy_key for i in infos}) == 1 and not force_reencode
-    if copyable:
-        _remux([Path(c) for c in clips], dest, has_audio=infos[0].audio_codec is not None)
-    else:
-        _reencode([Path(c) for c in clips], infos, dest)
-    return StitchResult(path=dest, duration=probe(dest).duration, reencoded=not copyable)
+    copied = not force_reencode and _remux(paths, dest)
+    if not copied:
+        _reencode(paths, [probe(p) for p in paths], dest)
+    return StitchResult(path=dest, duration=probe(dest).duration, reencoded=not copied)
 
 
-def _remux(clips: list[Path], dest: Path, *, has_audio: bool) -> None:
-    """Copy packets clip after clip, shifting timestamps so each starts where the last ended."""
+def _remux(clips: list[Path], dest: Path) -> bool:
+    """Copy packets clip after clip, shifting timestamps so each starts where the last ended.
+
+    Each clip is opened once: its parameters are checked against the first clip's as it is
+    copied, and the first one that differs stops the copy (False: nothing is written, the
+    caller re-encodes). A clip that cannot be read raises ValueError, as :func:`probe` does.
+    """
     import av
 
     tmp = temp_path_for(dest)
     try:
         with av.open(str(tmp), mode="w", format="mp4") as out:
-            with av.open(str(clips[0])) as first:
+            with _open(clips[0]) as first:
+                key = _describe(first, clips[0]).copy_key
+                has_audio = bool(first.streams.audio)
                 v_out = out.add_stream_from_template(first.streams.video[0])
                 a_out = out.add_stream_from_template(first.streams.audio[0]) if has_audio else None
             offset = Fraction(0)  # seconds at which the next clip starts
             last_dts: dict[str, Fraction] = {}
             for clip in clips:
-                with av.open(str(clip)) as src:
+                with _open(clip) as src:
+                    if _describe(src, clip).copy_key != key:
+                        return False
                     offset += _copy_clip(src, out, v_out, a_out, offset, last_dts)
         os.replace(tmp, dest)
     finally:
         tmp.unlink(missing_ok=True)
+    return True
 
 
 def _copy_clip(

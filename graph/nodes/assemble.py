@@ -11,7 +11,7 @@ from langgraph.runtime import Runtime
 from lessonreel.agents.schemas import Shot, Storyboard
 from lessonreel.graph.context import Context
 from lessonreel.graph.report import RunReport, build_report
-from lessonreel.graph.services import Services, context_of, release_services, services
+from lessonreel.graph.services import Services, context_of, emit, release_services, services
 from lessonreel.graph.state import LessonState, Narration, ShotResult
 from lessonreel.graph.storyboard_doc import caption_cues, storyboard_markdown
 
@@ -178,7 +178,7 @@ async def assemble_lesson(state: LessonState, runtime: Runtime[Context]) -> dict
     estimate = state.get("estimate")
     size = estimate.size if estimate is not None else ctx.size
     out = await asyncio.to_thread(output_dir, ctx, run_id)
-    runtime.stream_writer({"event": "assemble", "out": str(out)})
+    emit(runtime, {"event": "assemble", "out": str(out)})
     picture = {
         "lesson": state.get("lesson"),
         "explainer": ctx.provider == "local",  # offline: the explainer look replaces footage

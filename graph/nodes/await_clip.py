@@ -14,7 +14,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
-from lessonreel.graph.services import Services, context_of, services
+from lessonreel.graph.services import Services, context_of, emit, services
 from lessonreel.graph.state import ShotState
 from lessonreel.video.pricing import billed, shadow_price
 from lessonreel.video.types import ErrorKind, JobError, ProviderError, VideoJob
@@ -36,13 +36,19 @@ async def await_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
     index = state["shot"].index
     if not job_id or not key:
         return {"error": JobError(kind=ErrorKind.SERVER_ERROR, code="no_job", message="no job id")}
+    job: VideoJob | None = state.get("job")
+    if job is not None and job.terminal:  # it ended before the wait began: one thread hop
+        error = _terminal_error(job)
+        stored = await asyncio.to_thread(_stored_else_record, svc, state, job, job_id, key, error)
+        if stored is not None:
+            return {"job": stored, "error": None}
+        return {"job": job, "error": error}
     stored = await asyncio.to_thread(_already_stored, svc, key, job_id)
     if stored is not None:
         return {"job": stored, "error": None}  # fetch_clip checks and reuses the stored clip
     deadline = time.monotonic() + ctx.job_timeout
     delay = max(0.05, ctx.poll_interval)
     next_poll = 0.0
-    job: VideoJob | None = state.get("job")
     while job is None or not job.terminal:
         if job is None or time.monotonic() >= next_poll or await _terminal_event(svc, job_id):
             try:
@@ -53,8 +59,9 @@ async def await_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
             delay = min(delay * 1.6, ctx.max_poll_interval)
             if not job.terminal:  # a terminal status is recorded with its charge (_settle)
                 await asyncio.to_thread(_record_status, svc, key, job)
-            runtime.stream_writer(
-                {"event": "shot", "index": index, "stage": job.status, "progress": job.progress}
+            emit(
+                runtime,
+                {"event": "shot", "index": index, "stage": job.status, "progress": job.progress},
             )
             if job.terminal:
                 break
@@ -127,17 +134,33 @@ def _charge(svc: Services, state: ShotState, job: VideoJob, key: str) -> None:
         ledger.record_spend(run_id, job_key=key, usd=shadow, kind="shadow")
 
 
+def _terminal_error(job: VideoJob) -> JobError | None:
+    """The error the router reads for a terminal job (None: it succeeded and is billed)."""
+    if billed(job) and job.status == "succeeded":
+        return None
+    error = job.error or JobError(
+        kind=ErrorKind.SERVER_ERROR, code=job.status, message=f"job ended {job.status}"
+    )
+    if job.status in {"expired", "canceled"} and error.kind is ErrorKind.INVALID_REQUEST:
+        error = JobError(kind=ErrorKind.SERVER_ERROR, code=job.status, message=error.message)
+    return error
+
+
 async def _settle(svc: Services, state: ShotState, job: VideoJob, key: str) -> dict[str, Any]:
     """Record the terminal status and charges, and turn the job into the state the router reads."""
-    error: JobError | None = None
-    if not (billed(job) and job.status == "succeeded"):
-        error = job.error or JobError(
-            kind=ErrorKind.SERVER_ERROR, code=job.status, message=f"job ended {job.status}"
-        )
-        if job.status in {"expired", "canceled"} and error.kind is ErrorKind.INVALID_REQUEST:
-            error = JobError(kind=ErrorKind.SERVER_ERROR, code=job.status, message=error.message)
+    error = _terminal_error(job)
     await asyncio.to_thread(_record_terminal, svc, state, job, key, error)
     return {"job": job, "error": error}
+
+
+def _stored_else_record(
+    svc: Services, state: ShotState, job: VideoJob, job_id: str, key: str, error: JobError | None
+) -> VideoJob | None:
+    """The stored clip's job if there is one (a resume), else record the terminal job (one hop)."""
+    stored = _already_stored(svc, key, job_id)
+    if stored is None:
+        _record_terminal(svc, state, job, key, error)
+    return stored
 
 
 def _record_terminal(

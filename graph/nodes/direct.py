@@ -10,7 +10,7 @@ from langgraph.runtime import Runtime
 from lessonreel.graph.context import Context
 from lessonreel.graph.nodes.screen import screen_storyboard_text
 from lessonreel.graph.plan import estimate, render_prompts, render_settings
-from lessonreel.graph.services import context_of, services
+from lessonreel.graph.services import context_of, emit, services
 from lessonreel.graph.state import LessonState
 
 
@@ -52,7 +52,7 @@ async def direct_storyboard(state: LessonState, runtime: Runtime[Context]) -> di
         seconds=storyboard.total_seconds,
     )
     if not ctx.narration:
-        runtime.stream_writer({"event": "estimate", "estimate": cost.model_dump(mode="json")})
+        emit(runtime, {"event": "estimate", "estimate": cost.model_dump(mode="json")})
     return {
         "storyboard": storyboard,
         "prompts": render_prompts(storyboard, size=size),

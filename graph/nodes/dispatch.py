@@ -18,7 +18,7 @@ from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
 from lessonreel.graph.reconcile import SUBMIT_UNKNOWN, reconcile
-from lessonreel.graph.services import Services, context_of, services
+from lessonreel.graph.services import Services, context_of, emit, services
 from lessonreel.graph.state import ShotState
 from lessonreel.video.pricing import Decision, charge, committed_usd, decide
 from lessonreel.video.types import CREATE_OUTCOME_UNKNOWN, ProviderError, VideoJob, VideoRequest
@@ -212,8 +212,9 @@ def previous_job(svc: Services, state: ShotState) -> dict[str, Any] | None:
 def _emit(
     runtime: Runtime[Context], index: int, stage: str, job_id: str | None, detail: str = ""
 ) -> None:
-    runtime.stream_writer(
-        {"event": "shot", "index": index, "stage": stage, "job_id": job_id, "detail": detail}
+    emit(
+        runtime,
+        {"event": "shot", "index": index, "stage": stage, "job_id": job_id, "detail": detail},
     )
 
 

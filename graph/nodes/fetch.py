@@ -15,7 +15,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
-from lessonreel.graph.services import Services, services
+from lessonreel.graph.services import Services, emit, services
 from lessonreel.graph.state import ShotResult, ShotState, shot_result
 from lessonreel.video.pricing import shadow_cost
 from lessonreel.video.types import ErrorKind, JobError, ProviderError
@@ -129,7 +129,7 @@ async def fetch_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
         fetches = state.get("fetch_attempts", 0) + 1
         if job.expires_at is not None and time.time() > job.expires_at:
             return {"error": _expired(job_id), "fetch_attempts": fetches}
-        runtime.stream_writer({"event": "shot", "index": shot.index, "stage": "downloading"})
+        emit(runtime, {"event": "shot", "index": shot.index, "stage": "downloading"})
         try:
             clip = await svc.provider.download(job_id, dest)
         except ProviderError as exc:
@@ -142,23 +142,17 @@ async def fetch_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
             return {"error": _damaged(job_id, problem), "fetch_attempts": fetches}
     else:
         result = _delivered(svc, state, dest, digest, row)
-        await asyncio.to_thread(_record_delivered, svc, state["run_id"], key, result)
-    runtime.stream_writer({"event": "shot", "index": shot.index, "stage": "delivered"})
+        await asyncio.to_thread(_stamp_and_record, svc, state["run_id"], key, dest, result)
+    emit(runtime, {"event": "shot", "index": shot.index, "stage": "delivered"})
     return {"error": None, "shot_results": {shot.index: result}}
 
 
 def _delivered(
     svc: Services, state: ShotState, dest: Path, digest: str, row: dict[str, Any] | None
 ) -> ShotResult:
-    """The report row of a shot whose clip is stored at ``dest``.
-
-    The clip's stamp is taken here, once it is stored and (before the row counts) probed whole,
-    so the assembler can join an unchanged file without probing it again.
-    """
-    from lessonreel.store.assets import file_stamp
-
+    """The report row of a shot whose clip is stored at ``dest`` (stamped when it is recorded)."""
     shot = state["shot"]
-    result = shot_result(
+    return shot_result(
         state,
         outcome="delivered",
         provider=svc.provider.name,
@@ -169,8 +163,6 @@ def _delivered(
             svc.prices, svc.provider.name, state["model"], state["size"], shot.duration
         ),
     )
-    result.clip_stamp = file_stamp(dest)
-    return result
 
 
 def _check_and_record(
@@ -185,8 +177,20 @@ def _check_and_record(
         _discard(dest)
         svc.ledger.update_job(key, clip_path=None, sha256=None)
         return problem
-    _record_delivered(svc, run_id, key, result)
+    _stamp_and_record(svc, run_id, key, dest, result)
     return None
+
+
+def _stamp_and_record(svc: Services, run_id: str, key: str, dest: Path, result: ShotResult) -> None:
+    """Stamp the stored, probed clip and record it delivered (in the caller's worker thread).
+
+    The stamp (size, mtime, inode) lets the assembler join an unchanged file without probing it
+    again.
+    """
+    from lessonreel.store.assets import file_stamp
+
+    result.clip_stamp = file_stamp(dest)
+    _record_delivered(svc, run_id, key, result)
 
 
 def _expired(job_id: str) -> JobError:

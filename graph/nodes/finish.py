@@ -8,7 +8,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
-from lessonreel.graph.services import services
+from lessonreel.graph.services import emit, services
 from lessonreel.graph.state import Outcome, ShotState, shot_result
 
 
@@ -45,7 +45,7 @@ async def _record(
         prompt=result.prompt,
         verdict=state.get("verdict"),
     )
-    runtime.stream_writer({"event": "shot", "index": index, "stage": outcome, "detail": reason})
+    emit(runtime, {"event": "shot", "index": index, "stage": outcome, "detail": reason})
     return {"shot_results": {index: result}}
 
 

@@ -16,7 +16,7 @@ from lessonreel.agents.script import DEFAULT_WPM, words_per_minute
 from lessonreel.agents.timing import retime
 from lessonreel.graph.context import Context
 from lessonreel.graph.plan import estimate, render_prompts, render_settings, run_voice
-from lessonreel.graph.services import context_of, services
+from lessonreel.graph.services import context_of, emit, services
 from lessonreel.graph.speech import speak_lesson, time_shots
 from lessonreel.graph.state import LessonState, Narration
 from lessonreel.store.home import run_dir
@@ -46,7 +46,7 @@ async def narrate_lesson(state: LessonState, runtime: Runtime[Context]) -> dict[
     run_id = state["run_id"]
     storyboard = state["storyboard"]
     voice = run_voice(ctx)
-    runtime.stream_writer({"event": "narrate", "voice": voice})
+    emit(runtime, {"event": "narrate", "voice": voice})
     try:
         narrator = make_narrator(voice, base_url=ctx.speech_base_url, model=ctx.speech_model)
         folder = await asyncio.to_thread(run_dir, run_id)
@@ -63,11 +63,11 @@ async def narrate_lesson(state: LessonState, runtime: Runtime[Context]) -> dict[
         )
     except (SpeechError, ValueError) as exc:
         note = f"no narration audio: {exc}"
-        runtime.stream_writer({"event": "narration_failed", "reason": note})
+        emit(runtime, {"event": "narration_failed", "reason": note})
         kept = state.get("estimate")  # the director's timing stands: its estimate is the final one
         if kept is not None:
             shown = kept if isinstance(kept, dict) else kept.model_dump(mode="json")
-            runtime.stream_writer({"event": "estimate", "estimate": shown})
+            emit(runtime, {"event": "estimate", "estimate": shown})
         return {"narration": Narration(voice=voice, note=note)}
     spec, size = render_settings(ctx)
     durations, narration = time_shots(storyboard, narration, sorted(spec.seconds))
@@ -80,7 +80,7 @@ async def narrate_lesson(state: LessonState, runtime: Runtime[Context]) -> dict[
         estimate_shadow_usd=cost.shadow_usd,
         seconds=timed.total_seconds,
     )
-    runtime.stream_writer({"event": "estimate", "estimate": cost.model_dump(mode="json")})
+    emit(runtime, {"event": "estimate", "estimate": cost.model_dump(mode="json")})
     return {
         "narration": narration,
         "storyboard": timed,

@@ -13,7 +13,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
-from lessonreel.graph.services import context_of
+from lessonreel.graph.services import context_of, emit
 from lessonreel.graph.state import ShotState
 from lessonreel.video.types import CREATE_OUTCOME_UNKNOWN
 
@@ -41,15 +41,16 @@ async def back_off(state: ShotState, runtime: Runtime[Context]) -> dict[str, Any
         wait = min(UNKNOWN_OUTCOME_WAIT_SECONDS, ctx.max_poll_interval)
         if error.retry_after is not None:
             wait = min(BACKOFF_CAP_SECONDS, max(0.0, float(error.retry_after)))
-        runtime.stream_writer(
-            {"event": "shot", "index": state["shot"].index, "stage": "reconciling", "wait": wait}
+        emit(
+            runtime,
+            {"event": "shot", "index": state["shot"].index, "stage": "reconciling", "wait": wait},
         )
         await asyncio.sleep(wait)
         rounds: int = state.get("unknown_rounds", 0) + 1
         return {"unknown_rounds": rounds, "error": None, "job": None, "job_id": None}
     wait = backoff_seconds(state, base=ctx.poll_interval)
-    runtime.stream_writer(
-        {"event": "shot", "index": state["shot"].index, "stage": "retrying", "wait": wait}
+    emit(
+        runtime, {"event": "shot", "index": state["shot"].index, "stage": "retrying", "wait": wait}
     )
     await asyncio.sleep(wait)
     return {

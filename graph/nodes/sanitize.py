@@ -7,7 +7,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
-from lessonreel.graph.services import context_of, services
+from lessonreel.graph.services import context_of, emit, services
 from lessonreel.graph.state import ShotState
 
 
@@ -40,8 +40,9 @@ async def sanitize_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
         screen=await svc.screen(),
         max_rounds=context_of(runtime).max_sanitize_rounds,
     )
-    runtime.stream_writer(
-        {"event": "shot", "index": state["shot"].index, "stage": "sanitized", "detail": reason}
+    emit(
+        runtime,
+        {"event": "shot", "index": state["shot"].index, "stage": "sanitized", "detail": reason},
     )
     if rewrite is None or not rewrite.after.strip() or rewrite.after == state["prompt"].text:
         return {

@@ -15,7 +15,7 @@ from langgraph.runtime import Runtime
 
 from lessonreel.agents.schemas import SafetyNote, Storyboard, Verdict
 from lessonreel.graph.context import Context
-from lessonreel.graph.services import services
+from lessonreel.graph.services import emit, services
 from lessonreel.graph.state import ShotState
 
 
@@ -29,13 +29,14 @@ async def screen_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str, 
     verdict = await screen.ascreen(prompt.text)
     if not verdict.allowed:
         verdict = await _paid_for(svc, {**state, "prompt": prompt}, verdict)
-    runtime.stream_writer(
+    emit(
+        runtime,
         {
             "event": "shot",
             "index": state["shot"].index,
             "stage": "screened" if verdict.allowed else "blocked",
             "detail": verdict.category,
-        }
+        },
     )
     update: dict[str, Any] = {"prompt": prompt, "verdict": verdict}
     if "started_at" not in state:

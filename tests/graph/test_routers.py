@@ -30,18 +30,18 @@ def _err(kind: ErrorKind, code: str | None = None) -> JobError:
     return JobError(kind=kind, code=code, message="x")
 
 
-def test_screen_routes_allowed_to_dispatch_and_blocked_to_bounded_sanitizing() -> None:
+async def test_screen_routes_allowed_to_dispatch_and_blocked_to_bounded_sanitizing() -> None:
     allowed, blocked = Verdict(allowed=True), Verdict(allowed=False, category="violence")
     rt = _rt(max_sanitize_rounds=2)
-    assert route_after_screen({"verdict": allowed}, rt) == "dispatch_shot"  # type: ignore[typeddict-item]
-    assert route_after_screen({"verdict": blocked, "sanitize_rounds": 0}, rt) == "sanitize_shot"  # type: ignore[typeddict-item]
-    assert route_after_screen({"verdict": blocked, "sanitize_rounds": 1}, rt) == "sanitize_shot"  # type: ignore[typeddict-item]
-    assert route_after_screen({"verdict": blocked, "sanitize_rounds": 2}, rt) == "give_up_shot"  # type: ignore[typeddict-item]
+    assert await route_after_screen({"verdict": allowed}, rt) == "dispatch_shot"  # type: ignore[typeddict-item]
+    for rounds, expected in ((0, "sanitize_shot"), (1, "sanitize_shot"), (2, "give_up_shot")):
+        state: Any = {"verdict": blocked, "sanitize_rounds": rounds}
+        assert await route_after_screen(state, rt) == expected
 
 
-def test_sanitizer_that_cannot_fix_gives_up() -> None:
-    assert route_after_sanitize({"reason": "cannot fix"}) == "give_up_shot"  # type: ignore[typeddict-item]
-    assert route_after_sanitize({}) == "screen_shot"  # type: ignore[typeddict-item]
+async def test_sanitizer_that_cannot_fix_gives_up() -> None:
+    assert await route_after_sanitize({"reason": "cannot fix"}) == "give_up_shot"  # type: ignore[typeddict-item]
+    assert await route_after_sanitize({}) == "screen_shot"  # type: ignore[typeddict-item]
 
 
 @pytest.mark.parametrize(
@@ -62,31 +62,31 @@ def test_sanitizer_that_cannot_fix_gives_up() -> None:
         (_err(ErrorKind.SERVER_ERROR, UNKNOWN), {"unknown_rounds": 3}, "give_up_shot"),
     ],
 )
-def test_provider_failures_follow_the_taxonomy(
+async def test_provider_failures_follow_the_taxonomy(
     error: JobError, state: dict[str, Any], expected: str
 ) -> None:
     rt = _rt(max_sanitize_rounds=2, max_retries=3)
-    assert route_after_dispatch({**state, "error": error}, rt) == expected  # type: ignore[arg-type]
-    assert route_after_await({**state, "error": error}, rt) == expected  # type: ignore[arg-type]
+    assert await route_after_dispatch({**state, "error": error}, rt) == expected  # type: ignore[arg-type]
+    assert await route_after_await({**state, "error": error}, rt) == expected  # type: ignore[arg-type]
 
 
-def test_await_routes_success_to_fetch_and_budget_stops_to_stop() -> None:
+async def test_await_routes_success_to_fetch_and_budget_stops_to_stop() -> None:
     rt = _rt()
     done = VideoJob(id="v1", provider="local", status="succeeded")
-    assert route_after_await({"job": done, "error": None}, rt) == "fetch_clip"  # type: ignore[typeddict-item]
-    assert route_after_dispatch({"stopped": True}, rt) == "stop_shot"  # type: ignore[typeddict-item]
-    assert route_after_dispatch({"error": None}, rt) == "await_clip"  # type: ignore[typeddict-item]
+    assert await route_after_await({"job": done, "error": None}, rt) == "fetch_clip"  # type: ignore[typeddict-item]
+    assert await route_after_dispatch({"stopped": True}, rt) == "stop_shot"  # type: ignore[typeddict-item]
+    assert await route_after_dispatch({"error": None}, rt) == "await_clip"  # type: ignore[typeddict-item]
 
 
-def test_fetch_retries_the_download_but_renders_again_only_when_the_link_expired() -> None:
+async def test_fetch_retries_the_download_but_renders_again_only_when_the_link_expired() -> None:
     rt = _rt(max_retries=2)
     truncated = _err(ErrorKind.SERVER_ERROR, "truncated")
     expired = _err(ErrorKind.SERVER_ERROR, "expired")
-    assert route_after_fetch({"error": None}, rt) == "__end__"  # type: ignore[typeddict-item]
-    assert route_after_fetch({"error": truncated, "fetch_attempts": 1}, rt) == "fetch_clip"  # type: ignore[typeddict-item]
-    assert route_after_fetch({"error": truncated, "fetch_attempts": 2}, rt) == "back_off"  # type: ignore[typeddict-item]
-    assert route_after_fetch({"error": expired, "fetch_attempts": 1}, rt) == "back_off"  # type: ignore[typeddict-item]
-    assert route_after_fetch({"error": expired, "retry": 2}, rt) == "give_up_shot"  # type: ignore[typeddict-item]
+    assert await route_after_fetch({"error": None}, rt) == "__end__"  # type: ignore[typeddict-item]
+    assert await route_after_fetch({"error": truncated, "fetch_attempts": 1}, rt) == "fetch_clip"  # type: ignore[typeddict-item]
+    assert await route_after_fetch({"error": truncated, "fetch_attempts": 2}, rt) == "back_off"  # type: ignore[typeddict-item]
+    assert await route_after_fetch({"error": expired, "fetch_attempts": 1}, rt) == "back_off"  # type: ignore[typeddict-item]
+    assert await route_after_fetch({"error": expired, "retry": 2}, rt) == "give_up_shot"  # type: ignore[typeddict-item]
 
 
 def test_shot_results_merge_by_index_and_the_later_attempt_wins() -> None:
