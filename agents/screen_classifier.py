@@ -31,7 +31,7 @@ NGRAM_DIM = 0
 """Hash buckets for word unigrams and bigrams; 0 (off): on the k-fold bench they added recall
 but pushed educational false positives past 2 %."""
 HIDDEN = 128
-"""Hidden units of the head (0: plain softmax regression)."""
+"""Hidden units of each member of the head (0: plain softmax regression)."""
 _TOKEN = re.compile(r"[a-z0-9']+")
 
 
@@ -113,6 +113,10 @@ class Head:
     combine: FloatArray | None = None
     """Combiner weights over :func:`combine_features` then its bias (last element); None: the
     head's own unsafe score is compared with tau."""
+    members: int = 1
+    """MLPs trained from different seeds, side by side in the weights (block-diagonal second
+    layer); their class probabilities are averaged, which steadies the ranking of borderline
+    prompts that a single seed scores by chance."""
 
     def combined(self, score: float, category_similarity: FloatArray, allow: bool) -> float:
         """The score compared with tau: the combiner's p(unsafe), or the head's own score."""
@@ -127,7 +131,9 @@ class Head:
         h = np.atleast_2d(x)
         if self.hidden_weights is not None and self.hidden_bias is not None:
             h = np.maximum(h @ self.hidden_weights + self.hidden_bias, 0.0)
-        return softmax(h @ self.weights + self.bias)
+        z = (h @ self.weights + self.bias).reshape(len(h), self.members, -1)
+        out: FloatArray = softmax(z).mean(axis=1)
+        return out
 
     def unsafe_score(self, x: FloatArray) -> tuple[float, str]:
         """``(1 - p(safe), most likely unsafe category)`` for one feature vector."""
@@ -160,6 +166,7 @@ class Head:
                 np.float32
             ),
             combine=(self.combine if self.combine is not None else np.zeros(0)).astype(np.float32),
+            members=np.int64(self.members),
         )
 
     @classmethod
@@ -193,7 +200,33 @@ class Head:
                     z["hidden_bias"] if "hidden_bias" in z.files and z["hidden_bias"].size else None
                 ),
                 combine=z["combine"] if "combine" in z.files and z["combine"].size else None,
+                members=int(z["members"]) if "members" in z.files else 1,
             )
+
+
+def side_by_side(heads: Sequence[Head]) -> Head:
+    """One head whose members are ``heads`` (same classes, MLPs of one member each)."""
+    if len(heads) == 1:
+        return heads[0]
+    w1 = [h.hidden_weights for h in heads]
+    b1 = [h.hidden_bias for h in heads]
+    if any(w is None for w in w1) or any(b is None for b in b1):
+        raise ValueError("only MLP heads can be members")
+    rows = sum(h.weights.shape[0] for h in heads)
+    w2 = np.zeros((rows, sum(h.weights.shape[1] for h in heads)), dtype=np.float32)
+    r = c = 0
+    for h in heads:
+        w2[r : r + h.weights.shape[0], c : c + h.weights.shape[1]] = h.weights
+        r, c = r + h.weights.shape[0], c + h.weights.shape[1]
+    return Head(
+        w2,
+        np.concatenate([h.bias for h in heads]).astype(np.float32),
+        heads[0].classes,
+        ngram_dim=heads[0].ngram_dim,
+        hidden_weights=np.concatenate(w1, axis=1).astype(np.float32),  # type: ignore[arg-type]
+        hidden_bias=np.concatenate(b1).astype(np.float32),  # type: ignore[arg-type]
+        members=len(heads),
+    )
 
 
 def load_head() -> Head | None:

@@ -23,6 +23,7 @@ from lessonreel.agents.screen_classifier import (
     Head,
     combine_features,
     features,
+    side_by_side,
     train_mlp,
 )
 from lessonreel.agents.screen_lexical import normalise
@@ -32,13 +33,15 @@ from lessonreel.store.blocklist import CATEGORIES, BlockEntry
 FORBIDDEN_SOURCES = ("mossbench", "openstax")
 CLASSES = ["safe", *CATEGORIES]
 SEMANTIC_FPR = 0.01
-CLASSIFIER_FPR = 0.06
+CLASSIFIER_FPR = 0.08
 CLASSIFIER_FPR_ALLOW = 0.01
 SEMANTIC_ALLOW_MARGIN = 0.08
 SEMANTIC_SUPPORT = 1.0
 """A semantic match counts only if the combined score reaches this share of its threshold (1.0:
 the combiner, which already weighs blocklist closeness, decides; the match explains)."""
 COMBINER_L2 = 1e-2
+MEMBERS = 5
+"""Seeds averaged in the head: one seed's ranking of borderline prompts moves recall by points."""
 
 
 def map_category(label: str, category: str) -> str:
@@ -123,12 +126,17 @@ def blocklist_rows(entries: Sequence[BlockEntry]) -> list[Row]:
 def authored_rows(scripts: Path, entries: Sequence[BlockEntry]) -> list[Row]:
     """Rows written for lessonreel, in the order the script and the bench both train on them.
 
-    The prompts (``safety_examples.jsonl``), the blocklist, then the contrast rows
+    The prompts (``safety_examples.jsonl``), the blocklist, the contrast rows
     (``safety_examples_contrast.jsonl``: maths and everyday scenes whose words look risky, and
-    unsafe rows in the moderation style), so a head trained by either is the same head.
+    unsafe rows in the moderation style), then the breadth rows (``safety_examples_breadth.jsonl``:
+    everyday scenes with children, history, medicine and lab figures, questions about atrocities
+    and public figures on the safe side; discriminatory questions, privacy intrusions, praise of
+    atrocities, threats and harmful video prompts on the unsafe side), so a head trained by
+    either is the same head.
     """
     rows = read_rows(scripts / "safety_examples.jsonl") + blocklist_rows(entries)
-    return rows + read_rows(scripts / "safety_examples_contrast.jsonl")
+    rows += read_rows(scripts / "safety_examples_contrast.jsonl")
+    return rows + read_rows(scripts / "safety_examples_breadth.jsonl")
 
 
 @dataclass
@@ -243,22 +251,14 @@ def calibrate(
         hidden_weights=head.hidden_weights,
         hidden_bias=head.hidden_bias,
         combine=combine,
+        members=head.members,
     )
 
 
-def fit_head(
-    data: Featurized,
-    *,
-    folds: int = 5,
-    seed: int = 0,
-    meta: dict[str, str] | None = None,
-    cache_dir: Path | None = None,
-) -> Head:
-    """Train on all rows; calibrate tau and semantic thresholds on out-of-fold safe scores.
-
-    With ``cache_dir``, the weights and out-of-fold scores of a head trained on exactly these
-    features are reused, so a run that changes only calibration constants skips training.
-    """
+def _member(
+    data: Featurized, *, folds: int, seed: int, cache_dir: Path | None
+) -> tuple[Head, npt.NDArray[np.float32]]:
+    """One seed's MLP and out-of-fold scores, reused from ``cache_dir`` for the same features."""
     key = hashlib.sha256(
         data.x.tobytes() + data.y.tobytes() + f"{HIDDEN},{folds},{seed}".encode()
     ).hexdigest()
@@ -273,16 +273,31 @@ def fit_head(
                 hidden_weights=z["w1"],
                 hidden_bias=z["b1"],
             )
-            oof = z["oof"]
-    else:
-        head, oof = train_head(data, folds=folds, seed=seed)
-        if path is not None and head.hidden_weights is not None and head.hidden_bias is not None:
-            np.savez(
-                path,
-                w=head.weights,
-                b=head.bias,
-                w1=head.hidden_weights,
-                b1=head.hidden_bias,
-                oof=oof,
-            )
-    return calibrate(head, data, oof, meta)
+            return head, z["oof"]
+    head, oof = train_head(data, folds=folds, seed=seed)
+    if path is not None and head.hidden_weights is not None and head.hidden_bias is not None:
+        np.savez(
+            path, w=head.weights, b=head.bias, w1=head.hidden_weights, b1=head.hidden_bias, oof=oof
+        )
+    return head, oof
+
+
+def fit_head(
+    data: Featurized,
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    members: int = MEMBERS,
+    meta: dict[str, str] | None = None,
+    cache_dir: Path | None = None,
+) -> Head:
+    """Train ``members`` seeds on all rows; calibrate on their averaged out-of-fold scores.
+
+    With ``cache_dir``, each seed's weights and out-of-fold scores for exactly these features
+    are reused, so a run that changes only calibration constants skips training.
+    """
+    trained = [
+        _member(data, folds=folds, seed=seed + m, cache_dir=cache_dir) for m in range(members)
+    ]
+    oof = np.mean([o for _, o in trained], axis=0).astype(np.float32)
+    return calibrate(side_by_side([h for h, _ in trained]), data, oof, meta)

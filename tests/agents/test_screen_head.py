@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lessonreel.agents.screen_classifier import Head, load_head, train_mlp
-from lessonreel.agents.screen_training import Featurized, fit_head
+from lessonreel.agents.screen_classifier import Head, load_head, side_by_side, train_mlp
+from lessonreel.agents.screen_training import MEMBERS, Featurized, fit_head
 from lessonreel.store.blocklist import CATEGORIES
 
 
@@ -36,6 +36,25 @@ def test_an_mlp_head_saved_and_loaded_scores_the_same(tmp_path: Path) -> None:
     assert scores[y == 1].mean() > scores[y == 0].mean() + 0.5
 
 
+def test_a_head_of_several_seeds_scores_their_average_and_survives_saving(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((50, 8)).astype(np.float32)
+    y = (x[:, 1] > 0).astype(np.int64)
+    seeds = []
+    for seed in range(3):
+        w1, b1, w2, b2 = train_mlp(x, y, 2, hidden=5, epochs=100, seed=seed)
+        seeds.append(Head(w2, b2, ["safe", "sexual"], hidden_weights=w1, hidden_bias=b1))
+    head = side_by_side(seeds)
+    average = np.mean([h.proba(x) for h in seeds], axis=0)
+    assert head.members == 3
+    assert np.allclose(head.proba(x), average, atol=1e-6)
+    assert not np.allclose(seeds[0].proba(x), average, atol=1e-3)  # the seeds do differ
+    head.save(str(tmp_path / "h.npz"))
+    back = Head.from_bytes((tmp_path / "h.npz").read_bytes())
+    assert back.members == 3
+    assert np.allclose(back.proba(x), average, atol=1e-6)
+
+
 def test_the_shipped_head_is_the_mlp_over_embeddings() -> None:
     head = load_head()
     assert head is not None
@@ -52,12 +71,12 @@ def test_a_retrain_that_changes_only_calibration_reuses_the_trained_weights(
     y = (x[:, 0] > 0).astype(np.int64)
     data = Featurized(x, y, np.zeros(n, bool), np.ones((n, len(CATEGORIES)), np.float32))
     first = fit_head(data, folds=2, cache_dir=tmp_path)
-    assert len(list(tmp_path.glob("head-*.npz"))) == 1
+    assert len(list(tmp_path.glob("head-*.npz"))) == MEMBERS
     again = fit_head(data, folds=2, cache_dir=tmp_path)
     assert np.array_equal(again.proba(x), first.proba(x))
     assert again.tau == first.tau
     other = fit_head(Featurized(x, 1 - y, data.allow, data.cat_dist), folds=2, cache_dir=tmp_path)
-    assert len(list(tmp_path.glob("head-*.npz"))) == 2
+    assert len(list(tmp_path.glob("head-*.npz"))) == 2 * MEMBERS
     assert not np.array_equal(other.proba(x), first.proba(x))
 
 
