@@ -15,9 +15,10 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 OUTPUT_NAMES = (
     "lesson.mp4",
@@ -29,6 +30,8 @@ OUTPUT_NAMES = (
 )
 MANIFEST = ".lessonreel-outputs.json"
 LOCK = ".lessonreel.lock"
+HOLDER_WAIT = 1.0
+"""Seconds a turned-away run waits for the holder's line in the lock file."""
 
 
 class OutputDirError(ValueError):
@@ -110,6 +113,21 @@ def _try_lock(fh: IO[str]) -> bool:
     return True
 
 
+def _holder(fh: IO[str]) -> str:
+    """Who holds the lock, as its holder wrote it ("run … (pid …)").
+
+    The holder writes that line just after it takes the lock, so a run turned away in that
+    instant waits a moment for it rather than naming nobody.
+    """
+    deadline = time.monotonic() + HOLDER_WAIT
+    while True:
+        fh.seek(0)
+        line = fh.read().strip()
+        if line or time.monotonic() >= deadline:
+            return line or "another run"
+        time.sleep(0.01)
+
+
 @contextlib.contextmanager
 def hold_output_dir(
     out: str | Path, *, run_id: str, lesson_path: str | Path | None = None
@@ -120,10 +138,9 @@ def hold_output_dir(
     fh = (path / LOCK).open("a+", encoding="utf-8")
     try:
         if not _try_lock(fh):
-            fh.seek(0)
-            holder: Any = fh.read().strip() or "another run"
             raise OutputDirError(
-                f"--out {path} is being written by {holder} — wait for it or choose another folder"
+                f"--out {path} is being written by {_holder(fh)} — wait for it or choose another "
+                "folder"
             )
         fh.seek(0)
         fh.truncate()

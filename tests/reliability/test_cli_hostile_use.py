@@ -177,6 +177,39 @@ def test_a_second_run_writing_the_same_out_is_refused(
     assert runs_in(home) == []
 
 
+def test_a_run_turned_away_as_the_holder_starts_still_names_the_holder(tmp_path: Path) -> None:
+    """Two resumes started together: the loser reads the lock file before the winner wrote it."""
+    import fcntl
+    import threading
+
+    from lessonreel.app.out_guard import LOCK, OutputDirError, hold_output_dir
+
+    out = tmp_path / "out"
+    out.mkdir()
+    locked = threading.Event()
+
+    def hold() -> None:
+        with (out / LOCK).open("a+", encoding="utf-8") as fh:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+            locked.set()
+            time.sleep(0.2)  # the holder has the lock but has not written who it is yet
+            fh.write("run winner-000 (pid 4242)")
+            fh.flush()
+            time.sleep(0.5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(5)
+        with (
+            pytest.raises(OutputDirError, match=r"run winner-000 \(pid 4242\)"),
+            hold_output_dir(out, run_id="loser-000"),
+        ):
+            pass
+    finally:
+        holder.join()
+
+
 def test_resume_writes_a_paused_run_to_its_new_out(
     lessonreel: Any, home: Path, tmp_path: Path
 ) -> None:
