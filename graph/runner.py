@@ -178,11 +178,10 @@ async def run_graph(
         open_services(context) as svc,
     ):
         svc.lease_token = token
-        # progress goes straight to the handler (graph.services.emit), not round the stream
         svc.on_event = on_event if on_event is not None else _ignore_event
         await asyncio.to_thread(_sweep_partials, run_id)
         graph = build_graph(checkpointer=saver)
-        return await _drive(graph, svc, payload, run_id, config, context, on_event, on_review)
+        return await _drive(graph, svc, payload, run_id, config, context, on_review)
 
 
 def _ignore_event(_event: dict[str, Any]) -> None:
@@ -196,7 +195,6 @@ async def _drive(
     run_id: str,
     config: RunnableConfig,
     context: Context,
-    on_event: EventHandler | None,
     on_review: ReviewHandler | None,
 ) -> RunOutcome:
     """Stream the thread to its end or its pause, answering reviews when a handler is given."""
@@ -205,16 +203,14 @@ async def _drive(
     while True:
         if isinstance(payload, Command):
             await _set_status(svc, run_id, "running")
-        async for _ns, mode, chunk in graph.astream(
+        async for _chunk in graph.astream(
             payload,
             config,
             context=context,
-            stream_mode=["custom"],  # nodes report progress to on_event directly (emit)
-            subgraphs=True,
+            stream_mode="custom",  # stays empty: nodes hand progress to svc.on_event (emit)
             durability="sync",
         ):
-            if mode == "custom" and on_event is not None and isinstance(chunk, dict):
-                on_event(chunk)
+            pass
         snapshot = await graph.aget_state(config)
         pending = [i.value for task in snapshot.tasks for i in task.interrupts]
         if pending and on_review is not None:
