@@ -187,7 +187,7 @@ class MemoEmbedder:
     One run embeds many texts more than once: the director's narration repeats the lesson's
     sentences screened at ingest, and every shot prompt repeats the style bible and the
     standard negatives. The model's cost is per token, so those repeats were most of the screen's
-    CPU. Misses of one call are embedded together, in one model call.
+    CPU. Misses of one call go to the embedder in one request.
     """
 
     def __init__(self, embedder: Embedder, *, size: int = 2048) -> None:
