@@ -80,7 +80,7 @@ async def await_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
 
 def _record_status(svc: Services, key: str, job: VideoJob) -> None:
     """Record a polled job's status, progress and link expiry."""
-    svc.ledger.update_job(key, status=job.status, progress=job.progress, expires_at=job.expires_at)
+    svc.ledger.set_job(key, status=job.status, progress=job.progress, expires_at=job.expires_at)
 
 
 def _already_stored(svc: Services, key: str, job_id: str) -> VideoJob | None:
@@ -122,9 +122,10 @@ def _charge(svc: Services, state: ShotState, job: VideoJob, key: str) -> None:
     """
     ledger = svc.ledger
     run_id = state["run_id"]
-    row = ledger.job_by_key(key)
-    charge = job.cost_usd if job.cost_usd is not None else (row or {}).get("estimate_usd") or 0
-    ledger.update_job(key, cost_usd=float(charge))
+    charge = job.cost_usd
+    if charge is None:  # the provider did not say: our estimate, from the reserved row
+        charge = (ledger.job_by_key(key) or {}).get("estimate_usd") or 0
+    ledger.set_job(key, cost_usd=float(charge))
     ledger.record_spend(run_id, job_key=key, usd=float(charge), kind="charge")
     shot = state["shot"]
     shadow = shadow_price(
@@ -174,7 +175,7 @@ def _record_terminal(
     elif job.cost_usd:
         ledger.record_spend(state["run_id"], job_key=key, usd=float(job.cost_usd), kind="charge")
     if error is not None:
-        ledger.update_job(
+        ledger.set_job(
             key,
             error_kind=error.kind.value,
             error_code=error.code,

@@ -141,7 +141,7 @@ def _record_created(
     """
     shot = state["shot"]
     svc.ledger.set_provider_job_id(key, job.id)
-    svc.ledger.update_job(
+    svc.ledger.set_job(
         key,
         status=job.status,
         progress=job.progress,
@@ -150,7 +150,7 @@ def _record_created(
         error_code=None,
         error_message=None,
     )
-    svc.ledger.upsert_shot(
+    svc.ledger.set_shot(
         state["run_id"],
         shot.index,
         status="dispatched",

@@ -190,10 +190,9 @@ class CountsCommitted(Ledger):
     def _note(self) -> None:
         self.counted.append(committed_usd(self, "run-1", PriceTable.default()))
 
-    def update_job(self, key: str, **fields: Any) -> dict[str, Any]:
-        row = super().update_job(key, **fields)
+    def set_job(self, key: str, **fields: Any) -> None:  # update_job writes through it too
+        super().set_job(key, **fields)
         self._note()
-        return row
 
     def record_spend(self, run_id: str, *, job_key: str | None, usd: float, kind: str) -> bool:
         done = super().record_spend(run_id, job_key=job_key, usd=usd, kind=kind)
