@@ -38,7 +38,9 @@ async def await_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
         return {"error": JobError(kind=ErrorKind.SERVER_ERROR, code="no_job", message="no job id")}
     job: VideoJob | None = state.get("job")
     if job is not None and job.terminal:  # it ended before the wait began: one thread hop
-        error = _terminal_error(job)
+        error = terminal_error(job)
+        if state.get("settled"):  # dispatch recorded it with the create, in the same hop
+            return {"job": job, "error": error}
         stored = await asyncio.to_thread(_stored_else_record, svc, state, job, job_id, key, error)
         if stored is not None:
             return {"job": stored, "error": None}
@@ -135,7 +137,7 @@ def _charge(svc: Services, state: ShotState, job: VideoJob, key: str) -> None:
         ledger.record_spend(run_id, job_key=key, usd=shadow, kind="shadow")
 
 
-def _terminal_error(job: VideoJob) -> JobError | None:
+def terminal_error(job: VideoJob) -> JobError | None:
     """The error the router reads for a terminal job (None: it succeeded and is billed)."""
     if billed(job) and job.status == "succeeded":
         return None
@@ -149,8 +151,8 @@ def _terminal_error(job: VideoJob) -> JobError | None:
 
 async def _settle(svc: Services, state: ShotState, job: VideoJob, key: str) -> dict[str, Any]:
     """Record the terminal status and charges, and turn the job into the state the router reads."""
-    error = _terminal_error(job)
-    await asyncio.to_thread(_record_terminal, svc, state, job, key, error)
+    error = terminal_error(job)
+    await asyncio.to_thread(record_terminal, svc, state, job, key, error)
     return {"job": job, "error": error}
 
 
@@ -160,14 +162,17 @@ def _stored_else_record(
     """The stored clip's job if there is one (a resume), else record the terminal job (one hop)."""
     stored = _already_stored(svc, key, job_id)
     if stored is None:
-        _record_terminal(svc, state, job, key, error)
+        record_terminal(svc, state, job, key, error)
     return stored
 
 
-def _record_terminal(
+def record_terminal(
     svc: Services, state: ShotState, job: VideoJob, key: str, error: JobError | None
 ) -> None:
-    """Record a terminal job: status, charges, and its error when it failed (one thread hop)."""
+    """Record a terminal job: status, charges, and its error when it failed (one thread hop).
+
+    ``state`` gives the run, the shot and the model and size the job was bought at.
+    """
     ledger = svc.ledger
     _record_status(svc, key, job)
     if billed(job):

@@ -224,3 +224,51 @@ async def test_a_finished_job_is_counted_by_the_budget_at_every_moment_of_its_se
     assert min(ledger.counted) >= 0.4 - 1e-9, f"the budget lost sight of $0.40: {ledger.counted}"
     assert ledger.spent("run-1") == 0.4
     ledger.close()
+
+
+class AnswersFinished(LosesFirstAnswer):
+    """A provider whose submit answers with the finished, billed job (a zero-latency renderer)."""
+
+    async def submit(self, request: VideoRequest) -> VideoJob:
+        job = VideoJob(
+            id=f"video_{len(self.created)}",
+            provider=self.name,
+            model=request.model,
+            status="succeeded",
+            progress=100,
+            created_at=time.time(),
+            size=request.size,
+            seconds=request.seconds,
+            prompt=request.prompt,
+            cost_usd=0.4,
+        )
+        self.created.append(job)
+        return job
+
+
+async def test_a_submit_that_answers_a_finished_job_is_settled_with_its_create(
+    tmp_path: Path,
+) -> None:
+    """The create, the end and the charge are on record before the wait, which adds nothing."""
+    ctx = Context()
+    ledger = CountsCommitted(tmp_path / "ledger.db")
+    provider = AnswersFinished()
+    attach_services(ctx, Services(context=ctx, home=tmp_path, ledger=ledger, provider=provider))
+    runtime = SimpleNamespace(context=ctx, stream_writer=lambda event: None)
+    state = _state()
+
+    dispatched = await dispatch_shot(state, runtime)
+
+    (row,) = ledger.jobs("run-1")
+    assert (row["provider_job_id"], row["status"], row["cost_usd"]) == ("video_0", "succeeded", 0.4)
+    assert ledger.spent("run-1") == 0.4
+    writes = len(ledger.counted)
+
+    waited = await await_clip({**state, **dispatched}, runtime)
+
+    assert waited["error"] is None
+    assert waited["job"].status == "succeeded"
+    assert len(ledger.counted) == writes, "the finished job was recorded a second time"
+    assert ledger.spent("run-1") == 0.4
+    assert len(provider.created) == 1
+    ledger.close()
