@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -272,3 +273,48 @@ async def test_a_submit_that_answers_a_finished_job_is_settled_with_its_create(
     assert ledger.spent("run-1") == 0.4
     assert len(provider.created) == 1
     ledger.close()
+
+
+class DownloadsClips(AnswersFinished):
+    """Renders a real 4 s clip for every download, and counts the downloads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.downloads = 0
+
+    async def download(self, job_id: str, dest: Path, *, variant: str = "video") -> Any:
+        from lessonreel.store.assets import sha256_file
+        from lessonreel.video.animatic import render_animatic
+        from lessonreel.video.types import Clip
+
+        def render() -> Clip:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            render_animatic(dest, prompt=PROMPT, size="320x180", seconds=4.0, seed=1, fps=4)
+            return Clip(path=dest, sha256=sha256_file(dest), bytes=dest.stat().st_size)
+
+        self.downloads += 1
+        return await asyncio.to_thread(render)
+
+
+async def test_a_settled_shot_reuses_its_stored_clip_once_it_left_its_first_pass(
+    tmp_path: Path,
+) -> None:
+    """Off its first pass a shot resumes from a checkpoint that may predate its stored clip."""
+    from lessonreel.graph.nodes.fetch import fetch_clip
+
+    provider = DownloadsClips()
+    runtime = _runtime(tmp_path, provider)
+    svc = await services_for(runtime.context)
+    state: Any = {**_state(), "retry": 1}  # a retry: every step of the shot is checkpointed
+    dispatched = await dispatch_shot(state, runtime)
+    assert dispatched["settled"]
+    state = {**state, **dispatched, **await await_clip({**state, **dispatched}, runtime)}
+
+    first = await fetch_clip(state, runtime)
+    again = await fetch_clip(state, runtime)  # resumed from the checkpoint before the fetch
+
+    assert first["error"] is None
+    assert again["error"] is None
+    assert provider.downloads == 1, "the stored clip was downloaded again"
+    assert again["shot_results"][0].sha256 == first["shot_results"][0].sha256
+    svc.ledger.close()
