@@ -31,6 +31,7 @@ from lessonreel.agents.screen_graphic import graphic_detail, harmful_intent
 from lessonreel.agents.screen_lexical import LexicalMatcher, normalise
 from lessonreel.agents.screen_moderation import ModerationClient
 from lessonreel.agents.screen_text import allow_signals, embed_units, screenable
+from lessonreel.store.blas import one_blas_thread
 from lessonreel.store.blocklist import CATEGORIES, BlockEntry, Blocklist
 from lessonreel.store.embeddings import Embedder, MemoEmbedder, shared_embedder
 
@@ -136,6 +137,7 @@ class Screen:
 
         ``moderation=None`` uses the moderation endpoint when ``OPENAI_API_KEY`` is set.
         """
+        one_blas_thread()
         blocklist = Blocklist.open(home)
         mod = ModerationClient.from_env() if moderation in (None, True) else None
         return cls(

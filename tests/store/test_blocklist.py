@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from lessonreel.store.blocklist import (
     CATEGORIES,
     COLLECTION,
+    STAGING,
     BlockEntry,
     Blocklist,
     default_entries,
     load_entries_file,
     user_entry_id,
 )
-from lessonreel.store.embeddings import EF_NAME
+from lessonreel.store.embed_model import ModelSource, packaged_model
+from lessonreel.store.embeddings import (
+    EF_NAME,
+    MiniLMEmbedder,
+    MiniLMEmbeddingFunction,
+    shared_embedder,
+)
 
 
 @pytest.fixture
@@ -110,3 +119,91 @@ def test_import_file_reports_the_bad_line(tmp_path: Path) -> None:
     bad.write_text('{"text": "ok", "category": "sexual"}\nnot json\n')
     with pytest.raises(ValueError, match=r"bad.jsonl:2"):
         load_entries_file(bad)
+
+
+OLD_EF_NAME = "lessonreel-minilm-int8"
+
+
+class WeightOnlyEF(MiniLMEmbeddingFunction):
+    """The embedding function homes were built with before the int8-compute model."""
+
+    def __init__(self) -> None:
+        super().__init__(MiniLMEmbedder(model=ModelSource(path=packaged_model())))
+
+    @staticmethod
+    def name() -> str:
+        return OLD_EF_NAME
+
+    def get_config(self) -> dict[str, Any]:
+        return {"model": "all-MiniLM-L6-v2-int8", "max_tokens": 256}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> WeightOnlyEF:
+        return WeightOnlyEF()
+
+
+def _client(home: Path) -> Any:
+    import chromadb
+    from chromadb.config import Settings
+
+    return chromadb.PersistentClient(
+        path=str(home / "blocklist"), settings=Settings(anonymized_telemetry=False)
+    )
+
+
+def _stored(bl: Blocklist) -> dict[str, Any]:
+    got = bl.collection.get(include=["documents", "embeddings"])
+    return dict(zip(got["ids"], zip(got["documents"], got["embeddings"], strict=True), strict=True))
+
+
+def test_a_home_embedded_by_the_weight_only_model_is_re_embedded_keeping_the_users_entries(
+    tmp_path: Path, no_default_ef: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from chromadb.utils.embedding_functions import known_embedding_functions
+
+    monkeypatch.setitem(known_embedding_functions, OLD_EF_NAME, WeightOnlyEF)
+    old = _client(tmp_path).get_or_create_collection(
+        COLLECTION, embedding_function=WeightOnlyEF(), metadata={"hnsw:space": "cosine"}
+    )
+    mine = BlockEntry(id=user_entry_id("a villain", "violence_gore"), text="a villain",
+                      category="violence_gore", terms=["evil laugh"])  # fmt: skip
+    entries = [*_entries(), mine]
+    old.add(ids=[e.id for e in entries], documents=[e.text for e in entries],
+            metadatas=[e.metadata() for e in entries])  # fmt: skip
+    old_rows = old.get(include=["embeddings"])["embeddings"]
+    monkeypatch.delitem(known_embedding_functions, OLD_EF_NAME)  # as after an upgrade
+
+    bl = Blocklist.open(tmp_path, seed_defaults=False)
+    assert bl.collection.configuration_json["embedding_function"]["name"] == EF_NAME
+    assert {c.name for c in _client(tmp_path).list_collections()} == {COLLECTION}
+    assert bl.entries()[mine.id] == mine
+    stored = _stored(bl)
+    assert sorted(stored) == sorted(e.id for e in entries)
+    ids = [e.id for e in entries]
+    now = shared_embedder().embed([stored[i][0] for i in ids])
+    assert np.allclose(np.array([stored[i][1] for i in ids]), now, atol=1e-5)
+    assert not np.allclose(np.array(old_rows), now, atol=1e-4)
+    [[(hit, _), *_]] = bl.query(shared_embedder().embed(["a villain"]), 1)
+    assert hit.id == mine.id
+    # opened again, nothing is re-embedded
+    assert _stored(Blocklist.open(tmp_path, seed_defaults=False)).keys() == stored.keys()
+
+
+def test_a_re_embedding_cut_short_leaves_one_complete_list_on_the_next_open(
+    tmp_path: Path, no_default_ef: None
+) -> None:
+    ef = MiniLMEmbeddingFunction()
+    client = _client(tmp_path)
+    # stopped after the old list was dropped, before the new one was renamed into place
+    staged = client.get_or_create_collection(STAGING, embedding_function=ef)  # type: ignore[arg-type]
+    staged.add(ids=[e.id for e in _entries()], documents=[e.text for e in _entries()],
+               metadatas=[e.metadata() for e in _entries()])  # fmt: skip
+    bl = Blocklist.open(tmp_path, seed_defaults=False)
+    assert sorted(bl.entries()) == ["t-1", "t-2"]
+    assert {c.name for c in client.list_collections()} == {COLLECTION}
+    # stopped while filling the new list: the old one is intact and the partial one goes
+    partial = client.get_or_create_collection(STAGING, embedding_function=ef)  # type: ignore[arg-type]
+    partial.add(ids=["t-1"], documents=["a graphic knife attack"], metadatas=[{"category": "x"}])
+    bl = Blocklist.open(tmp_path, seed_defaults=False)
+    assert sorted(bl.entries()) == ["t-1", "t-2"]
+    assert {c.name for c in client.list_collections()} == {COLLECTION}
