@@ -123,6 +123,10 @@ def pack_shots(sentences: Sequence[str], capacity: int) -> list[list[str]]:
     return groups
 
 
+Timelines = dict[tuple[tuple[float, ...], tuple[int, ...]], tuple[list[int], list[float]]]
+"""Fitted timelines (durations, narration starts) by (speech seconds per shot, legal durations)."""
+
+
 def _objective_for(text: str, objectives: Sequence[str], fallback: str) -> str:
     best = max(objectives, key=lambda o: overlap(text, objective_words(o)))
     return best if overlap(text, objective_words(best)) else fallback
@@ -143,7 +147,8 @@ def direct_offline(
     (``--seconds 16`` gives 16 s when some mix of sentences and legal durations can).
     """
     legal = legal_durations(legal_seconds)
-    first = _board(lesson, legal, target_seconds, speaking_rate, 1.0)
+    timelines: Timelines = {}  # budgets that give the same script search the same timeline
+    first = _board(lesson, legal, target_seconds, speaking_rate, 1.0, timelines)
     target = first.target_seconds
     tolerance = max(target_tolerance(legal), round(TARGET_SHARE * target))
 
@@ -157,7 +162,7 @@ def direct_offline(
     for share in (*shares, *SHARES_DOWN):
         if miss(board)[0] == 0:
             break
-        candidate = _board(lesson, legal, target, speaking_rate, share)
+        candidate = _board(lesson, legal, target, speaking_rate, share, timelines)
         if miss(candidate) < miss(board):
             board = candidate
         if share < 1 and candidate.total_seconds < target - tolerance:
@@ -174,8 +179,12 @@ def _board(
     target_seconds: int | None,
     speaking_rate: float,
     share: float,
+    timelines: Timelines,
 ) -> Storyboard:
-    """One storyboard whose narration takes ``share`` of the target's word budget."""
+    """One storyboard whose narration takes ``share`` of the target's word budget.
+
+    ``timelines`` holds the timelines already fitted in this direction, by their speech.
+    """
     sentences = lesson_sentences(lesson.text)
     teaching = " ".join(sentences)
     concepts = lesson.key_concepts or extract_concepts(lesson.text, title=lesson.title)
@@ -235,7 +244,10 @@ def _board(
         sound=preset.sound,
     )
     spoken = [len(words(" ".join(g))) / wps for g in groups]
-    durations, _ = fit_timeline(spoken, legal)
+    key = (tuple(spoken), tuple(legal))
+    if key not in timelines:  # a larger budget than the lesson fills writes the same script
+        timelines[key] = fit_timeline(spoken, legal)
+    durations = list(timelines[key][0])
     shots: list[Shot] = []
     t = 0
     for i, role in enumerate(roles):

@@ -30,6 +30,31 @@ _UNRENDERABLE = re.compile(
     r"\b(numbers?|values?|labels?|equations?|formulas?)\s+(written|displayed|shown)\s+on\b",
     re.IGNORECASE,
 )
+_UNRENDERABLE_WORDS = (
+    "text", "sign", "caption", "banner", "title", "label", "word", "letter", "writing",
+    "subtitle", "legible", "readable", "screen", "logo", "watermark", "brand", "trademark",
+    "exact", "number", "value", "equation", "formula",
+)  # fmt: skip
+"""A word every match of ``_UNRENDERABLE`` contains (lower case): ASCII text without any of
+them cannot match, and skips the pattern's scan (a prompt's sentences mostly have none)."""
+
+
+def _unrenderable(text: str) -> bool:
+    """Whether ``text`` asks for something models cannot render (``_UNRENDERABLE``)."""
+    if text.isascii():
+        low = text.lower()
+        if not any(word in low for word in _UNRENDERABLE_WORDS):
+            return False
+    return _UNRENDERABLE.search(text) is not None
+
+
+def _unlabel(text: str) -> str:
+    """``text`` without "labelled" / "with labels" (ASCII text without "label" has neither)."""
+    if text.isascii() and "label" not in text.lower():
+        return text
+    return _LABELLED.sub("", text)
+
+
 _LABELLED = re.compile(r"\b(clearly\s+)?label(?:l)?ed\s+|\s*,?\s*with\s+(?:text\s+)?labels\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _HEADER = re.compile(r"^\s*([A-Za-z][A-Za-z ]{1,30}):")
@@ -48,17 +73,16 @@ _CLAUSE = re.compile(r",\s*|\s+with\s+|\s+showing\s+")
 
 
 def _clean_sentence(sentence: str) -> str:
-    if not _UNRENDERABLE.search(sentence):
+    if not _unrenderable(sentence):
         return sentence
     end = sentence[-1] if sentence[-1:] in ".!?" else ""
-    kept = [c for c in _CLAUSE.split(sentence.rstrip(".!?")) if c and not _UNRENDERABLE.search(c)]
+    kept = [c for c in _CLAUSE.split(sentence.rstrip(".!?")) if c and not _unrenderable(c)]
     return (", ".join(kept) + end) if kept else ""
 
 
 def _clean_sentences(text: str) -> str:
     kept = [c for c in (_clean_sentence(s) for s in _SENTENCE.split(text)) if c]
-    out = " ".join(kept)
-    return _LABELLED.sub("", out)
+    return _unlabel(" ".join(kept))
 
 
 def _clean_block(block: str, kind: str) -> str:
@@ -67,9 +91,9 @@ def _clean_block(block: str, kind: str) -> str:
     lines = []
     for line in block.splitlines():
         if kind == "actions" and line.lstrip().startswith(("-", "*", "•")):
-            if _UNRENDERABLE.search(line):
+            if _unrenderable(line):
                 continue
-            lines.append(_LABELLED.sub("", line))
+            lines.append(_unlabel(line))
         elif _HEADER.match(line) and kind != "":
             lines.append(line)
         else:

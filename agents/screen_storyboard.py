@@ -45,6 +45,7 @@ class StoryboardScreen:
         self.rewrite = rewrite
         self.notes: list[SafetyNote] = []
         self._seen: dict[str, Judgement] = {}
+        self._clean: set[str] = set()  # texts whose every sentence was judged safe
 
     def _judge(self, sentence: str) -> Judgement:
         if sentence not in self._seen:
@@ -53,7 +54,7 @@ class StoryboardScreen:
 
     def text(self, text: str, where: str) -> str:
         """``text`` with each bad sentence dropped or replaced by a neutral sentence."""
-        if not text.strip():
+        if not text.strip() or text in self._clean:
             return text
         sentences = split_sentences(text)
         out: list[str] = []
@@ -83,7 +84,10 @@ class StoryboardScreen:
             )
             if new:
                 out.append(new)
-        return " ".join(out) if changed else text
+        if not changed:
+            self._clean.add(text)  # a storyboard repeats its texts (labels, settings, sounds)
+            return text
+        return " ".join(out)
 
     def required(self, text: str, where: str) -> str:
         """Like :meth:`text`, but never empty (a neutral stand-in instead)."""

@@ -178,6 +178,7 @@ class ShotState(ShotTask, total=False):
     job_key: str | None
     job_id: str | None
     job: VideoJob | None
+    settled: bool
     error: JobError | None
     reason: str
     stopped: bool

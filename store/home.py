@@ -39,11 +39,12 @@ def lessonreel_home(*, create: bool = True) -> Path:
     return home
 
 
-def _home(home: Path | None) -> Path:
+def _home(home: Path | None, *, create: bool = True) -> Path:
     if home is None:
-        return lessonreel_home()
+        return lessonreel_home(create=create)
     home = Path(home)
-    home.mkdir(parents=True, exist_ok=True)
+    if create:
+        home.mkdir(parents=True, exist_ok=True)
     return home
 
 
@@ -67,7 +68,7 @@ def blocklist_dir(home: Path | None = None, *, create: bool = True) -> Path:
 
 def runs_root(home: Path | None = None, *, create: bool = True) -> Path:
     """Return the folder holding one sub-folder per run (``runs/``)."""
-    path = _home(home) / RUNS_DIR
+    path = _home(home, create=create) / RUNS_DIR
     if create:
         path.mkdir(parents=True, exist_ok=True)
     return path

@@ -148,7 +148,14 @@ class Ledger:
     # -- shots ------------------------------------------------------------------------
 
     def upsert_shot(self, run_id: str, index: int, **fields: Any) -> dict[str, Any]:
-        """Create or update shot ``index`` of a run (unknown names go to ``meta``)."""
+        """Create or update shot ``index`` of a run (unknown names go to ``meta``); its row."""
+        self.set_shot(run_id, index, **fields)
+        row = self._store.one("SELECT * FROM shots WHERE run_id = ? AND idx = ?", [run_id, index])
+        assert row is not None
+        return row
+
+    def set_shot(self, run_id: str, index: int, **fields: Any) -> None:
+        """:meth:`upsert_shot` without reading the row back (the graph's per-shot writes)."""
         refuse_secrets(fields, where=f"shot {index} of run {run_id}")
         cols, extra = R.split_fields(fields, R.SHOT_COLUMNS)
 
@@ -162,9 +169,6 @@ class Ledger:
             update_with_meta(db, "shots", where, [run_id, index], cols, extra, "shot")
 
         self._store.write(tx)
-        row = self._store.one("SELECT * FROM shots WHERE run_id = ? AND idx = ?", [run_id, index])
-        assert row is not None
-        return row
 
     def shots(self, run_id: str) -> list[dict[str, Any]]:
         """Return a run's shots in index order (each row has ``idx`` and its alias ``index``)."""
@@ -236,11 +240,19 @@ class Ledger:
         return self._store.write(tx)
 
     def update_job(self, key: str, **fields: Any) -> dict[str, Any]:
-        """Update a job's status, progress, error, expiry, cost, clip and attempts.
+        """Update a job's status, progress, error, expiry, cost, clip and attempts; its row.
 
         A terminal status stamps ``completed_at`` if none is given. Provider error messages
         are stored with secret-looking text redacted.
         """
+        self.set_job(key, **fields)
+        row = self.job_by_key(key)
+        if row is None:  # removed in between: as if it had never been reserved
+            raise KeyError(f"no job reserved under key {key[:12]}…")
+        return row
+
+    def set_job(self, key: str, **fields: Any) -> None:
+        """:meth:`update_job` without reading the row back (the graph's per-shot writes)."""
         unknown = set(fields) - R.JOB_UPDATE_COLUMNS
         if unknown:
             allowed = ", ".join(sorted(R.JOB_UPDATE_COLUMNS))
@@ -257,16 +269,15 @@ class Ledger:
             assignments.append("completed_at = COALESCE(completed_at, ?)")
             params.append(now)
 
-        def tx(db: Database) -> dict[str, Any]:
+        def tx(db: Database) -> None:
             cur = db.execute(
                 f"UPDATE jobs SET {', '.join(assignments)} WHERE idempotency_key = ?",
                 [*params, key],
             )
             if cur.rowcount == 0:
                 raise KeyError(f"no job reserved under key {key[:12]}…")
-            return _job_in(db, key)
 
-        return self._store.write(tx)
+        self._store.write(tx)
 
     def job_by_key(self, key: str) -> dict[str, Any] | None:
         """Return the job reserved under ``key``, or None."""

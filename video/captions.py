@@ -80,8 +80,12 @@ def _usable(cues: Iterable[Cue]) -> list[tuple[Cue, list[str]]]:
 
 def to_srt(cues: Iterable[Cue]) -> str:
     """SubRip text: numbered from 1, comma milliseconds; empty or zero-length cues are dropped."""
+    return _srt(_usable(cues))
+
+
+def _srt(usable: list[tuple[Cue, list[str]]]) -> str:
     blocks = []
-    for number, (cue, lines) in enumerate(_usable(cues), start=1):
+    for number, (cue, lines) in enumerate(usable, start=1):
         timing = f"{srt_timestamp(cue.start)} --> {srt_timestamp(cue.end)}"
         blocks.append("\n".join([str(number), timing, *lines]))
     return "\n\n".join(blocks) + ("\n" if blocks else "")
@@ -93,8 +97,12 @@ def _vtt_escape(line: str) -> str:
 
 def to_vtt(cues: Iterable[Cue]) -> str:
     """WebVTT text: ``WEBVTT`` header, dot milliseconds, cue text escaped for the VTT parser."""
+    return _vtt(_usable(cues))
+
+
+def _vtt(usable: list[tuple[Cue, list[str]]]) -> str:
     blocks = ["WEBVTT"]
-    for number, (cue, lines) in enumerate(_usable(cues), start=1):
+    for number, (cue, lines) in enumerate(usable, start=1):
         timing = f"{vtt_timestamp(cue.start)} --> {vtt_timestamp(cue.end)}"
         blocks.append("\n".join([str(number), timing, *(_vtt_escape(x) for x in lines)]))
     return "\n\n".join(blocks) + "\n"
@@ -130,9 +138,9 @@ def _atomic_write_text(path: Path, text: str) -> None:
 
 def write_captions(cues: Iterable[Cue], srt_path: Path, vtt_path: Path) -> None:
     """Write the same cues as SRT and WebVTT (UTF-8, each file replaced atomically)."""
-    cue_list = list(cues)
-    _atomic_write_text(Path(srt_path), to_srt(cue_list))
-    _atomic_write_text(Path(vtt_path), to_vtt(cue_list))
+    usable = _usable(cues)  # wrapped once for both files
+    _atomic_write_text(Path(srt_path), _srt(usable))
+    _atomic_write_text(Path(vtt_path), _vtt(usable))
 
 
 def parse_timestamp(stamp: str) -> float:
@@ -153,6 +161,8 @@ READING_CPS = 17.0
 
 
 def _fits(text: str) -> bool:
+    if len(text) <= LINE_WIDTH:  # one line at most, without wrapping it
+        return True
     return len(textwrap.wrap(text, LINE_WIDTH, break_long_words=False)) <= MAX_LINES
 
 

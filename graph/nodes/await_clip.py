@@ -38,7 +38,9 @@ async def await_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
         return {"error": JobError(kind=ErrorKind.SERVER_ERROR, code="no_job", message="no job id")}
     job: VideoJob | None = state.get("job")
     if job is not None and job.terminal:  # it ended before the wait began: one thread hop
-        error = _terminal_error(job)
+        error = terminal_error(job)
+        if state.get("settled"):  # dispatch recorded it with the create, in the same hop
+            return {"job": job, "error": error}
         stored = await asyncio.to_thread(_stored_else_record, svc, state, job, job_id, key, error)
         if stored is not None:
             return {"job": stored, "error": None}
@@ -80,7 +82,7 @@ async def await_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
 
 def _record_status(svc: Services, key: str, job: VideoJob) -> None:
     """Record a polled job's status, progress and link expiry."""
-    svc.ledger.update_job(key, status=job.status, progress=job.progress, expires_at=job.expires_at)
+    svc.ledger.set_job(key, status=job.status, progress=job.progress, expires_at=job.expires_at)
 
 
 def _already_stored(svc: Services, key: str, job_id: str) -> VideoJob | None:
@@ -122,9 +124,10 @@ def _charge(svc: Services, state: ShotState, job: VideoJob, key: str) -> None:
     """
     ledger = svc.ledger
     run_id = state["run_id"]
-    row = ledger.job_by_key(key)
-    charge = job.cost_usd if job.cost_usd is not None else (row or {}).get("estimate_usd") or 0
-    ledger.update_job(key, cost_usd=float(charge))
+    charge = job.cost_usd
+    if charge is None:  # the provider did not say: our estimate, from the reserved row
+        charge = (ledger.job_by_key(key) or {}).get("estimate_usd") or 0
+    ledger.set_job(key, cost_usd=float(charge))
     ledger.record_spend(run_id, job_key=key, usd=float(charge), kind="charge")
     shot = state["shot"]
     shadow = shadow_price(
@@ -134,7 +137,7 @@ def _charge(svc: Services, state: ShotState, job: VideoJob, key: str) -> None:
         ledger.record_spend(run_id, job_key=key, usd=shadow, kind="shadow")
 
 
-def _terminal_error(job: VideoJob) -> JobError | None:
+def terminal_error(job: VideoJob) -> JobError | None:
     """The error the router reads for a terminal job (None: it succeeded and is billed)."""
     if billed(job) and job.status == "succeeded":
         return None
@@ -148,8 +151,8 @@ def _terminal_error(job: VideoJob) -> JobError | None:
 
 async def _settle(svc: Services, state: ShotState, job: VideoJob, key: str) -> dict[str, Any]:
     """Record the terminal status and charges, and turn the job into the state the router reads."""
-    error = _terminal_error(job)
-    await asyncio.to_thread(_record_terminal, svc, state, job, key, error)
+    error = terminal_error(job)
+    await asyncio.to_thread(record_terminal, svc, state, job, key, error)
     return {"job": job, "error": error}
 
 
@@ -159,14 +162,17 @@ def _stored_else_record(
     """The stored clip's job if there is one (a resume), else record the terminal job (one hop)."""
     stored = _already_stored(svc, key, job_id)
     if stored is None:
-        _record_terminal(svc, state, job, key, error)
+        record_terminal(svc, state, job, key, error)
     return stored
 
 
-def _record_terminal(
+def record_terminal(
     svc: Services, state: ShotState, job: VideoJob, key: str, error: JobError | None
 ) -> None:
-    """Record a terminal job: status, charges, and its error when it failed (one thread hop)."""
+    """Record a terminal job: status, charges, and its error when it failed (one thread hop).
+
+    ``state`` gives the run, the shot and the model and size the job was bought at.
+    """
     ledger = svc.ledger
     _record_status(svc, key, job)
     if billed(job):
@@ -174,7 +180,7 @@ def _record_terminal(
     elif job.cost_usd:
         ledger.record_spend(state["run_id"], job_key=key, usd=float(job.cost_usd), kind="charge")
     if error is not None:
-        ledger.update_job(
+        ledger.set_job(
             key,
             error_kind=error.kind.value,
             error_code=error.code,

@@ -17,6 +17,7 @@ from typing import Any
 from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
+from lessonreel.graph.nodes.await_clip import record_terminal, terminal_error
 from lessonreel.graph.reconcile import SUBMIT_UNKNOWN, reconcile
 from lessonreel.graph.services import Services, context_of, emit, services
 from lessonreel.graph.state import ShotState
@@ -53,7 +54,7 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
                 )
                 return {"stopped": True, "reason": reason}
             model, size = decision.model, decision.size
-        base = {"job_key": key, "model": model, "size": size, "error": None}
+        base = {"job_key": key, "model": model, "size": size, "error": None, "settled": False}
         request = VideoRequest(prompt=prompt, model=model, size=size, seconds=shot.duration)
         if row is not None and row.get("provider_job_id"):
             _emit(runtime, shot.index, "collecting", row["provider_job_id"])
@@ -67,7 +68,13 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
                     _record_created, svc, state, key, model, size, adopted, attempts + 1
                 )
                 _emit(runtime, shot.index, "collecting", adopted.id)
-                return {**base, "job_id": adopted.id, "job": adopted, "attempts": attempts + 1}
+                return {
+                    **base,
+                    "job_id": adopted.id,
+                    "job": adopted,
+                    "attempts": attempts + 1,
+                    "settled": adopted.terminal,  # recorded terminal with it, if it ended
+                }
             if found.error is not None:
                 failed = {**base, "job_id": None, "job": None, "error": found.error}
                 return {**failed, "reason": found.reason} if found.reason else failed
@@ -93,7 +100,8 @@ async def dispatch_shot(state: ShotState, runtime: Runtime[Context]) -> dict[str
     attempts += 1
     await asyncio.to_thread(_record_created, svc, state, key, model, size, job, attempts)
     _emit(runtime, shot.index, "submitted", job.id)
-    return {**base, "job_id": job.id, "job": job, "attempts": attempts}
+    # a submit that answered a finished job was recorded terminal (and charged) with it
+    return {**base, "job_id": job.id, "job": job, "attempts": attempts, "settled": job.terminal}
 
 
 def _look_up(
@@ -132,16 +140,25 @@ def _look_up(
 
 
 def _record_created(
-    svc: Services, state: ShotState, key: str, model: str, size: str, job: VideoJob, attempts: int
+    svc: Services,
+    state: ShotState,
+    key: str,
+    model: str,
+    size: str,
+    job: VideoJob,
+    attempts: int,
 ) -> None:
     """Store a created (or adopted) job's id first, then its status, and mark the shot dispatched.
 
     Runs in one worker thread: the job id is committed before anything else, as before, without
-    a thread hop per ledger call.
+    a thread hop per ledger call. A job that is already terminal (a provider that answers the
+    submit with a finished job, or a listed job that ended) is then recorded terminal and
+    charged here, as await_clip would record it, so that node needs no hop of its own
+    (``settled`` in the state).
     """
     shot = state["shot"]
     svc.ledger.set_provider_job_id(key, job.id)
-    svc.ledger.update_job(
+    svc.ledger.set_job(
         key,
         status=job.status,
         progress=job.progress,
@@ -150,7 +167,7 @@ def _record_created(
         error_code=None,
         error_message=None,
     )
-    svc.ledger.upsert_shot(
+    svc.ledger.set_shot(
         state["run_id"],
         shot.index,
         status="dispatched",
@@ -161,6 +178,9 @@ def _record_created(
         prompt=state["prompt"].text,
         attempts=attempts,
     )
+    if job.terminal:
+        bought: ShotState = {**state, "model": model, "size": size}
+        record_terminal(svc, bought, job, key, terminal_error(job))
 
 
 def _key(

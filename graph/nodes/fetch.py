@@ -16,17 +16,20 @@ from langgraph.runtime import Runtime
 
 from lessonreel.graph.context import Context
 from lessonreel.graph.services import Services, emit, services
-from lessonreel.graph.state import ShotResult, ShotState, shot_result
+from lessonreel.graph.state import ShotResult, ShotState, keep_shot_checkpoint, shot_result
 from lessonreel.video.pricing import shadow_cost
 from lessonreel.video.types import ErrorKind, JobError, ProviderError
 
 
-def clip_path(run_id: str, index: int, generation: int) -> Path:
-    """Where a shot's clip is stored: ``runs/<run>/shots/shot-NNN[-gG].mp4``."""
+def clip_path(run_id: str, index: int, generation: int, *, create: bool = True) -> Path:
+    """Where a shot's clip is stored: ``runs/<run>/shots/shot-NNN[-gG].mp4``.
+
+    ``create=False`` only names it (no folder is made: no file call, safe on the event loop).
+    """
     from lessonreel.store.home import shots_dir
 
     suffix = f"-g{generation}" if generation else ""
-    path: Path = shots_dir(run_id) / f"shot-{index:03d}{suffix}.mp4"
+    path: Path = shots_dir(run_id, create=create) / f"shot-{index:03d}{suffix}.mp4"
     return path
 
 
@@ -93,8 +96,8 @@ def _look_up(svc: Services, state: ShotState, key: str) -> tuple[Path, Any, str 
 
 def _record_delivered(svc: Services, run_id: str, key: str, result: ShotResult) -> None:
     """Mark the job's clip stored, then the shot delivered (one worker-thread hop for both)."""
-    svc.ledger.update_job(key, clip_path=result.clip_path, sha256=result.sha256, status="succeeded")
-    svc.ledger.upsert_shot(
+    svc.ledger.set_job(key, clip_path=result.clip_path, sha256=result.sha256, status="succeeded")
+    svc.ledger.set_shot(
         run_id,
         result.index,
         status="delivered",
@@ -117,7 +120,15 @@ async def fetch_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
     assert key
     assert job_id
     assert job is not None
-    dest, row, digest = await asyncio.to_thread(_look_up, svc, state, key)
+    if state.get("settled") and not keep_shot_checkpoint(state):
+        # the job was bought (or adopted) and recorded finished in this very pass, which keeps
+        # no checkpoint: a crash restarts the shot, whose dispatch then collects the job and
+        # this node looks up its row. So no copy of it can be stored: no look-up hop; the
+        # download makes the folder, the row is read with the probe.
+        dest = clip_path(state["run_id"], shot.index, state["generation"], create=False)
+        row, digest = None, None
+    else:
+        dest, row, digest = await asyncio.to_thread(_look_up, svc, state, key)
     if (
         digest is not None
         and (await asyncio.to_thread(clip_problem, dest, shot.duration)) is not None
@@ -134,12 +145,11 @@ async def fetch_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
             clip = await svc.provider.download(job_id, dest)
         except ProviderError as exc:
             return {"error": exc.error, "fetch_attempts": fetches}
-        result = _delivered(svc, state, dest, clip.sha256, row)
-        problem = await asyncio.to_thread(
-            _check_and_record, svc, state["run_id"], key, dest, shot.duration, result
+        problem, result = await asyncio.to_thread(
+            _check_and_record, svc, state, key, dest, clip.sha256, row
         )
-        if problem is not None:
-            return {"error": _damaged(job_id, problem), "fetch_attempts": fetches}
+        if result is None:
+            return {"error": _damaged(job_id, problem or "unreadable"), "fetch_attempts": fetches}
     else:
         result = _delivered(svc, state, dest, digest, row)
         await asyncio.to_thread(_stamp_and_record, svc, state["run_id"], key, dest, result)
@@ -166,19 +176,28 @@ def _delivered(
 
 
 def _check_and_record(
-    svc: Services, run_id: str, key: str, dest: Path, seconds: float, result: ShotResult
-) -> str | None:
+    svc: Services,
+    state: ShotState,
+    key: str,
+    dest: Path,
+    digest: str,
+    row: dict[str, Any] | None,
+) -> tuple[str | None, ShotResult | None]:
     """Probe a fresh download; a whole clip is recorded delivered, a damaged one deleted.
 
-    Returns the problem of a damaged clip (None: delivered). One thread hop for both.
+    Returns ``(problem, None)`` for a damaged clip, ``(None, result)`` for a delivered one. One
+    thread hop for all of it (the job's row is read here when the caller did not look it up).
     """
-    problem = clip_problem(dest, seconds)
+    problem = clip_problem(dest, state["shot"].duration)
     if problem is not None:
         _discard(dest)
         svc.ledger.update_job(key, clip_path=None, sha256=None)
-        return problem
-    _stamp_and_record(svc, run_id, key, dest, result)
-    return None
+        return problem, None
+    if row is None:
+        row = svc.ledger.job_by_key(key)
+    result = _delivered(svc, state, dest, digest, row)
+    _stamp_and_record(svc, state["run_id"], key, dest, result)
+    return None, result
 
 
 def _stamp_and_record(svc: Services, run_id: str, key: str, dest: Path, result: ShotResult) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -190,10 +191,9 @@ class CountsCommitted(Ledger):
     def _note(self) -> None:
         self.counted.append(committed_usd(self, "run-1", PriceTable.default()))
 
-    def update_job(self, key: str, **fields: Any) -> dict[str, Any]:
-        row = super().update_job(key, **fields)
+    def set_job(self, key: str, **fields: Any) -> None:  # update_job writes through it too
+        super().set_job(key, **fields)
         self._note()
-        return row
 
     def record_spend(self, run_id: str, *, job_key: str | None, usd: float, kind: str) -> bool:
         done = super().record_spend(run_id, job_key=job_key, usd=usd, kind=kind)
@@ -225,3 +225,96 @@ async def test_a_finished_job_is_counted_by_the_budget_at_every_moment_of_its_se
     assert min(ledger.counted) >= 0.4 - 1e-9, f"the budget lost sight of $0.40: {ledger.counted}"
     assert ledger.spent("run-1") == 0.4
     ledger.close()
+
+
+class AnswersFinished(LosesFirstAnswer):
+    """A provider whose submit answers with the finished, billed job (a zero-latency renderer)."""
+
+    async def submit(self, request: VideoRequest) -> VideoJob:
+        job = VideoJob(
+            id=f"video_{len(self.created)}",
+            provider=self.name,
+            model=request.model,
+            status="succeeded",
+            progress=100,
+            created_at=time.time(),
+            size=request.size,
+            seconds=request.seconds,
+            prompt=request.prompt,
+            cost_usd=0.4,
+        )
+        self.created.append(job)
+        return job
+
+
+async def test_a_submit_that_answers_a_finished_job_is_settled_with_its_create(
+    tmp_path: Path,
+) -> None:
+    """The create, the end and the charge are on record before the wait, which adds nothing."""
+    ctx = Context()
+    ledger = CountsCommitted(tmp_path / "ledger.db")
+    provider = AnswersFinished()
+    attach_services(ctx, Services(context=ctx, home=tmp_path, ledger=ledger, provider=provider))
+    runtime = SimpleNamespace(context=ctx, stream_writer=lambda event: None)
+    state = _state()
+
+    dispatched = await dispatch_shot(state, runtime)
+
+    (row,) = ledger.jobs("run-1")
+    assert (row["provider_job_id"], row["status"], row["cost_usd"]) == ("video_0", "succeeded", 0.4)
+    assert ledger.spent("run-1") == 0.4
+    writes = len(ledger.counted)
+
+    waited = await await_clip({**state, **dispatched}, runtime)
+
+    assert waited["error"] is None
+    assert waited["job"].status == "succeeded"
+    assert len(ledger.counted) == writes, "the finished job was recorded a second time"
+    assert ledger.spent("run-1") == 0.4
+    assert len(provider.created) == 1
+    ledger.close()
+
+
+class DownloadsClips(AnswersFinished):
+    """Renders a real 4 s clip for every download, and counts the downloads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.downloads = 0
+
+    async def download(self, job_id: str, dest: Path, *, variant: str = "video") -> Any:
+        from lessonreel.store.assets import sha256_file
+        from lessonreel.video.animatic import render_animatic
+        from lessonreel.video.types import Clip
+
+        def render() -> Clip:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            render_animatic(dest, prompt=PROMPT, size="320x180", seconds=4.0, seed=1, fps=4)
+            return Clip(path=dest, sha256=sha256_file(dest), bytes=dest.stat().st_size)
+
+        self.downloads += 1
+        return await asyncio.to_thread(render)
+
+
+async def test_a_settled_shot_reuses_its_stored_clip_once_it_left_its_first_pass(
+    tmp_path: Path,
+) -> None:
+    """Off its first pass a shot resumes from a checkpoint that may predate its stored clip."""
+    from lessonreel.graph.nodes.fetch import fetch_clip
+
+    provider = DownloadsClips()
+    runtime = _runtime(tmp_path, provider)
+    svc = await services_for(runtime.context)
+    state: Any = {**_state(), "retry": 1}  # a retry: every step of the shot is checkpointed
+    dispatched = await dispatch_shot(state, runtime)
+    assert dispatched["settled"]
+    state = {**state, **dispatched, **await await_clip({**state, **dispatched}, runtime)}
+
+    first = await fetch_clip(state, runtime)
+    again = await fetch_clip(state, runtime)  # resumed from the checkpoint before the fetch
+
+    assert first["error"] is None
+    assert again["error"] is None
+    assert provider.downloads == 1, "the stored clip was downloaded again"
+    assert again["shot_results"][0].sha256 == first["shot_results"][0].sha256
+    svc.ledger.close()

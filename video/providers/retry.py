@@ -19,7 +19,6 @@ from typing import Protocol, TypeVar
 
 import httpx
 from aiolimiter import AsyncLimiter
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
 
 from lessonreel.video.types import CREATE_OUTCOME_UNKNOWN, ErrorKind, JobError, ProviderError
 
@@ -114,34 +113,30 @@ class RetryPolicy:
         base = min(self.initial * 2.0 ** (retry_number - 1), self.max_backoff)
         return float(base * (1.0 - self.jitter * self.rng.random()))
 
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        return self.backoff(state.attempt_number, exc)
-
     async def call(self, fn: Callable[[], Awaitable[T]], *, what: str = "request") -> T:
-        """Run ``fn`` and retry transient ProviderErrors, at most ``max_retries`` times."""
+        """Run ``fn`` and retry transient ProviderErrors, at most ``max_retries`` times.
 
-        def before_sleep(state: RetryCallState) -> None:
-            exc = state.outcome.exception() if state.outcome else None
-            wait = state.next_action.sleep if state.next_action else 0.0
-            log.warning(
-                "%s failed (%s); retry %d/%d in %.2fs",
-                what,
-                exc,
-                state.attempt_number,
-                self.max_retries,
-                wait,
-            )
-
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(is_transient),
-            stop=stop_after_attempt(self.max_retries + 1),
-            wait=self._wait,
-            sleep=self.sleep,
-            before_sleep=before_sleep,
-            reraise=True,
-        )
-        return await retrying(fn)
+        A plain loop rather than a retry library's: every provider request passes through here
+        and nearly all succeed at once, so the first try costs nothing beyond the call.
+        """
+        attempt = 1
+        while True:
+            try:
+                return await fn()
+            except ProviderError as exc:
+                if not is_transient(exc) or attempt > self.max_retries:
+                    raise
+                wait = self.backoff(attempt, exc)
+                log.warning(
+                    "%s failed (%s); retry %d/%d in %.2fs",
+                    what,
+                    exc,
+                    attempt,
+                    self.max_retries,
+                    wait,
+                )
+            await self.sleep(wait)
+            attempt += 1
 
 
 CREATE_PACE = 0.98
