@@ -147,15 +147,12 @@ class Ledger:
 
     # -- shots ------------------------------------------------------------------------
 
-    def upsert_shot(self, run_id: str, index: int, **fields: Any) -> dict[str, Any]:
-        """Create or update shot ``index`` of a run (unknown names go to ``meta``); its row."""
-        self.set_shot(run_id, index, **fields)
-        row = self._store.one("SELECT * FROM shots WHERE run_id = ? AND idx = ?", [run_id, index])
-        assert row is not None
-        return row
+    def upsert_shot(self, run_id: str, index: int, **fields: Any) -> None:
+        """Create or update shot ``index`` of a run (unknown names go to ``meta``).
 
-    def set_shot(self, run_id: str, index: int, **fields: Any) -> None:
-        """:meth:`upsert_shot` without reading the row back (the graph's per-shot writes)."""
+        Like :meth:`update_job` it does not read the row back: the graph writes every shot
+        several times, and ``shots`` reads them when wanted.
+        """
         refuse_secrets(fields, where=f"shot {index} of run {run_id}")
         cols, extra = R.split_fields(fields, R.SHOT_COLUMNS)
 
@@ -239,20 +236,12 @@ class Ledger:
 
         return self._store.write(tx)
 
-    def update_job(self, key: str, **fields: Any) -> dict[str, Any]:
-        """Update a job's status, progress, error, expiry, cost, clip and attempts; its row.
+    def update_job(self, key: str, **fields: Any) -> None:
+        """Update a job's status, progress, error, expiry, cost, clip and attempts.
 
         A terminal status stamps ``completed_at`` if none is given. Provider error messages
-        are stored with secret-looking text redacted.
+        are stored with secret-looking text redacted. The row is not read back (``job_by_key``).
         """
-        self.set_job(key, **fields)
-        row = self.job_by_key(key)
-        if row is None:  # removed in between: as if it had never been reserved
-            raise KeyError(f"no job reserved under key {key[:12]}…")
-        return row
-
-    def set_job(self, key: str, **fields: Any) -> None:
-        """:meth:`update_job` without reading the row back (the graph's per-shot writes)."""
         unknown = set(fields) - R.JOB_UPDATE_COLUMNS
         if unknown:
             allowed = ", ".join(sorted(R.JOB_UPDATE_COLUMNS))

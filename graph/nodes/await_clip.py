@@ -82,7 +82,7 @@ async def await_clip(state: ShotState, runtime: Runtime[Context]) -> dict[str, A
 
 def _record_status(svc: Services, key: str, job: VideoJob) -> None:
     """Record a polled job's status, progress and link expiry."""
-    svc.ledger.set_job(key, status=job.status, progress=job.progress, expires_at=job.expires_at)
+    svc.ledger.update_job(key, status=job.status, progress=job.progress, expires_at=job.expires_at)
 
 
 def _already_stored(svc: Services, key: str, job_id: str) -> VideoJob | None:
@@ -127,7 +127,7 @@ def _charge(svc: Services, state: ShotState, job: VideoJob, key: str) -> None:
     charge = job.cost_usd
     if charge is None:  # the provider did not say: our estimate, from the reserved row
         charge = (ledger.job_by_key(key) or {}).get("estimate_usd") or 0
-    ledger.set_job(key, cost_usd=float(charge))
+    ledger.update_job(key, cost_usd=float(charge))
     ledger.record_spend(run_id, job_key=key, usd=float(charge), kind="charge")
     shot = state["shot"]
     shadow = shadow_price(
@@ -180,7 +180,7 @@ def record_terminal(
     elif job.cost_usd:
         ledger.record_spend(state["run_id"], job_key=key, usd=float(job.cost_usd), kind="charge")
     if error is not None:
-        ledger.set_job(
+        ledger.update_job(
             key,
             error_kind=error.kind.value,
             error_code=error.code,

@@ -158,7 +158,7 @@ def _record_created(
     """
     shot = state["shot"]
     svc.ledger.set_provider_job_id(key, job.id)
-    svc.ledger.set_job(
+    svc.ledger.update_job(
         key,
         status=job.status,
         progress=job.progress,
@@ -167,7 +167,7 @@ def _record_created(
         error_code=None,
         error_message=None,
     )
-    svc.ledger.set_shot(
+    svc.ledger.upsert_shot(
         state["run_id"],
         shot.index,
         status="dispatched",

@@ -96,8 +96,8 @@ def _look_up(svc: Services, state: ShotState, key: str) -> tuple[Path, Any, str 
 
 def _record_delivered(svc: Services, run_id: str, key: str, result: ShotResult) -> None:
     """Mark the job's clip stored, then the shot delivered (one worker-thread hop for both)."""
-    svc.ledger.set_job(key, clip_path=result.clip_path, sha256=result.sha256, status="succeeded")
-    svc.ledger.set_shot(
+    svc.ledger.update_job(key, clip_path=result.clip_path, sha256=result.sha256, status="succeeded")
+    svc.ledger.upsert_shot(
         run_id,
         result.index,
         status="delivered",

@@ -191,8 +191,8 @@ class CountsCommitted(Ledger):
     def _note(self) -> None:
         self.counted.append(committed_usd(self, "run-1", PriceTable.default()))
 
-    def set_job(self, key: str, **fields: Any) -> None:  # update_job writes through it too
-        super().set_job(key, **fields)
+    def update_job(self, key: str, **fields: Any) -> None:
+        super().update_job(key, **fields)
         self._note()
 
     def record_spend(self, run_id: str, *, job_key: str | None, usd: float, kind: str) -> bool:
