@@ -94,9 +94,9 @@ def _state() -> ShotState:
     )
 
 
-def _runtime(tmp_path: Path, provider: Any) -> Any:
+def _runtime(tmp_path: Path, provider: Any, ledger: Ledger | None = None) -> Any:
     ctx = Context()
-    ledger = Ledger(tmp_path / "ledger.db")
+    ledger = ledger or Ledger(tmp_path / "ledger.db")
     attach_services(ctx, Services(context=ctx, home=tmp_path, ledger=ledger, provider=provider))
     return SimpleNamespace(context=ctx, stream_writer=lambda event: None)
 
@@ -205,10 +205,8 @@ async def test_a_finished_job_is_counted_by_the_budget_at_every_moment_of_its_se
     tmp_path: Path,
 ) -> None:
     """Closed but not yet charged, a job would be counted nowhere: a shot could pass the cap."""
-    ctx = Context()
     ledger = CountsCommitted(tmp_path / "ledger.db")
-    attach_services(ctx, Services(context=ctx, home=tmp_path, ledger=ledger, provider=ListsJobs()))
-    runtime = SimpleNamespace(context=ctx, stream_writer=lambda event: None)
+    runtime = _runtime(tmp_path, ListsJobs(), ledger)
     ledger.reserve_job(
         "key-1", run_id="run-1", shot_index=0, provider="openai", model="sora-2",
         size="1280x720", seconds=4, prompt=PROMPT, estimate_usd=0.4,
@@ -251,11 +249,9 @@ async def test_a_submit_that_answers_a_finished_job_is_settled_with_its_create(
     tmp_path: Path,
 ) -> None:
     """The create, the end and the charge are on record before the wait, which adds nothing."""
-    ctx = Context()
     ledger = CountsCommitted(tmp_path / "ledger.db")
     provider = AnswersFinished()
-    attach_services(ctx, Services(context=ctx, home=tmp_path, ledger=ledger, provider=provider))
-    runtime = SimpleNamespace(context=ctx, stream_writer=lambda event: None)
+    runtime = _runtime(tmp_path, provider, ledger)
     state = _state()
 
     dispatched = await dispatch_shot(state, runtime)
