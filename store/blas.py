@@ -7,8 +7,9 @@ prompt) and took the core the ONNX session and the run's other work needed.
 
 The limit is process-wide because OpenBLAS's is (its pool is shared; threadpoolctl lets only one
 Python thread change it, so a limit scoped to each screen would be ignored by the screens running
-in worker threads). A notebook that wants BLAS threads back for its own large products can wrap
-them in ``threadpoolctl.threadpool_limits(limits=None)``.
+in worker threads). A notebook that wants more BLAS threads for its own large products can set
+them with ``threadpoolctl.threadpool_limits`` from the thread that opened the screen (while that
+thread lives, threadpoolctl ignores other threads' limits).
 """
 
 from __future__ import annotations
